@@ -1,0 +1,246 @@
+"""One frozen configuration object, loaded from TOML over an embedded default.
+
+Secrets never live in the file: `[imap] password_env` and `[smtp]
+password_env` name environment variables that are read when connecting.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from parsers.directory import Directory, Municipality
+from parsers.model import Limits
+
+from .errors import ConfigError
+
+SECURITY_CHOICES = ("ssl", "starttls", "none")
+DEADLINE_RULES = ("days_after_month_end", "last_working_day")
+EVES = ("julafton", "midsommarafton", "nyårsafton")
+
+
+@dataclass(frozen=True)
+class CountyConfig:
+    name: str
+    mailbox: str
+    admins: tuple[str, ...]
+    leadership: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineConfig:
+    rule: str = "days_after_month_end"
+    days: int = 7
+    non_working_eves: tuple[str, ...] = EVES
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int = 993
+    security: str = "ssl"
+    user: str = ""
+    password_env: str = "MAILBOT_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    processed_folder: str = "Behandlade"
+    review_folder: str = "Att granska"
+    timeout: float = 60.0
+    oauth2_token_command: str = ""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = "MAILBOT_SMTP_PASSWORD"
+    sender: str = ""
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str  # the file it came from, or "<embedded default>"
+    county: CountyConfig
+    deadline: DeadlineConfig
+    directory: Directory
+    database: Path
+    maildir: Path
+    outbox_dir: Path
+    imap: ImapConfig | None = None
+    smtp: SmtpConfig | None = None
+    rules_dir: Path | None = None  # None: the shipped rules
+    poll_minutes: int = 5
+    limits: Limits = field(default_factory=Limits)
+
+
+def _default_table() -> dict:
+    text = resources.files("mailbot").joinpath("default_config.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load `path` over the embedded default; without a path, the default alone.
+
+    Raises ConfigError naming the file and key on any mistake.
+    """
+    table = _default_table()
+    source = "<embedded default>"
+    base_dir = Path.cwd()
+    if path is not None:
+        path = Path(path)
+        source = str(path)
+        try:
+            user = tomllib.loads(path.read_text("utf-8"))
+        except FileNotFoundError as e:
+            raise ConfigError(f"{path}: file not found") from e
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: {e}") from e
+        unknown = set(user) - KNOWN_SECTIONS
+        if unknown:
+            raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}]")
+        for name, section in user.items():
+            if name == "municipalities" or not isinstance(section, dict):
+                table[name] = section
+            else:
+                table.setdefault(name, {}).update(section)
+        base_dir = path.resolve().parent
+    return _build(table, source, base_dir)
+
+
+KNOWN_SECTIONS = {
+    "county", "deadline", "maildir", "outbox", "storage", "imap", "smtp",
+    "municipalities", "rules", "schedule", "limits",
+}
+
+
+class _Reader:
+    """Typed access to one TOML section, with errors that name file and key."""
+
+    def __init__(self, source: str, section: str, data: dict, allowed: set[str]):
+        self.source, self.section, self.data = source, section, data
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table")
+        for key in data:
+            if key not in allowed:
+                raise ConfigError(f"{source}: unknown key '{key}' in [{section}]")
+
+    def _fail(self, key: str, what: str) -> ConfigError:
+        return ConfigError(f"{self.source}: [{self.section}] {key}: {what}")
+
+    def str(self, key: str, default: str | None = None, choices=None) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self._fail(key, "is required")
+        if not isinstance(value, str):
+            raise self._fail(key, "must be a string")
+        if choices and value not in choices:
+            raise self._fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def int(self, key: str, default: int, minimum: int = 0) -> int:
+        value = self.data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise self._fail(key, f"must be a whole number ≥ {minimum}")
+        return value
+
+    def float(self, key: str, default: float) -> float:
+        value = self.data.get(key, default)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise self._fail(key, "must be a positive number")
+        return float(value)
+
+    def strings(self, key: str, default=()) -> tuple[str, ...]:
+        value = self.data.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._fail(key, "must be a list of strings")
+        return tuple(value)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _security(r: _Reader, host: str, default: str) -> str:
+    security = r.str("security", default, SECURITY_CHOICES)
+    if security == "none" and not _is_loopback(host):
+        raise r._fail("security", f'"none" is refused for {host}: only loopback hosts may run without TLS')
+    return security
+
+
+def _build(t: dict, source: str, base: Path) -> Config:
+    def path(value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base / p
+
+    r = _Reader(source, "county", t.get("county", {}), {"name", "mailbox", "admins", "leadership"})
+    county = CountyConfig(r.str("name"), r.str("mailbox").lower(), r.strings("admins"), r.strings("leadership"))
+
+    r = _Reader(source, "deadline", t.get("deadline", {}), {"rule", "days", "non_working_eves"})
+    eves = r.strings("non_working_eves", EVES)
+    for eve in eves:
+        if eve not in EVES:
+            raise r._fail("non_working_eves", f"unknown day {eve!r}; known: {', '.join(EVES)}")
+    deadline = DeadlineConfig(r.str("rule", None, DEADLINE_RULES), r.int("days", 7), eves)
+
+    municipalities = []
+    table = t.get("municipalities", {})
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(f"{source}: [municipalities] must list at least one municipality")
+    for name, entry in table.items():
+        r = _Reader(source, f"municipalities.{name}", entry, {"domains", "addresses"})
+        municipalities.append(Municipality(name, r.strings("domains"), r.strings("addresses")))
+
+    imap = smtp = None
+    if "imap" in t:
+        r = _Reader(source, "imap", t["imap"], {f for f in ImapConfig.__dataclass_fields__})
+        host = r.str("host")
+        imap = ImapConfig(
+            host=host, port=r.int("port", 993, 1), security=_security(r, host, "ssl"),
+            user=r.str("user", ""), password_env=r.str("password_env", "MAILBOT_IMAP_PASSWORD"),
+            folder=r.str("folder", "INBOX"), processed_folder=r.str("processed_folder", "Behandlade"),
+            review_folder=r.str("review_folder", "Att granska"), timeout=r.float("timeout", 60.0),
+            oauth2_token_command=r.str("oauth2_token_command", ""),
+        )
+    if "smtp" in t:
+        r = _Reader(source, "smtp", t["smtp"], {"host", "port", "security", "user", "password_env", "from", "timeout"})
+        host = r.str("host")
+        smtp = SmtpConfig(
+            host=host, port=r.int("port", 587, 1), security=_security(r, host, "starttls"),
+            user=r.str("user", ""), password_env=r.str("password_env", "MAILBOT_SMTP_PASSWORD"),
+            sender=r.str("from", county.mailbox), timeout=r.float("timeout", 60.0),
+        )
+
+    r = _Reader(source, "storage", t.get("storage", {}), {"database"})
+    database = path(r.str("database", "var/mailbot.db"))
+    r = _Reader(source, "maildir", t.get("maildir", {}), {"path"})
+    maildir = path(r.str("path", "var/maildir"))
+    r = _Reader(source, "outbox", t.get("outbox", {}), {"directory"})
+    outbox_dir = path(r.str("directory", "var/outbox"))
+    r = _Reader(source, "rules", t.get("rules", {}), {"directory"})
+    rules_dir = r.str("directory", "")
+    r = _Reader(source, "schedule", t.get("schedule", {}), {"poll_minutes"})
+    poll_minutes = r.int("poll_minutes", 5, 1)
+    r = _Reader(source, "limits", t.get("limits", {}),
+                {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars"})
+    limits = Limits(
+        max_attachment_bytes=r.int("max_attachment_mb", 20, 1) * 1024 * 1024,
+        max_unpacked_bytes=r.int("max_unpacked_mb", 50, 1) * 1024 * 1024,
+        max_pages=r.int("max_pages", 200, 1),
+        max_text_chars=r.int("max_text_chars", 2_000_000, 1000),
+    )
+    return Config(
+        source=source, county=county, deadline=deadline,
+        directory=Directory(tuple(municipalities)), database=database, maildir=maildir,
+        outbox_dir=outbox_dir, imap=imap, smtp=smtp,
+        rules_dir=path(rules_dir) if rules_dir else None, poll_minutes=poll_minutes, limits=limits,
+    )

@@ -1,0 +1,71 @@
+"""The list of municipalities and how to recognise them (pure lookups)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    name: str
+    domains: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics: 'Rättvik' -> 'rattvik'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Directory:
+    municipalities: tuple[Municipality, ...]
+
+    def by_address(self, address: str | None) -> Municipality | None:
+        """The municipality a sender address is registered to, if any."""
+        if not address or "@" not in address:
+            return None
+        address = address.strip().lower()
+        domain = address.rsplit("@", 1)[1]
+        for m in self.municipalities:
+            if address in (a.lower() for a in m.addresses):
+                return m
+        for m in self.municipalities:
+            for d in m.domains:
+                d = d.lower()
+                if domain == d or domain.endswith("." + d):
+                    return m
+        return None
+
+    def by_name(self, name: str) -> Municipality | None:
+        key = fold(name.strip())
+        for m in self.municipalities:
+            if fold(m.name) == key:
+                return m
+        return None
+
+    def find_in_text(self, text: str) -> Municipality | None:
+        """The municipality named in free text, preferring explicit statements.
+
+        Looks for "inlämnat av kommun: X" first, then "X kommun" / "Xs kommun",
+        then the bare name as a word.
+        """
+        folded = fold(text)
+        names = {m.name: fold(m.name) for m in self.municipalities}
+        for pattern in (
+            r"(?:inlamnat av|kommun)\s*:\s*{name}\b",
+            r"\b{name}s?\s+kommun\b",
+            r"\bkommun(?:en)?\s+{name}\b",
+            r"(?<![\w-]){name}(?![\w-])",
+        ):
+            hits = []
+            for m in self.municipalities:
+                match = re.search(pattern.format(name=re.escape(names[m.name])), folded)
+                if match:
+                    hits.append((match.start(), m))
+            if hits:
+                return min(hits, key=lambda h: h[0])[1]
+        return None

@@ -1,0 +1,202 @@
+"""Blocks in, the seven answers out: the heart of reading a report.
+
+The blocks of any reader (docx, PDF, HTML, plain text) are cut into
+sections at the question headings; inside a section the question wording,
+rating lines and "Kommentar:" labels are told apart from the answer text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .directory import fold
+from .model import Answer, Block, Problem
+from .questions import BY_NUMBER, QUESTIONS, Heading, match_heading, prompt_overlap
+from .ratings import Rating, color_from_fill, is_unticked_only, parse_bare, parse_value, split_label
+
+_CLOSING = re.compile(
+    r"^(?:med )?(?:vanlig(?:a)?|basta) halsning(?:ar)?\b|^halsningar\b|^mvh\b|^halsning\b"
+    r"|^(?:best|kind) regards\b|^regards\b|^--\s*$|^__+$"
+)
+_COMMENT_LABEL = re.compile(
+    r"^\s*(?:kommentar(?:er)?(?:\s*/\s*(?:atgard|atgarder))?|atgard(?:er)?|svar|beskrivning|handelser)\s*:\s*"
+)
+_LABEL_ONLY = {"kommentar", "kommentarer", "kommentar/atgard", "svar", "paverkan", "beskrivning",
+               "fraga", "bedomning", "sammanstalld bedomning", "atgard", "atgarder", "paverkan (1-5)",
+               "paverkan 1-5", "niva"}
+_INLINE_RATING = re.compile(r"(?<=[.!;])\s+(?=(?:påverkan|sammanställd bedömning|bedömning)\b[^:]{0,8}:)",
+                            re.IGNORECASE)
+
+
+@dataclass
+class Extraction:
+    answers: dict[int, Answer] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    preamble: list[str] = field(default_factory=list)  # text before the first heading
+
+    @property
+    def found(self) -> bool:
+        """Enough of the template to call this a report."""
+        rated = sum(1 for a in self.answers.values() if a.score or a.color)
+        return len(self.answers) >= 3 or (len(self.answers) >= 2 and rated >= 1)
+
+    @property
+    def weight(self) -> int:
+        return len(self.answers) * 10 + sum(1 for a in self.answers.values() if a.score or a.color)
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "").strip()
+
+
+def extract(blocks: list[Block]) -> Extraction:
+    """Cut `blocks` into question sections and read each one."""
+    result = Extraction()
+    sections: dict[int, tuple[Heading, list[Block]]] = {}
+    current = 0
+    items = [Block(normalize(b.text), b.cell, b.fill) for b in blocks]
+    i = 0
+    while i < len(items):
+        block = items[i]
+        heading = match_heading(block.text) if block.text else None
+        if heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items):
+            # A question number in its own cell, the title in the next one.
+            following = match_heading(items[i + 1].text)
+            if following and following.number == int(block.text[0]):
+                i += 1
+                heading = following
+        if heading and heading.number > current:
+            current = heading.number
+            sections[current] = (heading, [])
+        elif current == 0:
+            if block.text:
+                result.preamble.append(block.text)
+        elif block.text and _CLOSING.match(fold(block.text)):
+            break
+        else:
+            sections[current][1].append(block)
+        i += 1
+    for number, (heading, body) in sections.items():
+        answer, problems = _read_section(number, heading, body)
+        result.answers[number] = answer
+        result.problems.extend(problems)
+    return result
+
+
+def report_problems(extraction: Extraction) -> list[Problem]:
+    """Problems of a found report: missing questions plus per-section problems."""
+    problems = []
+    for q in QUESTIONS:
+        if q.number not in extraction.answers:
+            problems.append(Problem(
+                "missing_answer",
+                f"Fråga {q.number} ({q.title}) hittades inte i rapporten. "
+                f"Kontrollera att rubriken finns kvar och skicka rapporten igen.",
+                q.number))
+    problems.extend(extraction.problems)
+    return sorted(problems, key=lambda p: (p.question or 0, p.code))
+
+
+def _strip_wording(number: int, heading: Heading, body: list[Block]) -> tuple[str, list[Block]]:
+    """Remove the template's question wording after the title; return (rest, body)."""
+    q = BY_NUMBER[number]
+    pieces = [heading.rest] + [b.text for b in body[:6]]
+    joined = ""
+    for k, piece in enumerate(pieces):
+        joined = f"{joined} {piece}".strip()
+        if "?" in piece:
+            cut = joined.index("?")
+            wording = joined[:cut + 1]
+            if len(wording) > 12 and prompt_overlap(wording, q) >= 0.6:
+                after = piece[piece.index("?") + 1:].strip()
+                if k == 0:
+                    return after, body
+                return "", [Block(after, body[k - 1].cell, body[k - 1].fill)] + body[k:]
+            break
+        if k > 0 and body[k - 1].cell:
+            break
+    return heading.rest, body
+
+
+def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Answer, list[Problem]]:
+    rest, body = _strip_wording(number, heading, body)
+    items: list[Block] = []
+    if rest:
+        items.append(Block(rest))
+    items.extend(body)
+
+    rating: Rating | None = None
+    invalid: str | None = None
+    awaiting_value = False
+    texts: list[str] = []
+
+    def take(r: Rating) -> None:
+        nonlocal rating, invalid
+        if r.invalid is not None:
+            invalid = invalid or r.invalid
+        elif rating is None:
+            rating = r
+
+    for block in items:
+        for line in _INLINE_RATING.split(block.text) if not block.cell else [block.text]:
+            line = line.strip()
+            if not line:
+                if block.cell and block.fill and rating is None and color_from_fill(block.fill):
+                    take(Rating(color=color_from_fill(block.fill)))
+                continue
+            is_label, value = split_label(line)
+            if is_label:
+                parsed = parse_value(value)
+                if parsed is None and len(value) > 30:
+                    texts.append(line)  # "Bedömning: vi ser att ..." is prose, not a rating
+                elif parsed is None and value and not re.fullmatch(r"\(?\s*1\s*[-–]\s*5\s*\)?", value):
+                    take(Rating(invalid=value))
+                elif parsed is None:
+                    awaiting_value = True
+                else:
+                    take(parsed)
+                    awaiting_value = False
+                continue
+            if awaiting_value or block.cell:
+                parsed = parse_bare(line)
+                if parsed is not None:
+                    take(parsed)
+                    awaiting_value = False
+                    continue
+            if block.cell and block.fill and len(line) <= 2 and rating is None and color_from_fill(block.fill):
+                take(Rating(color=color_from_fill(block.fill)))
+                continue
+            if is_unticked_only(line) and any(ch in line for ch in "☐□▢"):
+                continue
+            folded = fold(line).rstrip(":").strip()
+            if folded in _LABEL_ONLY:
+                continue
+            m = _COMMENT_LABEL.match(fold(line))
+            if m:
+                line = line[m.end():].strip() if len(fold(line)) == len(line) else line.split(":", 1)[1].strip()
+                if not line:
+                    continue
+            awaiting_value = False
+            texts.append(line)
+
+    q = BY_NUMBER[number]
+    problems = []
+    score = color = None
+    if q.rated:
+        if rating is not None:
+            score, color = rating.score, rating.color
+        elif invalid is not None:
+            problems.append(Problem(
+                "invalid_score",
+                f"Fråga {number} ({q.title}) har påverkansgraden \"{invalid}\", som inte går att tolka. "
+                "Ange en siffra 1–5 (eller Normalt, Avvikande, Oroande, Allvarligt, Kritiskt "
+                "alternativt Grönt, Gult eller Rött).", number))
+        else:
+            problems.append(Problem(
+                "missing_score",
+                f"Fråga {number} ({q.title}) saknar påverkansgrad. Ange en siffra 1–5 "
+                "efter \"Påverkan:\".", number))
+    return Answer(number, score, color, "\n".join(texts)), problems

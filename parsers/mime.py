@@ -1,0 +1,155 @@
+"""Taking a mail apart: headers, text bodies and attachments, defensively.
+
+Built on the standard library's `email` package with `policy.default`,
+which decodes RFC 2047 subjects and RFC 2231 file names. Every accessor
+here survives malformed input: a header that cannot be parsed is returned
+raw, a part whose payload cannot be decoded is skipped.
+"""
+
+from __future__ import annotations
+
+import email
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from .model import Attachment
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 10  # nested message/rfc822 levels followed
+
+
+def parse_bytes(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
+def header(msg: Message, name: str) -> str:
+    """A header as decoded text, or the raw value when it cannot be decoded."""
+    try:
+        value = msg.get(name)
+        return "" if value is None else str(value)
+    except Exception:  # noqa: BLE001 - malformed header: fall back to its raw bytes
+        for key, raw in msg.raw_items() if hasattr(msg, "raw_items") else []:
+            if key.lower() == name.lower():
+                return str(raw)
+        return ""
+
+
+def sender_address(msg: Message) -> str | None:
+    value = header(msg, "From")
+    try:
+        pairs = getaddresses([value])
+    except Exception:  # noqa: BLE001 - unparseable address list
+        pairs = []
+    for _, addr in pairs:
+        if "@" in addr:
+            return addr.strip().lower()
+    m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", value)
+    return m.group(0).lower() if m else None
+
+
+def sent_date(msg: Message) -> datetime | None:
+    """The Date header, else the newest Received timestamp."""
+    candidates = [header(msg, "Date")]
+    received = header(msg, "Received")
+    if ";" in received:
+        candidates.append(received.rsplit(";", 1)[1])
+    for value in candidates:
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            continue
+        if when is not None:
+            return when
+    return None
+
+
+@dataclass(slots=True)
+class Parts:
+    plain: list[str]
+    html: list[str]
+    attachments: list[Attachment]
+    forwarded: list[EmailMessage]  # attached message/rfc822 mails
+
+
+def _decode_text(part: Message) -> str | None:
+    try:
+        return part.get_content()
+    except Exception:  # noqa: BLE001 - unknown charset or broken transfer encoding
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception:  # noqa: BLE001
+            return None
+        for charset in (part.get_content_charset() or "utf-8", "utf-8", "cp1252"):
+            try:
+                return payload.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                continue
+        return payload.decode("latin-1")
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
+        name = None
+    if name:
+        return re.sub(r"[\r\n\t]+", " ", str(name)).strip().replace("\\", "/").rsplit("/", 1)[-1]
+    return None
+
+
+def collect_parts(msg: Message, depth: int = 0) -> Parts:
+    """Split a message into its text bodies and attachments (first level of nesting)."""
+    parts = Parts([], [], [], [])
+    for part in _walk(msg, depth):
+        if isinstance(part, tuple):  # an attached mail
+            parts.forwarded.append(part[1])
+            continue
+        ctype = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        name = _filename(part)
+        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
+            text = _decode_text(part)
+            if text is not None:
+                (parts.plain if ctype == "text/plain" else parts.html).append(text)
+            continue
+        if part.is_multipart():
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+        except Exception:  # noqa: BLE001 - broken base64 and friends
+            data = b""
+        parts.attachments.append(Attachment(name, ctype, data))
+    return parts
+
+
+def _walk(msg: Message, depth: int):
+    """Like Message.walk(), but yields ("rfc822", inner) for attached mails and bounds depth."""
+    stack = [msg]
+    seen = 0
+    while stack:
+        part = stack.pop(0)
+        seen += 1
+        if seen > 500:
+            logger.warning("too many MIME parts; stopped at 500")
+            return
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822":
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, Message) and depth < MAX_DEPTH:
+                yield ("rfc822", inner)
+            continue
+        if ctype.startswith("message/"):  # delivery-status and friends: no report inside
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack[0:0] = [p for p in payload if isinstance(p, Message)]
+            continue
+        yield part

@@ -1,0 +1,169 @@
+"""Rating lines: "Påverkan: 3", "3 (Oroande)", "Gult", ticked boxes, shaded cells.
+
+Three scales arrive in the same mailbox (domain.md): numbers 1-5, the named
+levels Normalt..Kritiskt (= 1..5) and the traffic light grön/gul/röd.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .directory import fold
+
+LEVELS = {"normal": 1, "avvikande": 2, "oroande": 3, "allvarlig": 4, "kritisk": 5}
+LEVEL_NAMES = {1: "Normalt", 2: "Avvikande", 3: "Oroande", 4: "Allvarligt", 5: "Kritiskt"}
+COLORS = {"gron": "grön", "gront": "grön", "green": "grön",
+          "gul": "gul", "gult": "gul", "yellow": "gul",
+          "rod": "röd", "rott": "röd", "red": "röd"}
+TICKED = "☒☑■✓✔✗✘⊠▣"
+UNTICKED = "☐□▢"
+
+# A label that introduces a rating: "Påverkan:", "Påverkan 1-5:", "Påverkan¹:",
+# "Sammanställd bedömning:", "Bedömning:", "Nivå:", "Påverkansgrad:".
+_LABEL = re.compile(
+    r"^\s*(?:[\-•*]\s*)?(?:sammanstalld\s+)?(?:paverkan(?:sgrad)?|bedomning|niva|betyg|gradering|skattning)"
+    r"(?:[12*](?=\s*:))?"  # a footnote mark: "Påverkan¹:" folds to "paverkan1:"
+    r"(?:\s*\(?\s*1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
+)
+_SCALE_PLACEHOLDER = re.compile(r"^\(?\s*1\s*[-–—]\s*5\s*\)?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    score: int | None = None
+    color: str | None = None
+    invalid: str | None = None  # the offending text when a rating was given but is not valid
+
+
+def color_from_fill(fill: str | None) -> str | None:
+    """Map a cell shading (RRGGBB) to the traffic light, or None if it is none of them."""
+    if not fill or len(fill) != 6:
+        return None
+    try:
+        r, g, b = (int(fill[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return None
+    if r > 200 and g > 170 and b < 140:
+        return "gul"
+    if g > 100 and g > r + 40 and g > b + 30:
+        return "grön"
+    if r > 150 and r > g + 70 and r > b + 70:
+        return "röd"
+    return None
+
+
+def split_label(text: str) -> tuple[bool, str]:
+    """(True, value text) when `text` starts with a rating label."""
+    folded = fold(text)
+    m = _LABEL.match(folded)
+    if not m or (m.end() < len(folded) and folded[m.end() - 1].isalpha() and folded[m.end()].isalpha()):
+        return False, text
+    return True, text[m.end():].strip() if len(folded) == len(text) else folded[m.end():].strip()
+
+
+def parse_value(value: str) -> Rating | None:
+    """Interpret the text after a rating label (or a bare cell).
+
+    Returns None when there is nothing that looks like a rating at all,
+    Rating(invalid=...) for a rating that is given but unusable ("7", "3-4").
+    """
+    value = value.strip().rstrip(".")
+    if not value or _SCALE_PLACEHOLDER.match(value):
+        return None
+    boxes = _ticked_boxes(value)
+    if boxes is not None:
+        if len(boxes) == 1:
+            return _from_token(boxes[0]) or Rating(invalid=value)
+        return Rating(invalid=value) if boxes else None
+    folded = fold(value)
+    m = re.match(r"^([1-5])\s*(?:/|av)\s*5\b", folded)
+    if m:
+        return Rating(score=int(m.group(1)))
+    m = re.match(r"^(\d+)\s*(?:[-–—/]|till|eller)\s*(\d+)\b", folded)
+    if m:
+        return Rating(invalid=value)  # a range such as "3-4" is not one level
+    m = re.match(r"^(\d+(?:[.,]\d+)?)", folded)
+    if m:
+        number = m.group(1)
+        if not number.isdigit() or not 1 <= int(number) <= 5:
+            return Rating(invalid=value)
+        rest = folded[m.end():].strip(" .:-–()")
+        named = _level_word(rest)
+        if named is not None and named != int(number):
+            return Rating(invalid=value)
+        return Rating(score=int(number))
+    first = re.match(r"[a-z]+", folded)
+    if first:
+        word = first.group(0)
+        if word in COLORS:
+            return Rating(color=COLORS[word])
+        level = _level_word(word)
+        if level is not None:
+            return Rating(score=level)
+    return None
+
+
+def parse_bare(text: str) -> Rating | None:
+    """A rating standing alone (a table cell or a line with only "3", "Gult", ☒ 3)."""
+    stripped = text.strip()
+    folded = fold(stripped).rstrip(".")
+    if not folded:
+        return None
+    if re.fullmatch(r"\d", folded) or (_ticked_boxes(stripped) is not None):
+        return parse_value(stripped)
+    if re.fullmatch(r"\d\s*\(?[a-z]+\)?", folded):
+        return parse_value(stripped)
+    if re.fullmatch(r"[a-z]+", folded) and (folded in COLORS or _level_word(folded) is not None):
+        return parse_value(stripped)
+    return None
+
+
+def is_unticked_only(text: str) -> bool:
+    """Checkbox options with none ticked ("☐ 1 ☐ 2 ☐ 3"): template noise, not text."""
+    return _ticked_boxes(text) == [] and bool(re.fullmatch(rf"[\s{UNTICKED}\d,;/a-zA-ZåäöÅÄÖ()]*", text))
+
+
+def _level_word(word: str) -> int | None:
+    for stem, level in LEVELS.items():
+        if word.startswith(stem) and len(word) <= len(stem) + 3:
+            return level
+    return None
+
+
+def _from_token(token: str) -> Rating | None:
+    token = token.strip()
+    folded = fold(token)
+    m = re.match(r"^(\d)\b", folded)
+    if m:
+        n = int(m.group(1))
+        return Rating(score=n) if 1 <= n <= 5 else None
+    word = re.match(r"[a-z]+", folded)
+    if word:
+        if word.group(0) in COLORS:
+            return Rating(color=COLORS[word.group(0)])
+        level = _level_word(word.group(0))
+        if level:
+            return Rating(score=level)
+    return None
+
+
+def _ticked_boxes(value: str) -> list[str] | None:
+    """Labels of ticked boxes in a row of checkboxes, or None if there are no boxes.
+
+    "☐1 ☐2 ☒3 ☐4 ☐5" -> ["3"]; "1☐ 2☒ 3☐" (label before box) -> ["2"].
+    """
+    if not any(ch in TICKED or ch in UNTICKED for ch in value):
+        return None
+    boxes = TICKED + UNTICKED
+    parts = re.split(f"([{boxes}])", value)
+    # parts: [before, box, after, box, after, ...]
+    labels_after = [(parts[i], parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
+    after_has_labels = all(re.search(r"\w", after) for _, after in labels_after)
+    ticked = []
+    for i in range(1, len(parts) - 1, 2):
+        box = parts[i]
+        label = parts[i + 1] if after_has_labels else parts[i - 1]
+        if box in TICKED:
+            ticked.append(label.strip(" ,;/"))
+    return ticked

@@ -1,0 +1,272 @@
+"""Build small Word files in memory for the reader tests.
+
+python-docx makes the package (styles, relationships, the header part); the
+content is written as OOXML snippets, since python-docx has no API for
+content controls, checkboxes, symbols, text boxes, shading or merges.
+
+    make_docx(["Rubrik", p("Påverkan: ", sym("F0FE"), "3"), [["a", cell("b", fill="00B050")]]],
+              header=["Ludvika kommun"])
+
+Body and header items: a str is a paragraph, a list of rows is a table, an
+Xml is inserted as it is. Run-level helpers (sym, checkbox, ...) go in p().
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import docx
+from docx.oxml import parse_xml
+
+NAMESPACES = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "v": "urn:schemas-microsoft-com:vml",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+NSDECLS = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in NAMESPACES.items())
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "docm": "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+}
+
+
+@dataclass(frozen=True)
+class Xml:
+    """OOXML elements without namespace declarations (prefixes from NAMESPACES)."""
+
+    snippet: str
+
+
+# --- runs -----------------------------------------------------------------------
+
+
+def run(text: str, font: str | None = None) -> Xml:
+    fonts = f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}"/></w:rPr>' if font else ""
+    return Xml(f'<w:r>{fonts}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
+
+
+def br() -> Xml:
+    return Xml("<w:r><w:br/></w:r>")
+
+
+def tab() -> Xml:
+    return Xml("<w:r><w:tab/></w:r>")
+
+
+def sym(char: str, font: str = "Wingdings") -> Xml:
+    return Xml(f'<w:r><w:sym w:font="{font}" w:char="{char}"/></w:r>')
+
+
+def checkbox(checked: bool, glyph: str | None = None) -> Xml:
+    """A w14 checkbox content control; `glyph` fakes a stale displayed glyph."""
+    glyph = glyph or ("☒" if checked else "☐")
+    return Xml(
+        "<w:sdt><w:sdtPr><w14:checkbox>"
+        f'<w14:checked w14:val="{int(checked)}"/>'
+        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
+        '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/>'
+        "</w14:checkbox></w:sdtPr><w:sdtContent>"
+        f'<w:r><w:rPr><w:rFonts w:ascii="MS Gothic" w:hAnsi="MS Gothic"/></w:rPr><w:t>{glyph}</w:t></w:r>'
+        "</w:sdtContent></w:sdt>"
+    )
+
+
+def legacy_checkbox(state: str = "", result: str = "") -> Xml:
+    """A legacy FORMCHECKBOX field; `state` is ffData XML, e.g. '<w:checked/>'."""
+    separate = (
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{result}</w:t></w:r>'
+        if result
+        else ""
+    )
+    return Xml(
+        '<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Kryss1"/>'
+        f"<w:enabled/><w:calcOnExit w:val=\"0\"/><w:checkBox><w:sizeAuto/>{state}</w:checkBox>"
+        "</w:ffData></w:fldChar></w:r>"
+        '<w:r><w:instrText xml:space="preserve"> FORMCHECKBOX </w:instrText></w:r>'
+        f'{separate}<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def legacy_dropdown(entries: list[str], selected: int) -> Xml:
+    items = "".join(f'<w:listEntry w:val="{escape(e)}"/>' for e in entries)
+    return Xml(
+        '<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Lista1"/>'
+        f'<w:ddList><w:result w:val="{selected}"/>{items}</w:ddList></w:ffData></w:fldChar></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> FORMDROPDOWN </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def field(instruction: str, result: str) -> Xml:
+    """A complex field (e.g. a page number) showing `result`."""
+    return Xml(
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"{run(result).snippet}"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def sdt(*parts: str | Xml, placeholder: bool = False) -> Xml:
+    """A run-level content control around `parts`."""
+    flag = "<w:showingPlcHdr/>" if placeholder else ""
+    return Xml(f"<w:sdt><w:sdtPr>{flag}</w:sdtPr><w:sdtContent>{_runs(parts)}</w:sdtContent></w:sdt>")
+
+
+def textbox(*paragraphs: str) -> Xml:
+    """A run holding a text box, as Word writes it: DrawingML with a VML fallback."""
+    content = "<w:txbxContent>" + "".join(p(t).snippet for t in paragraphs) + "</w:txbxContent>"
+    return Xml(
+        '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        f"<wps:wsp><wps:txbx>{content}</wps:txbx></wps:wsp>"
+        "</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{content}</v:textbox></v:shape></w:pict>"
+        "</mc:Fallback></mc:AlternateContent></w:r>"
+    )
+
+
+def _runs(parts) -> str:
+    return "".join((part if isinstance(part, Xml) else run(part)).snippet for part in parts)
+
+
+# --- blocks ---------------------------------------------------------------------
+
+
+def p(*parts: str | Xml) -> Xml:
+    """A paragraph; str parts become plain runs."""
+    return Xml(f"<w:p>{_runs(parts)}</w:p>")
+
+
+def block_sdt(*items, placeholder: bool = False) -> Xml:
+    """A block-level content control around paragraphs or tables."""
+    flag = "<w:showingPlcHdr/>" if placeholder else ""
+    return Xml(f"<w:sdt><w:sdtPr>{flag}</w:sdtPr><w:sdtContent>{_blocks(items)}</w:sdtContent></w:sdt>")
+
+
+def cell(*items, fill: str | None = None, span: int = 1, vmerge: str | None = None) -> Xml:
+    """A table cell; `vmerge` is "restart" or "continue"."""
+    props = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    if vmerge == "restart":
+        props += '<w:vMerge w:val="restart"/>'
+    elif vmerge:
+        props += "<w:vMerge/>"
+    if fill:
+        props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    return Xml(f"<w:tc><w:tcPr>{props}</w:tcPr>{_blocks(items) or '<w:p/>'}</w:tc>")
+
+
+def table(rows: list[list[str | Xml]]) -> Xml:
+    """A table; cells are str (one paragraph) or cell(...)."""
+    body = "".join(
+        "<w:tr>" + "".join((c if isinstance(c, Xml) else cell(c)).snippet for c in row) + "</w:tr>"
+        for row in rows
+    )
+    return Xml(f"<w:tbl><w:tblPr/>{body}</w:tbl>")
+
+
+def _blocks(items) -> str:
+    out = []
+    for item in items:
+        if isinstance(item, Xml):
+            out.append(item.snippet)
+        elif isinstance(item, list):
+            out.append(table(item).snippet)
+        else:
+            out.append(p(item).snippet if item else "<w:p/>")
+    return "".join(out)
+
+
+# --- packages -------------------------------------------------------------------
+
+
+def make_docx(body=(), header=(), kind: str = "docx") -> bytes:
+    """A Word file with `body` and an optional page `header`; kind: docx/docm/dotx."""
+    document = docx.Document()
+    _fill(document.element.body, body, before=document.element.body.sectPr)
+    if header:
+        part = document.sections[0].header
+        part.is_linked_to_previous = False
+        hdr = part._element
+        for child in list(hdr):
+            hdr.remove(child)
+        _fill(hdr, header)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = buffer.getvalue()
+    if kind != "docx":
+        types = zip_members(data)["[Content_Types].xml"].decode()
+        types = types.replace(CONTENT_TYPES["docx"], CONTENT_TYPES[kind])
+        extra = {"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 not run"} if kind == "docm" else {}
+        data = replace_members(data, {"[Content_Types].xml": types.encode(), **extra})
+    return data
+
+
+def _fill(parent, items, before=None) -> None:
+    wrapper = parse_xml(f"<w:wrapper {NSDECLS}>{_blocks(items)}</w:wrapper>")
+    for element in list(wrapper):
+        if before is not None:
+            before.addprevious(element)
+        else:
+            parent.append(element)
+
+
+def zip_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def replace_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
+    """The same package with some members replaced or added."""
+    return make_zip({**zip_members(data), **replacements})
+
+
+def template_docx(municipality: str = "Ludvika", scores=(2, 1, 3, 1, 2, None)) -> bytes:
+    """A filled-in Dalarna template: header, title, seven questions in tables."""
+    questions = [
+        "Ordningsstörningar och otrygghet",
+        "Hot och våld",
+        "Våldsbejakande extremism och kriminella nätverk",
+        "Ungdomar/skolor",
+        "Alkohol, narkotika, doping, tobak och spel",
+        "Övrigt",
+        "Positiva åtgärder eller händelser",
+    ]
+    body: list = ["Mall för lägesbildsinsamling - Sociala risker, mars månad", f"Kommun: {municipality}"]
+    for number, title in enumerate(questions, start=1):
+        score = scores[number - 1] if number <= len(scores) else None
+        rating = [cell(p("Påverkan: ", *_boxes(score)))] if number < 7 else []
+        body.append(f"{number}. {title}")
+        body.append(
+            [
+                [cell(f"Beskriv läget för fråga {number}.", fill="D9D9D9")] + ([cell("Bedömning", fill="D9D9D9")] if rating else []),
+                [cell("Inga större händelser under perioden. " * 3, "Kommentar: polisen informerad.")] + rating,
+            ]
+        )
+    return make_docx(body, header=[f"{municipality} kommun", "Lägesbild till Länsstyrelsen Dalarna"])
+
+
+def _boxes(score: int | None) -> list[Xml]:
+    parts = []
+    for value in range(1, 6):
+        parts += [checkbox(value == score), run(f"{value} ")]
+    return parts

@@ -1,0 +1,169 @@
+"""Build small PDFs in memory for the PDF reader tests and benchmark (fpdf2).
+
+Every builder returns the PDF as bytes. Text is written one explicit line
+at a time (`cell`, never auto-wrapped), so a test knows exactly which lines
+the text layer holds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+# A TrueType font with the checkbox glyphs (☐ ☒ ☑ ■); Debian fonts-dejavu-core.
+DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+QUESTIONS = (
+    "Ordningsstörningar och otrygghet",
+    "Hot och våld",
+    "Extremism och kriminella nätverk",
+    "Ungdomar/skolor",
+    "Alkohol, narkotika, doping och tobak",
+    "Övrigt",
+    "Positiva åtgärder eller händelser",
+)
+
+
+def template_lines(municipality: str = "Hedemora", month: str = "oktober") -> list[str]:
+    """The lines of a filled-in Dalarna template, as a PDF export holds them."""
+    lines = [
+        "Mall för lägesbildsinsamling - Sociala risker, " + month + " månad",
+        "Uppgifter som ni bedömer lyder under sekretess och individuppgifter ska inte tas",
+        "med i denna lägesbild.",
+        "Underlaget inlämnat av kommun: " + municipality,
+        "Redogör kort under varje fråga:",
+    ]
+    for number, title in enumerate(QUESTIONS, start=1):
+        lines.append(f"Fråga {number}, {title}:")
+        if number == 7:
+            lines.append("Kommentar: Fritidsgården har förlängt öppettiderna på fredagar.")
+            continue
+        lines.append(f"Skadegörelse i gångtunneln vid idrottsplatsen, fråga {number}.")
+        lines.append(f"Påverkan: {number % 5 + 1}")
+        lines.append("Kommentar: Gatuenheten har lagat belysningen.")
+    return lines
+
+
+def _new_pdf() -> FPDF:
+    pdf = FPDF(format="A4", unit="pt")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(56, 56, 56)
+    return pdf
+
+
+def _set_font(pdf: FPDF, unicode_font: bool, size: float = 11) -> None:
+    if unicode_font:
+        pdf.add_font("DejaVu", fname=str(DEJAVU_SANS))
+        pdf.set_font("DejaVu", size=size)
+    else:
+        pdf.set_font("Helvetica", size=size)  # core font, latin-1: å ä ö but no ☐
+
+
+def _write_pages(pdf: FPDF, pages: Iterable[Sequence[str]], line_height: float = 15) -> None:
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, line_height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _output(pdf: FPDF) -> bytes:
+    return bytes(pdf.output())
+
+
+def text_pdf(pages: Iterable[Sequence[str]], unicode_font: bool = False, compress: bool = True) -> bytes:
+    """One page per item of `pages`, each the given lines top to bottom."""
+    pdf = _new_pdf()
+    pdf.set_compression(compress)
+    _set_font(pdf, unicode_font)
+    _write_pages(pdf, pages)
+    return _output(pdf)
+
+
+def template_pages(municipality: str = "Hedemora", month: str = "oktober") -> list[list[str]]:
+    """template_lines split over two pages."""
+    lines = template_lines(municipality, month)
+    half = len(lines) // 2
+    return [lines[:half], lines[half:]]
+
+
+def template_pdf(municipality: str = "Hedemora", month: str = "oktober", compress: bool = True) -> bytes:
+    """A filled-in template on two A4 pages, like a Word export."""
+    return text_pdf(template_pages(municipality, month), compress=compress)
+
+
+def encrypted_pdf(lines: Sequence[str], user_password: str, owner_password: str = "ägare") -> bytes:
+    """One page of text, encrypted (AES-128). An empty user password opens without asking."""
+    from fpdf.enums import EncryptionMethod
+
+    pdf = _new_pdf()
+    pdf.set_encryption(
+        owner_password=owner_password,
+        user_password=user_password,
+        encryption_method=EncryptionMethod.AES_128,
+    )
+    _set_font(pdf, unicode_font=False)
+    _write_pages(pdf, [lines])
+    return _output(pdf)
+
+
+def image_only_pdf(pages: int = 1) -> bytes:
+    """Pages with a drawn rectangle and a raster image, and no text (a 'scan')."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 60), (230, 230, 220)).save(buffer, format="PNG")
+    pdf = _new_pdf()
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.set_fill_color(200, 200, 200)
+        pdf.rect(50, 50, 300, 200, style="F")
+        pdf.image(io.BytesIO(buffer.getvalue()), x=60, y=300, w=400)
+    return _output(pdf)
+
+
+def whitespace_only_pdf() -> bytes:
+    """One page whose text layer holds only spaces."""
+    return text_pdf([["     ", "   "]])
+
+
+def many_pages_pdf(pages: int) -> bytes:
+    """`pages` pages, each with one line 'Sida N'."""
+    return text_pdf([[f"Sida {n}"] for n in range(1, pages + 1)])
+
+
+def filled_table_pdf(rows: Sequence[Sequence[tuple[str, str | None]]]) -> bytes:
+    """A page with a heading line and a table; each cell is (text, fill "RRGGBB" or None).
+
+    Cells are drawn with a thin black border; filled cells get a background.
+    """
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=False)
+    pdf.add_page()
+    pdf.cell(0, 15, "Sammanställd bedömning:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(10)
+    width = 120
+    for row in rows:
+        for text, fill in row:
+            if fill:
+                pdf.set_fill_color(int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
+            pdf.cell(width, 24, text, border=1, fill=bool(fill))
+        pdf.ln(24)
+    pdf.ln(10)
+    pdf.cell(0, 15, "Kommentar/åtgärd: Inget att tillägga.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return _output(pdf)
+
+
+def highlighted_word_pdf(before: str, word: str, after: str, fill: str = "FFFF00") -> bytes:
+    """One line of text where `word` has a coloured background (a highlight)."""
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=False)
+    pdf.c_margin = 0
+    pdf.add_page()
+    pdf.set_fill_color(int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
+    for text, filled in ((before, False), (word, True), (after, False)):
+        pdf.cell(pdf.get_string_width(text), 15, text, fill=filled)
+    return _output(pdf)

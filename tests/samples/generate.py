@@ -1,0 +1,188 @@
+"""Writes the sample mails under tests/samples/<category>/ with their expected results.
+
+Run `python -m tests.samples.generate` from the repository root after
+changing a case. Each case is NAME.eml plus NAME.expected.json in the format
+of the project's acceptance samples: only the fields present are checked
+(see tests/expected.py). Raw-byte cases (broken MIME) are written as is.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from tests.mailbuilder import build_mail, template_text
+
+HERE = Path(__file__).resolve().parent
+CET = timezone(timedelta(hours=1))
+NOV3 = datetime(2026, 11, 3, 9, 12, tzinfo=CET)
+
+TITLES = [
+    "Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
+    "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt", "Positiva åtgärder eller händelser",
+]
+ANSWERS = [
+    "Inbrott i två förråd på Norra berget.", "Hot mot en ordningsvakt vid resecentrum.",
+    "Inga kända händelser.", "Bråk vid högstadieskolan under lunchrasten.",
+    "Inget nytt under perioden.", "Kommande marknad i centrum.", "Nattvandring varje fredag.",
+]
+
+CASES: dict[str, tuple[bytes, dict]] = {}
+
+
+def case(category: str, name: str, raw: bytes, **expected) -> None:
+    CASES[f"{category}/{name}"] = (raw, {"case": name, **expected})
+
+
+def answers(scores, colors=None, texts=ANSWERS):
+    colors = colors or [None] * 7
+    out = {}
+    for n in range(1, 8):
+        out[str(n)] = {"score": scores[n - 1] if n <= 6 else None,
+                       "color": colors[n - 1] if n <= 6 else None,
+                       "text_contains": [texts[n - 1]]}
+    return out
+
+
+def reminder_quote() -> str:
+    lines = ["", "Från: Lägesbild FAS Dalarna <lagesbild-fas.dalarna@lansstyrelsen.se>",
+             "Skickat: den 2 november 2026 08:00", "Till: Anna Berg <anna.berg@rattvik.se>",
+             "Ämne: Påminnelse: lägesbild oktober", "",
+             "Hej! Vi har ännu inte fått er lägesbild för oktober. Frågorna är:"]
+    lines += [f"Fråga {n}, {t}:" for n, t in enumerate(TITLES, 1)]
+    lines += ["Påverkan: 1-5", "Kommentar:"]
+    return "\n".join(lines)
+
+
+def html_table(rows) -> str:
+    cells = "".join(
+        "<tr>" + "".join(f'<td style="border:solid windowtext 1.0pt;{style}"><p class=MsoNormal>{text}<o:p></o:p></p></td>'
+                         for text, style in row) + "</tr>" for row in rows)
+    return ("<html><head><style>p.MsoNormal{margin:0cm}</style></head><body lang=SV>"
+            "<div class=WordSection1><p class=MsoNormal>Hej,<o:p></o:p></p>"
+            "<p class=MsoNormal>här är lägesbilden för oktober.<o:p></o:p></p>"
+            f"<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>{cells}</table>"
+            "<p class=MsoNormal>Med vänlig hälsning<o:p></o:p></p><p class=MsoNormal>Falu kommun</p></div></body></html>")
+
+
+def build() -> None:
+    scores = [2, 3, 1, 3, 1, 2]
+    body = "Hej!\n\n" + template_text(scores=scores, answers=ANSWERS).replace("Mora", "Mora") + "\nMed vänlig hälsning\nAnna Berg\nMora kommun\n"
+    case("reports", "body-plain-mora", build_mail(body=body, date=NOV3),
+         kind="report", municipality="Mora", period="2026-10", source_kind="body",
+         answers=answers(scores), problems_absent=["missing_score", "missing_answer", "unknown_sender"])
+
+    rows = [[("Fråga", ""), ("Svar", ""), ("Påverkan", "")]]
+    levels = ["Normalt", "Oroande", "2", "Allvarligt", "1", "Avvikande"]
+    for n in range(1, 7):
+        rows.append([(f"{n}. {TITLES[n - 1]}", ""), (ANSWERS[n - 1], ""), (levels[n - 1], "")])
+    rows.append([("7. " + TITLES[6], ""), (ANSWERS[6], ""), ("", "")])
+    case("reports", "body-html-table-falun",
+         build_mail(sender="Erik Lund <erik.lund@falun.se>", subject="Lägesbild oktober 2026", body=None,
+                    html=html_table(rows), date=NOV3),
+         kind="report", municipality="Falun", period="2026-10", source_kind="body",
+         answers=answers([1, 3, 2, 4, 1, 2]), problems_absent=["missing_score", "missing_answer"])
+
+    rows = [[(f"{n}. {TITLES[n - 1]}", ""), (ANSWERS[n - 1], ""),
+             ("", f"background:{c}")] for n, c in zip(range(1, 7), ["#00B050", "#FFFF00", "#00B050", "#FF0000", "#00B050", "#FFFF00"])]
+    rows.append([("7. " + TITLES[6], ""), (ANSWERS[6], ""), ("", "")])
+    case("reports", "body-html-shaded-cells-ludvika",
+         build_mail(sender="Karin Ek <karin.ek@ludvika.se>", subject="Lägesrapportering oktober",
+                    body=None, html=html_table(rows), date=NOV3),
+         kind="report", municipality="Ludvika", period="2026-10", source_kind="body",
+         answers=answers([None] * 6, ["grön", "gul", "grön", "röd", "grön", "gul"]))
+
+    colors = ["Gult", "grön", "RÖTT", "Grönt", "Gul", "Grön"]
+    lines = ["Mall för lägesrapportering - Sociala risker oktober månad", ""]
+    for n in range(1, 8):
+        lines += [f"{n}. {TITLES[n - 1]}", f"• {ANSWERS[n - 1]}", "• Polisen informerad"]
+        if n <= 6:
+            lines.append(f"Sammanställd bedömning: {colors[n - 1]}")
+        lines += ["Kommentar/åtgärd: Följs upp i BRÅ.", ""]
+    case("reports", "body-traffic-light-ludvika",
+         build_mail(sender="Karin Ek <karin.ek@ludvika.se>", subject="Lägesrapport", body="\n".join(lines), date=NOV3),
+         kind="report", municipality="Ludvika", period="2026-10", source_kind="body",
+         answers=answers([None] * 6, ["gul", "grön", "röd", "grön", "gul", "grön"]))
+
+    body = "Hej, här kommer vår rapport.\n\n" + template_text(scores=scores).replace("Mora", "Rättvik") + "\nHälsningar Anna\n" + reminder_quote()
+    case("reports", "reply-above-quoted-reminder-rattvik",
+         build_mail(sender="Anna Berg <anna.berg@rattvik.se>", subject="SV: Påminnelse: lägesbild oktober", body=body, date=NOV3),
+         kind="report", municipality="Rättvik", period="2026-10", source_kind="body",
+         answers={"1": {"score": 2, "color": None, "text_contains": ["Svar på fråga 1."]}},
+         problems_absent=["missing_score"])
+
+    inner = template_text(scores=scores, answers=ANSWERS).replace("Mora", "Borlänge")
+    body = ("Hej, vidarebefordrar vår rapport som Per skrev.\n\n"
+            "-----Ursprungligt meddelande-----\nFrån: Per Holm <per.holm@borlange.se>\n"
+            "Skickat: den 2 november 2026 16:40\nTill: Lisa Ståhl <lisa.stahl@borlange.se>\n"
+            "Ämne: Lägesbild oktober\n\n" + inner)
+    case("reports", "forwarded-body-borlange",
+         build_mail(sender="Lisa Ståhl <lisa.stahl@borlange.se>", subject="VB: Lägesbild oktober", body=body, date=NOV3),
+         kind="report", municipality="Borlänge", period="2026-10", source_kind="body", answers=answers(scores))
+
+    body = template_text(scores=scores).replace("Mora", "Älvdalen")
+    case("reports", "unknown-sender-alvdalen",
+         build_mail(sender="Sara Nord <sara.nord.privat@gmail.com>", subject="Lägesbild oktober", body=body, date=NOV3),
+         kind="report", municipality="Älvdalen", period="2026-10", problems_present=["unknown_sender"])
+
+    texts = list(ANSWERS)
+    texts[1] = "Elev med personnummer 850709-9805 hotade personal. Dnr 2026-1234."
+    body = template_text(scores=scores, answers=texts).replace("Mora", "Hedemora")
+    case("reports", "personal-data-hedemora",
+         build_mail(sender="Olle Dahl <olle.dahl@hedemora.se>", subject="Lägesbild oktober", body=body, date=NOV3),
+         kind="report", municipality="Hedemora", problems_present=["personal_data"])
+
+    body = template_text(scores=[7, 2, None, 1, 1, 1]).replace("Mora", "Orsa")
+    case("reports", "invalid-and-missing-score-orsa",
+         build_mail(sender="Magnus Lind <magnus.lind@orsa.se>", subject="Lägesbild oktober", body=body, date=NOV3),
+         kind="report", municipality="Orsa", problems_present=["invalid_score", "missing_score"],
+         answers={"1": {"score": None, "color": None}, "3": {"score": None, "color": None},
+                  "2": {"score": 2, "color": None}})
+
+    body = template_text(scores=scores).replace("Mora", "Säter")
+    case("reports", "no-month-written-sater",
+         build_mail(sender="Ulla Kvist <ulla.kvist@sater.se>", subject="Lägesbild", body="Hej!\n" + body,
+                    date=datetime(2026, 11, 3, 15, 0, tzinfo=CET)),
+         kind="report", municipality="Säter", period="2026-10")
+
+    body = template_text(scores=scores, rating_label="Påverkan: {} (named)")
+    named = {1: "1 (Normalt)", 2: "Avvikande", 3: "3 (Oroande)", 4: "Allvarligt", 5: "5 - Kritiskt", 6: "Normalt"}
+    for n, value in named.items():
+        body = body.replace(f"Påverkan: {scores[n - 1]} (named)", f"Påverkan: {value}", 1)
+    case("reports", "named-levels-gagnef",
+         build_mail(sender="Maja Moberg <maja.moberg@gagnef.se>", subject="Lägesbild okt 2026", body=body, date=NOV3),
+         kind="report", municipality="Gagnef", period="2026-10", answers=answers([1, 2, 3, 4, 5, 1], texts=[f"Svar på fråga {n}." for n in range(1, 8)]))
+
+    case("other", "human-question-mora",
+         build_mail(subject="Fråga om rapporten", body="Hej! När ska oktober-rapporten vara inne?\n\nHälsningar Anna\nMora kommun\n", date=NOV3),
+         kind="other", municipality="Mora", problems_present=["no_report"])
+
+    case("broken", "not-mail-at-all", b"\x00\x01\x02 this is not a mail \xff\xfe",
+         kind="other", problems_present=["no_report"])
+    case("broken", "truncated-mime",
+         b"From: anna.berg@mora.se\r\nSubject: =?utf-8?q?L=C3=A4gesbild_oktober?=\r\nMIME-Version: 1.0\r\n"
+         b"Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Content-Transfer-Encoding: base64\r\n\r\nSGVqIQpIw6RyIGtvbW1lciBs",
+         kind="other", municipality="Mora")
+    case("broken", "unknown-charset-8bit-headers",
+         ("From: Anna Berg <anna.berg@mora.se>\r\nSubject: Lägesbild oktober\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: text/plain; charset=x-unknown-charset\r\nContent-Transfer-Encoding: 8bit\r\n"
+          "Date: Tue, 3 Nov 2026 09:00:00 +0100\r\n\r\n" + template_text(scores=scores)).encode("utf-8"),
+         kind="report", municipality="Mora", period="2026-10",
+         answers={"1": {"score": 2, "color": None, "text_contains": ["Svar på fråga 1."]}})
+
+
+def main() -> None:
+    build()
+    for key, (raw, expected) in CASES.items():
+        path = HERE / f"{key}.eml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+        path.with_suffix(".expected.json").write_text(
+            json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(CASES)} cases")
+
+
+if __name__ == "__main__":
+    main()

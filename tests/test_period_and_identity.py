@@ -1,0 +1,95 @@
+from datetime import date
+
+import pytest
+
+from mailbot.config import DeadlineConfig
+from mailbot.deadlines import deadline_for, period_for_sent_date
+from parsers.directory import Directory, Municipality
+from parsers.period import find_month, resolve_year
+from parsers.personal_data import find_personal_numbers, mask
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Lägesbild oktober 2026 – Orsa", (10, 2026)),
+    ("lagesbild_leksand_2026-09.pdf", (9, 2026)),
+    ("Lägesbild okt", (10, None)),
+    ("Sociala risker, septembermånad", (9, None)),
+    ("Mall för lägesbildsinsamling - Sociala risker, oktober månad", (10, None)),
+    ("Rapport 10/2026", (10, 2026)),
+    ("LÄGESBILD DECEMBER", (12, None)),
+    ("Lägesbild Gagnef", None),
+])
+def test_find_month(text, expected):
+    assert find_month(text) == expected
+
+
+def test_resolve_year_uses_the_latest_month_not_after_sending():
+    assert resolve_year(12, None, date(2027, 1, 5)) == "2026-12"
+    assert resolve_year(10, None, date(2026, 11, 3)) == "2026-10"
+    assert resolve_year(11, None, date(2026, 11, 27)) == "2026-11"
+    assert resolve_year(9, 2025, date(2026, 11, 3)) == "2025-09"
+
+
+@pytest.mark.parametrize("sent, rule, period", [
+    (date(2026, 11, 3), "days_after_month_end", "2026-10"),
+    (date(2026, 11, 25), "days_after_month_end", "2026-10"),
+    (date(2027, 1, 4), "days_after_month_end", "2026-12"),
+    (date(2026, 11, 3), "last_working_day", "2026-10"),
+    (date(2026, 11, 26), "last_working_day", "2026-11"),
+])
+def test_period_for_sent_date(sent, rule, period):
+    assert period_for_sent_date(sent, DeadlineConfig(rule=rule)) == period
+
+
+def test_deadline_rules():
+    assert deadline_for(2026, 10, DeadlineConfig()) == date(2026, 11, 7)
+    # May 2026 ends on a Sunday: the last working day is Friday 29 May.
+    assert deadline_for(2026, 5, DeadlineConfig(rule="last_working_day")) == date(2026, 5, 29)
+    # December 2026: 31st is nyårsafton (Thursday), so the 30th.
+    assert deadline_for(2026, 12, DeadlineConfig(rule="last_working_day")) == date(2026, 12, 30)
+    assert deadline_for(2026, 12, DeadlineConfig(rule="last_working_day", non_working_eves=())) == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Eleven 850709-9805 var inblandad", ["850709-9805"]),
+    ("19850709-9805", ["19850709-9805"]),
+    ("8507099805", ["8507099805"]),
+    ("Dnr 2026-1234", []),
+    ("Mötet 2026-11-03 kl 10", []),
+    ("Ring 0701234567 eller 073-778 69 82", []),
+    ("850709-9806 (fel kontrollsiffra)", []),
+])
+def test_personal_numbers(text, found):
+    assert find_personal_numbers(text) == found
+
+
+def test_mask_keeps_birth_date():
+    assert mask("Elev 850709-9805 gick") == "Elev 850709-XXXX gick"
+
+
+DIRECTORY = Directory((
+    Municipality("Mora", ("mora.se",)), Municipality("Säter", ("sater.se",)),
+    Municipality("Malung-Sälen", ("malung-salen.se",), ("samordnare@gmail.com",)),
+    Municipality("Orsa", ("orsa.se",)),
+))
+
+
+@pytest.mark.parametrize("address, name", [
+    ("anna@mora.se", "Mora"), ("ANNA@Mora.SE", "Mora"), ("x@kommun.sater.se", "Säter"),
+    ("samordnare@gmail.com", "Malung-Sälen"), ("x@gmail.com", None), ("x@notmora.se", None), (None, None),
+])
+def test_directory_by_address(address, name):
+    found = DIRECTORY.by_address(address)
+    assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Underlaget inlämnat av kommun: Orsa", "Orsa"),
+    ("Med vänlig hälsning\nSäters kommun", "Säter"),
+    ("Lägesbild oktober Malung-Salen", "Malung-Sälen"),
+    ("Orsa och Mora samverkar; underlaget inlämnat av kommun: Mora", "Mora"),
+    ("Inget namn här", None),
+])
+def test_directory_find_in_text(text, name):
+    found = DIRECTORY.find_in_text(text)
+    assert (found.name if found else None) == name
