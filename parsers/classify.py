@@ -6,8 +6,9 @@ looked at, and only a short body without attachments or report content
 
 `X-Auto-Response-Suppress` and `X-MS-Exchange-Inbox-Rules-Loop` are weak
 evidence: Outlook/Exchange also put them on ordinary mail (Discourse,
-Redmine and osTicket all had false positives from the first one), so they
-count only together with `Precedence: bulk/junk/auto_reply`.
+Redmine and osTicket all had false positives from the first one), and
+newsletters set the first to silence out-of-office replies. They count only
+together with `Precedence: bulk/junk` on mail without List-Id/List-Unsubscribe.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ _BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster"})
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autoreply-from")
 _WEAK_HEADERS = ("x-auto-response-suppress", "x-ms-exchange-inbox-rules-loop")
 _DELIVERED = frozenset({"delivered", "relayed", "expanded"})
-_NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|mailer-?daemon|postmaster)(\b|[-_.+]|$)")
+_NOREPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster)([-_.+]|$)"
+)
 _SHORT_BODY = 1200
 
 _ABSENT = re.compile(
@@ -94,9 +97,7 @@ def looks_like_out_of_office(text: str) -> bool:
 
 def is_mailing_list(msg: Message) -> bool:
     """True for list or bulk mail (List-Id, List-Unsubscribe, Precedence list/bulk/junk)."""
-    if _header(msg, "List-Id") or _header(msg, "List-Unsubscribe"):
-        return True
-    return _precedence(msg) in {"list", "bulk", "junk"}
+    return _has_list_headers(msg) or _precedence(msg) in {"list", "bulk", "junk"}
 
 
 def is_noreply_address(addr: str) -> bool:
@@ -119,6 +120,10 @@ def _header(msg: Message, name: str) -> str:
         return str(make_header(decode_header(str(value)))).strip()
     except (ValueError, LookupError, UnicodeError):
         return str(value).strip()
+
+
+def _has_list_headers(msg: Message) -> bool:
+    return bool(_header(msg, "List-Id") or _header(msg, "List-Unsubscribe"))
 
 
 def _precedence(msg: Message) -> str:
@@ -182,7 +187,11 @@ def _is_auto_reply(msg: Message) -> bool:
     precedence = _precedence(msg)
     if precedence == "auto_reply" or _AUTO_SUBJECT.match(_header(msg, "Subject")):
         return True
-    if precedence in {"bulk", "junk"} and any(msg.get(n) is not None for n in _WEAK_HEADERS):
+    if (
+        precedence in {"bulk", "junk"}
+        and any(msg.get(n) is not None for n in _WEAK_HEADERS)
+        and not _has_list_headers(msg)
+    ):
         return True
     if _has_attachment(msg):
         return False

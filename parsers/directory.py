@@ -14,9 +14,15 @@ class Municipality:
     addresses: tuple[str, ...] = ()
 
 
+_FAST_FOLD = str.maketrans("åäöéèüáàæøÅÄÖÉÈÜÁÀÆØ", "aaoeeuaaaoaaoeeuaaao")
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip diacritics: 'Rättvik' -> 'rattvik'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower-case and strip diacritics: 'Rättvik' -> 'rattvik'. Keeps the length of NFC text."""
+    folded = text.casefold().translate(_FAST_FOLD)
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

@@ -74,6 +74,7 @@ SHOWING_PLACEHOLDER = _W + "showingPlcHdr"
 CUSTOM_XML, TXBX_CONTENT = _W + "customXml", _W + "txbxContent"
 TAB, PTAB, BR, CR, SYM = (_W + tag for tag in ("tab", "ptab", "br", "cr", "sym"))
 NO_BREAK_HYPHEN = _W + "noBreakHyphen"
+RUBY, RUBY_BASE = _W + "ruby", _W + "rubyBase"  # phonetic guides: the base text only
 FLD_CHAR, FLD_CHAR_TYPE, FF_DATA = _W + "fldChar", _W + "fldCharType", _W + "ffData"
 CHECK_BOX, CHECKED, DEFAULT = _W + "checkBox", _W + "checked", _W + "default"
 DD_LIST, DD_RESULT, LIST_ENTRY = _W + "ddList", _W + "result", _W + "listEntry"
@@ -173,8 +174,6 @@ def read_docx(data: bytes, limits: Limits = Limits()) -> list[Block]:
         return _read(data, limits)
     except UnreadableDocument:
         raise
-    except zipfile.BadZipFile as e:
-        raise UnreadableDocument(CORRUPT) from e
     except LIBRARY_ERRORS as e:
         logger.info("unreadable Word file: %r", e)
         raise UnreadableDocument(CORRUPT) from e
@@ -260,7 +259,8 @@ _CLEAN = {
 }
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
+    """Normalise spaces and box glyphs, drop invisible characters, strip."""
     return text.translate(_CLEAN).strip()
 
 
@@ -490,7 +490,7 @@ class _Walker:
         # Only a field's displayed result may continue into the next paragraph.
         self.fields = [f for f in self.fields if f.in_result and not f.hides_result]
         for line in para.lines:
-            text = _clean(line)
+            text = clean_text(line)
             if text:
                 self.blocks.append(Block(text, cell, fill))
         for textbox in para.textboxes:
@@ -534,6 +534,8 @@ class _Walker:
                 para.add(_sym(child))
             elif tag == NO_BREAK_HYPHEN:
                 para.add("-")
+            elif tag == RUBY and (base := child.find(RUBY_BASE)) is not None:
+                self.inline(base, para)
             elif tag in GRAPHICS:
                 para.textboxes.extend(_textboxes(child))
 

@@ -295,7 +295,10 @@ class _Reader(HTMLParser):
         cited = attrs.get("type", "").lower() == "cite" or "gmail_quote" in classes
         if not cited and "border:none" in attrs.get("style", "").replace(" ", "").lower():
             return False  # Gmail / Apple Mail "indent"
-        nearest = next((e for e in reversed(self._stack) if e.quote), None)
+        # Gmail's blockquote directly in its own div.gmail_quote adds no second level.
+        nearest = next(
+            (e for e in reversed(self._stack) if e.gmail_container or e.tag == "blockquote"), None
+        )
         return not (nearest is not None and nearest.gmail_container and "gmail_quote" in classes)
 
     def _bullet(self) -> str:

@@ -14,6 +14,7 @@ Xml is inserted as it is. Run-level helpers (sym, checkbox, ...) go in p().
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -270,3 +271,126 @@ def _boxes(score: int | None) -> list[Xml]:
     for value in range(1, 6):
         parts += [checkbox(value == score), run(f"{value} ")]
     return parts
+
+
+# --- OpenDocument text ----------------------------------------------------------
+
+ODF_NAMESPACES = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
+}
+ODF_NSDECLS = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in ODF_NAMESPACES.items())
+
+
+def cell_style(name: str, colour: str) -> str:
+    """An automatic table-cell style with a background colour, e.g. "#00b050"."""
+    return (
+        f'<style:style style:name="{name}" style:family="table-cell">'
+        f'<style:table-cell-properties fo:background-color="{colour}"/></style:style>'
+    )
+
+
+def make_odt(body: str, header: str = "", styles: str = "", encrypted: bool = False) -> bytes:
+    """An .odt package; `body` is office:text content, `styles` automatic styles."""
+    content = (
+        f'<office:document-content {ODF_NSDECLS} office:version="1.3">'
+        f"<office:automatic-styles>{styles}</office:automatic-styles>"
+        f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
+    )
+    master = (
+        f'<office:document-styles {ODF_NSDECLS}><office:master-styles><style:master-page style:name="Standard">'
+        f"<style:header>{header}</style:header></style:master-page></office:master-styles></office:document-styles>"
+    )
+    secret = "<manifest:encryption-data/>" if encrypted else ""
+    manifest = (
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        f'<manifest:file-entry manifest:full-path="content.xml">{secret}</manifest:file-entry></manifest:manifest>'
+    )
+    return make_zip(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.text",
+            "META-INF/manifest.xml": manifest.encode(),
+            "content.xml": content.encode(),
+            "styles.xml": master.encode(),
+        }
+    )
+
+
+# --- legacy Word 97-2003 (.doc) -------------------------------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+TEXT_OFFSET = 2048  # where make_doc puts the characters in WordDocument
+
+
+def make_doc(body: str, header: str = "", textbox: str = "", compressed: bool = True, flags: int = 0) -> bytes:
+    """A minimal Word 97 file: one piece holding all stories ([MS-DOC] 2.4.1).
+
+    Stories use Word's control characters: "\\r" ends a paragraph, "\\x07" a
+    cell, "\\x13"/"\\x14"/"\\x15" delimit fields; `body` must end with "\\r".
+    """
+    header_story = header + "\r" if header else ""  # the trailing guard paragraph
+    text = body + header_story + textbox
+    encoded = text.encode("cp1252") if compressed else text.encode("utf-16-le")
+    fc = (TEXT_OFFSET * 2) | 0x40000000 if compressed else TEXT_OFFSET
+    pieces = struct.pack("<2iH I H", 0, len(text), 0, fc, 0)
+    clx = b"\x02" + struct.pack("<I", len(pieces)) + pieces
+    hdd = b""
+    if header:
+        end = len(header)  # six separators, then even/odd/.../first-footer, then the guard
+        hdd = struct.pack("<14i", *([0] * 8 + [end] * 5 + [end + 1]))
+    word = bytearray(TEXT_OFFSET)
+    struct.pack_into("<HH", word, 0, 0xA5EC, 0x00C1)
+    struct.pack_into("<H", word, 0x0A, 0x0200 | flags)  # the table stream is 1Table
+    struct.pack_into("<7i", word, 0x4C, len(body), 0, len(header_story), 0, 0, 0, len(textbox))
+    struct.pack_into("<II", word, 0xF2, len(clx), len(hdd))  # PlcfHdd after the Clx
+    struct.pack_into("<II", word, 0x1A2, 0, len(clx))
+    return make_ole({"WordDocument": bytes(word) + encoded, "1Table": clx + hdd})
+
+
+def make_ole(streams: dict[str, bytes]) -> bytes:
+    """A compound file (version 3, 512-byte sectors) holding `streams`."""
+    sector = 512
+    fat: list[int] = []
+    body = bytearray()
+    entries = [_dir_entry("Root Entry", 5, ENDOFCHAIN, 0, child=1 if streams else NOSTREAM)]
+    for number, (name, data) in enumerate(streams.items(), start=1):
+        data = data.ljust(4096, b"\0")  # no mini stream: every stream in whole sectors
+        count = -(-len(data) // sector)
+        start = len(fat)
+        fat += list(range(start + 1, start + count)) + [ENDOFCHAIN]
+        body += data.ljust(count * sector, b"\0")
+        right = number + 1 if number < len(streams) else NOSTREAM
+        entries.append(_dir_entry(name, 2, start, len(data), right=right))
+    while len(entries) % 4:
+        entries.append(_dir_entry("", 0, 0, 0))
+    directory = len(fat)
+    count = len(entries) // 4
+    fat += list(range(directory + 1, directory + count)) + [ENDOFCHAIN]
+    body += b"".join(entries)
+    fat_sectors = 1
+    while len(fat) + fat_sectors > 128 * fat_sectors:
+        fat_sectors += 1
+    first_fat = len(fat)
+    fat += [FATSECT] * fat_sectors
+    fat += [FREESECT] * (128 * fat_sectors - len(fat))
+    body += struct.pack(f"<{len(fat)}I", *fat)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        OLE_MAGIC, b"\0" * 16, 0x3E, 3, 0xFFFE, 9, 6, b"\0" * 6,
+        0, fat_sectors, directory, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0,
+    )
+    difat = list(range(first_fat, first_fat + fat_sectors)) + [FREESECT] * (109 - fat_sectors)
+    return header + struct.pack("<109I", *difat) + bytes(body)
+
+
+def _dir_entry(name: str, kind: int, start: int, size: int, child: int = NOSTREAM, right: int = NOSTREAM) -> bytes:
+    encoded = name.encode("utf-16-le") + b"\0\0" if name else b""
+    return struct.pack(
+        "<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, NOSTREAM, right, child, b"\0" * 16, 0, 0, 0, start, size
+    )

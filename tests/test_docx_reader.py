@@ -1,7 +1,11 @@
-"""Tests for parsers.docx_reader: Word files in memory -> blocks."""
+"""Tests for the document readers: Word (.docx), OpenDocument (.odt), legacy .doc.
+
+Every file is built in memory by tests/docx_factory.py.
+"""
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 
@@ -17,17 +21,25 @@ from parsers.docx_reader import (
     TOO_MUCH_TEXT,
     read_docx,
 )
+from parsers import doc_reader, odf_reader
+from parsers.doc_reader import read_doc
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.odf_reader import read_odt
 from tests.docx_factory import (
+    ODF_NSDECLS,
     Xml,
     block_sdt,
     br,
     cell,
+    cell_style,
     checkbox,
     field,
     legacy_checkbox,
     legacy_dropdown,
+    make_doc,
     make_docx,
+    make_odt,
+    make_ole,
     make_zip,
     p,
     replace_members,
@@ -296,3 +308,152 @@ def test_mutated_package(edits, cut):
 def test_mutated_document_xml(edits, cut):
     xml = _mutate(VALID_XML, edits, cut)
     _blocks_or_unreadable(replace_members(VALID, {"word/document.xml": xml}))
+
+
+# --- OpenDocument text (parsers.odf_reader) ------------------------------------------
+# Kept here with the Word tests: same blocks, same factory module.
+
+ODT_CASES = {
+    "headings, paragraphs, lists, sections": (
+        "<text:h>Rubrik</text:h><text:section><text:p>Påverkan:<text:s/>3</text:p></text:section>"
+        "<text:list><text:list-item><text:p>punkt</text:p></text:list-item></text:list>",
+        [B("Rubrik"), B("Påverkan: 3"), B("punkt")],
+    ),
+    "spaces, tabs and line breaks": (
+        "<text:p>a  <text:s text:c='2'/>b<text:tab/>c<text:line-break/>d</text:p>",
+        [B("a   b\tc"), B("d")],
+    ),
+    "notes, comments and change records skipped": (
+        "<text:tracked-changes><text:changed-region><text:deletion><text:p>borttaget</text:p></text:deletion>"
+        "</text:changed-region></text:tracked-changes><text:p>Text<text:note><text:note-citation>1</text:note-citation>"
+        "<text:note-body><text:p>fot</text:p></text:note-body></text:note></text:p>",
+        [B("Text")],
+    ),
+    "table: shading, covered cell, nested table": (
+        "<table:table><table:table-column table:number-columns-repeated='2'/><table:table-row>"
+        "<table:table-cell table:style-name='G' table:number-columns-spanned='2'><text:p>grön</text:p></table:table-cell>"
+        "<table:covered-table-cell/></table:table-row><table:table-row><table:table-cell table:style-name='R'/>"
+        "<table:table-cell><table:table><table:table-row><table:table-cell><text:p>inre</text:p></table:table-cell>"
+        "</table:table-row></table:table><text:p>efter</text:p></table:table-cell></table:table-row></table:table>",
+        [C("grön", "00B050"), C("", "FF0000"), C("inre"), C("efter")],
+    ),
+    "text box once, image title ignored": (
+        "<text:p>Ankare<draw:frame><svg:title>bild</svg:title><draw:text-box><text:p>I ruta</text:p>"
+        "</draw:text-box></draw:frame></text:p>",
+        [B("Ankare"), B("I ruta")],
+    ),
+    "glyphs": ("<text:p>Påverkan: ☐1 ☒2 □3</text:p>", [B("Påverkan: ☐1 ☒2 ☐3")]),
+}
+
+
+@pytest.mark.parametrize("body, expected", ODT_CASES.values(), ids=ODT_CASES.keys())
+def test_odt_body(body, expected):
+    styles = cell_style("G", "#00b050") + cell_style("R", "#FF0000")
+    assert read_odt(make_odt(body, styles=styles)) == expected
+
+
+def test_odt_header_comes_first():
+    assert read_odt(make_odt("<text:p>Brödtext</text:p>", header="<text:p>Falu kommun</text:p>")) == [
+        B("Falu kommun"),
+        B("Brödtext"),
+    ]
+
+
+ODT_UNREADABLE = {
+    "not a zip": (b"<office:document/>", odf_reader.CORRUPT),
+    "no content.xml": (make_zip({"mimetype": b"application/vnd.oasis.opendocument.text"}), odf_reader.NOT_ODT),
+    "a spreadsheet": (
+        make_zip({"content.xml": f"<office:document-content {ODF_NSDECLS}><office:body><office:spreadsheet/>"
+                  "</office:body></office:document-content>".encode()}),
+        odf_reader.NOT_ODT,
+    ),
+    "encrypted": (make_odt("<text:p>x</text:p>", encrypted=True), odf_reader.ENCRYPTED),
+    "zip bomb": (make_zip({"content.xml": b"<" + b"a" * 5_000_000}), "för mycket data"),
+}
+
+
+@pytest.mark.parametrize("data, reason", ODT_UNREADABLE.values(), ids=ODT_UNREADABLE.keys())
+def test_odt_unreadable(data, reason):
+    with pytest.raises(UnreadableDocument, match=re.escape(reason)):
+        read_odt(data)
+
+
+VALID_ODT = make_odt(
+    "<text:h>Rubrik</text:h>" + "".join(f"<text:p>Påverkan: {n}</text:p>" for n in range(1, 6)),
+    header="<text:p>Mora kommun</text:p>",
+)
+
+
+@FUZZ
+@given(edits=EDITS, cut=st.none() | st.integers(min_value=0, max_value=len(VALID_ODT)))
+def test_mutated_odt(edits, cut):
+    try:
+        blocks = read_odt(_mutate(VALID_ODT, edits, cut))
+    except UnreadableDocument:
+        return
+    assert all(isinstance(b, Block) for b in blocks)
+
+
+# --- legacy Word 97-2003 (parsers.doc_reader) ----------------------------------------
+
+DOC_CASES = {
+    "paragraphs": ({"body": "Rubrik\r\rText\r"}, [B("Rubrik"), B("Text")]),
+    "cells end with a cell mark": ({"body": "Före\rFråga 1\x07Påverkan: 3\x07\x07Efter\r"}, [B("Före"), C("Fråga 1"), C("Påverkan: 3"), B("Efter")]),
+    "field result kept, instruction dropped": ({"body": "Sida \x13 PAGE \x141\x15 av 2\r"}, [B("Sida 1 av 2")]),
+    "checkbox field without result dropped": ({"body": "Ja \x13 FORMCHECKBOX \x15\r"}, [B("Ja")]),
+    "line breaks and special characters": ({"body": "A\x0bB\x1eC\x1fD\x01\r"}, [B("A"), B("B-CD")]),
+    "header first, text boxes last": (
+        {"body": "Brödtext\r", "header": "Ludvika kommun", "textbox": "I ruta\r"},
+        [B("Ludvika kommun"), B("Brödtext"), B("I ruta")],
+    ),
+    "unicode piece": ({"body": "Påverkan: ☐1 ☒2\r", "compressed": False}, [B("Påverkan: ☐1 ☒2")]),
+}
+
+
+@pytest.mark.parametrize("parts, expected", DOC_CASES.values(), ids=DOC_CASES.keys())
+def test_doc(parts, expected):
+    assert read_doc(make_doc(**parts)) == expected
+
+
+def _word6() -> bytes:
+    data = bytearray(make_doc("Text\r"))
+    start = data.index(b"\xec\xa5\xc1\x00")
+    data[start : start + 2] = b"\xdc\xa5"
+    return bytes(data)
+
+
+DOC_UNREADABLE = {
+    "not OLE": (b"PK\x03\x04 a zip", doc_reader.NOT_DOC),
+    "OLE without WordDocument": (make_ole({"Workbook": b"x"}), doc_reader.NOT_DOC),
+    "encrypted .doc": (make_doc("Hemligt\r", flags=0x0100), doc_reader.ENCRYPTED),
+    "encrypted .docx": (make_ole({"EncryptionInfo": b"x", "EncryptedPackage": b"y"}), doc_reader.ENCRYPTED),
+    "Word 6": (_word6(), doc_reader.TOO_OLD),
+    "truncated": (make_doc("Text\r")[:1500], doc_reader.CORRUPT),
+}
+
+
+@pytest.mark.parametrize("data, reason", DOC_UNREADABLE.values(), ids=DOC_UNREADABLE.keys())
+def test_doc_unreadable(data, reason):
+    with pytest.raises(UnreadableDocument) as caught:
+        read_doc(data)
+    assert caught.value.reason == reason
+
+
+def test_doc_limits():
+    with pytest.raises(UnreadableDocument, match="för stor"):
+        read_doc(make_doc("Text\r"), Limits(max_attachment_bytes=1_000))
+    with pytest.raises(UnreadableDocument, match="för mycket text"):
+        read_doc(make_doc("Text\r"), Limits(max_text_chars=2))
+
+
+VALID_DOC = make_doc("Rubrik\rFråga 1\x07Påverkan: 3\x07\x07Sida \x13 PAGE \x141\x15\r", header="Orsa kommun")
+
+
+@FUZZ
+@given(edits=EDITS, cut=st.none() | st.integers(min_value=0, max_value=len(VALID_DOC)))
+def test_mutated_doc(edits, cut):
+    try:
+        blocks = read_doc(_mutate(VALID_DOC, edits, cut))
+    except UnreadableDocument:
+        return
+    assert all(isinstance(b, Block) for b in blocks)
