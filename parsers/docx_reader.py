@@ -291,7 +291,8 @@ def _sym(element: etree._Element) -> str:
 
 
 def _run_symbol_table(run: etree._Element) -> dict[int, str] | None:
-    fonts = run.find(f"{R_PR}/{R_FONTS}")
+    properties = run.find(R_PR)
+    fonts = properties.find(R_FONTS) if properties is not None else None
     if fonts is None:
         return None
     for attribute in (ASCII, H_ANSI):
@@ -327,7 +328,8 @@ def _sdt_content(sdt: etree._Element) -> etree._Element | None:
 
 def _checkbox_control(sdt: etree._Element) -> bool | None:
     """Whether a w14 checkbox content control is ticked; None if not one."""
-    box = sdt.find(f"{SDT_PR}/{W14_CHECKBOX}")
+    properties = sdt.find(SDT_PR)
+    box = properties.find(W14_CHECKBOX) if properties is not None else None
     if box is None:
         return None
     checked = box.find(W14_CHECKED)
@@ -384,7 +386,8 @@ def _continues_merge(cell: etree._Element) -> bool:
 
 
 def _cell_fill(cell: etree._Element) -> str | None:
-    shading = cell.find(f"{TC_PR}/{SHD}")
+    properties = cell.find(TC_PR)
+    shading = properties.find(SHD) if properties is not None else None
     if shading is None:
         return None
     if shading.get(VAL) == "solid" and _rgb(shading.get(COLOR)):

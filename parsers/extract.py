@@ -65,7 +65,7 @@ def extract(blocks: list[Block]) -> Extraction:
         if heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items):
             # A question number in its own cell, the title in the next one.
             following = match_heading(items[i + 1].text)
-            if following and following.number == int(block.text[0]):
+            if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
                 heading = following
         if heading and heading.number > current:

@@ -8,8 +8,11 @@ raw, a part whose payload cannot be decoded is skipped.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import logging
+import quopri
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,6 +131,23 @@ def collect_parts(msg: Message, depth: int = 0) -> Parts:
     return parts
 
 
+_ENCODED = ("base64", "quoted-printable")
+
+
+def _decode_attached_mail(part: Message, inner: Message) -> Message | None:
+    encoded = inner.get_payload()
+    if not isinstance(encoded, str):
+        return inner
+    try:
+        if header(part, "Content-Transfer-Encoding").strip().lower() == "base64":
+            raw = base64.b64decode(encoded.encode("ascii", "ignore"), validate=False)
+        else:
+            raw = quopri.decodestring(encoded.encode("ascii", "ignore"))
+    except (binascii.Error, ValueError):
+        return None
+    return parse_bytes(raw)
+
+
 def _walk(msg: Message, depth: int):
     """Like Message.walk(), but yields ("rfc822", inner) for attached mails and bounds depth."""
     stack = [msg]
@@ -142,6 +162,8 @@ def _walk(msg: Message, depth: int):
         if ctype == "message/rfc822":
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else None
+            if inner is not None and header(part, "Content-Transfer-Encoding").strip().lower() in _ENCODED:
+                inner = _decode_attached_mail(part, inner)  # against RFC 2046, but clients do it
             if isinstance(inner, Message) and depth < MAX_DEPTH:
                 yield ("rfc822", inner)
             continue

@@ -15,14 +15,16 @@ from datetime import date
 from . import mime, sniff
 from .classify import classify
 from .directory import Directory
+from .doc_reader import read_doc
 from .docx_reader import read_docx
 from .extract import Extraction, extract, normalize, report_problems
 from .html_reader import html_to_blocks
 from .model import Attachment, Block, Limits, ParsedMail, Problem, UnreadableDocument
+from .odf_reader import read_odt
 from .pdf_reader import read_pdf
 from .period import find_month, resolve_year
 from .personal_data import find_personal_numbers
-from .quoting import split_reply, strip_quote_prefix
+from .quoting import forwarded_body, split_reply
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,12 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     parts = mime.collect_parts(msg)
     candidates, unreadable = _attachment_candidates(parts.attachments, ctx.limits)
     body_text = _body_candidates(parts, result.subject, candidates)
+    for inner in parts.forwarded[:5]:  # a report forwarded as an attached mail (.eml/.msg as rfc822)
+        inner_parts = mime.collect_parts(inner, depth=1)
+        more, more_unreadable = _attachment_candidates(inner_parts.attachments, ctx.limits)
+        candidates += more
+        unreadable += more_unreadable
+        _body_candidates(inner_parts, "VB:", candidates)
     best = max(candidates, key=lambda c: c.extraction.weight, default=None)
     if best is not None and not best.extraction.found:
         best = None
@@ -107,6 +115,10 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     return result
 
 
+# Formats a report may come in that we do not read: tell the sender.
+_UNSUPPORTED_EXTENSIONS = (".xlsx", ".xls", ".pages", ".msg", ".wpd", ".wps", ".odp", ".ods", ".pptx", ".ppt", ".heic")
+
+
 def _attachment_candidates(attachments: list[Attachment], limits: Limits):
     """Read every document attachment; return (candidates, [(name, problem) for unreadable ones])."""
     candidates: list[_Candidate] = []
@@ -115,13 +127,15 @@ def _attachment_candidates(attachments: list[Attachment], limits: Limits):
     typed = [(sniff.sniff(a.data, a.filename), a) for a in attachments]
     typed.sort(key=lambda t: order.get(t[0], 9))
     for kind, attachment in typed:
-        if kind not in order:
-            continue
         name = attachment.filename or f"bilaga.{kind}"
+        if kind not in order:
+            if name.lower().endswith(_UNSUPPORTED_EXTENSIONS):
+                unreadable.append((name, Problem("unsupported_format", f"Bilagan \"{name}\": {_UNSUPPORTED}")))
+            continue
         try:
             blocks = _read_document(kind, attachment.data, limits)
         except UnreadableDocument as e:
-            code = "unsupported_format" if kind in (sniff.DOC, sniff.RTF, sniff.ODT) and "format" in e.reason else "unreadable_attachment"
+            code = "unsupported_format" if kind == sniff.RTF else "unreadable_attachment"
             unreadable.append((name, Problem(code, f"Bilagan \"{name}\" kunde inte läsas: {e.reason}")))
             continue
         extraction = extract(blocks)
@@ -142,21 +156,13 @@ def _read_document(kind: str, data: bytes, limits: Limits) -> list[Block]:
     if kind == sniff.TEXT:
         return text_blocks(data.decode("utf-8", errors="replace"))
     if kind == sniff.ODT:
-        try:
-            from .odf_reader import read_odt
-        except ImportError:
-            raise UnreadableDocument(_UNSUPPORTED) from None
         return read_odt(data, limits)
     if kind == sniff.DOC:
-        try:
-            from .doc_reader import read_doc
-        except ImportError:
-            raise UnreadableDocument(_UNSUPPORTED) from None
         return read_doc(data, limits)
     raise UnreadableDocument(_UNSUPPORTED)
 
 
-_UNSUPPORTED = ("det här filformatet kan vi inte läsa automatiskt. Skicka rapporten som "
+_UNSUPPORTED = ("det filformatet kan vi inte läsa automatiskt. Skicka rapporten som "
                 "Word-fil (.docx), PDF eller direkt i mejlet.")
 
 
@@ -191,13 +197,8 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
             own_text = "\n".join(b.text for b in own)
         extraction = extract(own)
         if not extraction.found and (is_forward or not any(b.text.strip() for b in own)) and quoted:
-            extraction = extract(strip_quote_prefix(quoted))
+            extraction = extract(forwarded_body(quoted))
         candidates.append(_Candidate("body", extraction, "\n".join(extraction.preamble[:15])))
-    for inner in parts.forwarded:  # a report forwarded as an attached mail
-        inner_parts = mime.collect_parts(inner, depth=1)
-        for blocks in [text_blocks(t) for t in inner_parts.plain] + [html_to_blocks(h) for h in inner_parts.html]:
-            extraction = extract(blocks)
-            candidates.append(_Candidate("body", extraction, "\n".join(extraction.preamble[:15])))
     return own_text
 
 

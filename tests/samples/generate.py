@@ -9,10 +9,11 @@ of the project's acceptance samples: only the fields present are checked
 from __future__ import annotations
 
 import json
+from xml.sax.saxutils import escape
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.mailbuilder import build_mail, template_text
+from tests.mailbuilder import DOCX_TYPE, build_mail, template_text
 
 HERE = Path(__file__).resolve().parent
 CET = timezone(timedelta(hours=1))
@@ -173,8 +174,139 @@ def build() -> None:
          answers={"1": {"score": 2, "color": None, "text_contains": ["Svar på fråga 1."]}})
 
 
+def docx_report(municipality: str, scores, style: str = "paragraphs") -> bytes:
+    """The Dalarna template as Word, in one of the layouts municipalities use."""
+    from tests.docx_factory import block_sdt, cell, checkbox, legacy_checkbox, make_docx, p, run, sdt
+
+    body = ["Mall för lägesbildsinsamling - Sociala risker, oktober månad",
+            f"Underlaget inlämnat av kommun: {municipality}", "Redogör kort under varje fråga:"]
+    for n in range(1, 8):
+        heading = f"Fråga {n}, {TITLES[n - 1]}:"
+        score = scores[n - 1] if n <= 6 else None
+        if style == "paragraphs":
+            body += [heading, ANSWERS[n - 1]] + ([f"Påverkan: {score}"] if n <= 6 else []) + ["Kommentar: Följs upp."]
+        elif style == "content_controls":
+            body += [heading, block_sdt(ANSWERS[n - 1])]
+            if n <= 6:
+                body.append(p("Påverkan: ", sdt(str(score))))
+        elif style == "checkboxes":
+            body += [heading, ANSWERS[n - 1]]
+            if n <= 6:
+                parts = ["Påverkan: "]
+                for value in range(1, 6):
+                    parts += [checkbox(value == score), run(f"{value} ")]
+                body.append(p(*parts))
+        elif style == "legacy_checkboxes":
+            body += [heading, ANSWERS[n - 1]]
+            if n <= 6:
+                parts = ["Påverkan: "]
+                for value in range(1, 6):
+                    parts += [legacy_checkbox("<w:checked/>" if value == score else ""), run(f" {value}  ")]
+                body.append(p(*parts))
+        elif style == "table":
+            row = [cell(heading), cell(ANSWERS[n - 1], "Kommentar: Följs upp.")]
+            row.append(cell(str(score)) if n <= 6 else cell(""))
+            body.append([["Fråga", "Svar", "Påverkan (1-5)"], row] if n == 1 else [row])
+        elif style == "traffic_cells":
+            fills = {"grön": "00B050", "gul": "FFFF00", "röd": "FF0000"}
+            row = [cell(f"{n}. {TITLES[n - 1]}"), cell(ANSWERS[n - 1])]
+            row.append(cell(fill=fills[score]) if n <= 6 else cell(""))
+            body.append([row])
+    return make_docx(body, header=[f"{municipality} kommun"])
+
+
+def build_attachments() -> None:
+    from tests.docx_factory import make_docx, make_zip
+    from tests.pdf_factory import encrypted_pdf, image_only_pdf, template_pdf
+
+    scores = [2, 3, 1, 4, 1, 2]
+    expected_answers = answers(scores)
+    for style, name, address in [
+        ("paragraphs", "Mora", "anna.berg@mora.se"), ("content_controls", "Orsa", "magnus.lind@orsa.se"),
+        ("checkboxes", "Leksand", "lena.rosen@leksand.se"), ("legacy_checkboxes", "Vansbro", "per.ek@vansbro.se"),
+        ("table", "Falun", "erik.lund@falun.se"),
+    ]:
+        filename = f"Lägesbild oktober {name}.docx"
+        case("attachments", f"docx-{style.replace('_', '-')}-{name.lower()}",
+             build_mail(sender=address, subject=f"Lägesbild oktober {name}",
+                        attachments=[(filename, docx_report(name, scores, style), DOCX_TYPE)], date=NOV3),
+             kind="report", municipality=name, period="2026-10", source_kind="attachment", source_name=filename,
+             answers=expected_answers, problems_absent=["missing_score", "missing_answer", "invalid_score"])
+
+    colors = ["grön", "gul", "grön", "röd", "grön", "gul"]
+    case("attachments", "docx-shaded-cells-ludvika",
+         build_mail(sender="karin.ek@ludvika.se", subject="Lägesrapportering oktober",
+                    attachments=[("Lägesrapport.docx", docx_report("Ludvika", colors, "traffic_cells"), DOCX_TYPE)], date=NOV3),
+         kind="report", municipality="Ludvika", period="2026-10", answers=answers([None] * 6, colors))
+
+    report = docx_report("Gagnef", scores)
+    logo = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    agenda = make_docx(["Dagordning BRÅ-möte 12 november", "1. Mötets öppnande", "2. Lägesbild"])
+    case("attachments", "docx-with-pdf-twin-logo-and-agenda-gagnef",
+         build_mail(sender="maja.moberg@gagnef.se", subject="Lägesbild oktober",
+                    attachments=[("image001.png", logo, ("image", "png")),
+                                 ("Dagordning.docx", agenda, DOCX_TYPE),
+                                 ("Lägesbild oktober.pdf", template_pdf("Gagnef"), ("application", "pdf")),
+                                 ("Lägesbild oktober.docx", report, DOCX_TYPE)], date=NOV3),
+         kind="report", municipality="Gagnef", source_kind="attachment", source_name="Lägesbild oktober.docx",
+         answers=expected_answers)
+
+    case("attachments", "pdf-declared-as-octet-stream-hedemora",
+         build_mail(sender="olle.dahl@hedemora.se", subject="Lägesbild oktober",
+                    attachments=[("rapport", template_pdf("Hedemora"), ("application", "octet-stream"))], date=NOV3),
+         kind="report", municipality="Hedemora", period="2026-10", source_kind="attachment")
+
+    case("attachments", "pdf-encrypted-avesta",
+         build_mail(sender="tobias.rosen@avesta.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.pdf", encrypted_pdf(["Fråga 1, Ordningsstörningar:"], "hemligt"),
+                                  ("application", "pdf"))], date=NOV3),
+         kind="report", municipality="Avesta", period="2026-10", problems_present=["unreadable_attachment"])
+
+    case("attachments", "pdf-scanned-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober",
+                    attachments=[("Skanning.pdf", image_only_pdf(), ("application", "pdf"))], date=NOV3),
+         kind="report", municipality="Mora", problems_present=["unreadable_attachment"])
+
+    bomb = make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>" + b"A" * (60 * 1024 * 1024)})
+    case("attachments", "docx-zip-bomb-falun",
+         build_mail(sender="erik.lund@falun.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.docx", bomb, DOCX_TYPE)], date=NOV3),
+         kind="report", municipality="Falun", problems_present=["unreadable_attachment"])
+
+    case("attachments", "docm-with-macros-borlange",
+         build_mail(sender="lisa.stahl@borlange.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.docm", docx_report("Borlänge", scores), ("application", "vnd.ms-word.document.macroEnabled.12"))], date=NOV3),
+         kind="report", municipality="Borlänge", answers=expected_answers)
+
+    from tests.docx_factory import make_doc, make_odt
+
+    text = template_text(scores=scores, answers=ANSWERS).replace("Mora", "Rättvik")
+    case("attachments", "doc-word97-rattvik",
+         build_mail(sender="anna.berg@rattvik.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.doc", make_doc(text.replace("\n", "\r") + "\r"), ("application", "msword"))], date=NOV3),
+         kind="report", municipality="Rättvik", period="2026-10", source_name="Lägesbild.doc", answers=expected_answers)
+    odt_body = "".join(f"<text:p>{escape(line)}</text:p>" for line in text.replace("Rättvik", "Älvdalen").splitlines())
+    case("attachments", "odt-libreoffice-alvdalen",
+         build_mail(sender="sara.nord@alvdalen.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.odt", make_odt(odt_body), ("application", "vnd.oasis.opendocument.text"))], date=NOV3),
+         kind="report", municipality="Älvdalen", source_name="Lägesbild.odt", answers=expected_answers)
+    case("attachments", "excel-unsupported-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.xlsx", make_zip({"xl/workbook.xml": b"<workbook/>"}), ("application", "vnd.ms-excel"))], date=NOV3),
+         kind="report", municipality="Mora", problems_present=["unsupported_format"])
+
+    inner = build_mail(sender="per.holm@smedjebacken.se", subject="Lägesbild oktober",
+                       attachments=[("Lägesbild.docx", docx_report("Smedjebacken", scores), DOCX_TYPE)], date=NOV3)
+    case("attachments", "forwarded-as-attached-mail-smedjebacken",
+         build_mail(sender="eva.lund@smedjebacken.se", subject="VB: Lägesbild oktober",
+                    body="Hej, vidarebefordrar Pers rapport.\n",
+                    attachments=[("Lägesbild oktober.eml", inner, ("message", "rfc822"))], date=NOV3),
+         kind="report", municipality="Smedjebacken", period="2026-10", answers=expected_answers)
+
+
 def main() -> None:
     build()
+    build_attachments()
     for key, (raw, expected) in CASES.items():
         path = HERE / f"{key}.eml"
         path.parent.mkdir(parents=True, exist_ok=True)
