@@ -83,6 +83,7 @@ class ParsedMail:
     problems: list[Problem] = field(default_factory=list)
     subject: str = ""
     sent_at: str | None = None  # ISO 8601 from the Date header, if any
+    mailing_list: bool = False  # List-Id / Precedence: bulk: never answered automatically
 
     def to_json(self) -> dict:
         return {

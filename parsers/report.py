@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import mime, sniff
-from .classify import classify
+from .classify import classify, is_mailing_list
 from .directory import Directory
 from .doc_reader import read_doc
 from .docx_reader import read_docx
@@ -70,6 +70,7 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         return result
 
     registered = ctx.directory.by_address(result.sender)
+    result.mailing_list = is_mailing_list(msg)
     kind = classify(msg)
     if kind:
         result.kind = kind

@@ -1,0 +1,158 @@
+"""Deciding what to do with one parsed mail: pure, no I/O.
+
+Given the parsed record and a few facts looked up beforehand (when it
+arrived, the current submission for that municipality and month, how many
+automatic replies the sender got lately), return whether it counts as a
+submission, which folder the mail goes to, and which mails to queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from parsers.classify import is_noreply_address
+from parsers.model import ParsedMail
+from parsers.questions import QUESTIONS
+from parsers.ratings import LEVEL_NAMES
+
+from .config import Config
+from .deadlines import SWEDEN, deadline_for, parse_period
+
+PROCESSED, REVIEW = "processed", "review"
+MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+             "september", "oktober", "november", "december"]
+REPLY_LIMIT_PER_DAY = 3  # automatic answers to one sender (RFC 3834: no loops)
+REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
+                "unsupported_format", "personal_data", "no_report"}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    dedupe_key: str  # one row per key, ever: this is what makes "sent once" hold
+    kind: str  # receipt | reply | admin_notice
+    recipients: tuple[str, ...]
+    subject: str
+    template: str  # outbox_templates/<template>.txt.j2 (+ .html.j2 if present)
+    context: dict
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    received: datetime  # IMAP INTERNALDATE
+    previous_submission_at: str | None = None  # the current submission this one would replace
+    replies_last_day: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    counted: bool
+    folder: str  # PROCESSED or REVIEW
+    on_time: bool | None = None
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+
+def period_label(period: str | None) -> str:
+    if not period:
+        return "okänd månad"
+    year, month = parse_period(period)
+    return f"{MONTHS_SV[month - 1]} {year}"
+
+
+def rating_label(score: int | None, color: str | None) -> str:
+    if score is not None:
+        return f"{score} ({LEVEL_NAMES[score]})"
+    if color is not None:
+        return {"grön": "Grönt", "gul": "Gult", "röd": "Rött"}[color]
+    return "saknas"
+
+
+def reply_subject(subject: str) -> str:
+    clean = " ".join(subject.split())[:150] or "Lägesbild"
+    return clean if clean.lower().startswith(("sv:", "re:")) else f"SV: {clean}"
+
+
+def decide(parsed: ParsedMail, facts: Facts, config: Config) -> Decision:
+    registered = config.directory.by_address(parsed.sender) is not None
+    codes = {p.code for p in parsed.problems}
+    counted = (parsed.kind == "report" and registered and parsed.municipality is not None
+               and parsed.period is not None and bool(parsed.answers))
+    on_time = None
+    deadline: date | None = None
+    if counted:
+        deadline = deadline_for(*parse_period(parsed.period), config.deadline)
+        on_time = facts.received.astimezone(SWEDEN).date() <= deadline
+
+    if parsed.kind in ("auto_reply",):
+        return Decision(False, PROCESSED)
+    folder = PROCESSED if counted and not (codes & REVIEW_CODES) else REVIEW
+    outgoing: list[Outgoing] = []
+    thread = _thread(parsed)
+    may_reply = _may_auto_reply(parsed, facts, config)
+
+    if parsed.kind == "bounce":
+        outgoing.append(Outgoing(
+            f"admin:bounce:{_mail_key(parsed)}", "admin_notice", config.county.admins,
+            "mailbot: ett mejl kunde inte levereras", "admin_bounce",
+            {"subject": parsed.subject, "sender": parsed.sender}))
+        return Decision(False, REVIEW, None, outgoing)
+
+    if parsed.kind == "report" and may_reply:
+        questions = []
+        by_number = {a.question: a for a in parsed.answers}
+        for q in QUESTIONS:
+            answer = by_number.get(q.number)
+            questions.append({
+                "number": q.number, "title": q.title, "found": answer is not None,
+                "rating": "–" if not q.rated else rating_label(answer.score, answer.color) if answer else "saknas",
+            })
+        outgoing.append(Outgoing(
+            f"receipt:{_mail_key(parsed)}", "receipt", (parsed.sender,), reply_subject(parsed.subject),
+            "receipt",
+            {"county": config.county.name, "municipality": parsed.municipality,
+             "period": period_label(parsed.period), "counted": counted, "registered": registered,
+             "questions": questions if parsed.answers else [],
+             "problems": [p.message for p in parsed.problems],
+             "on_time": on_time, "deadline": deadline.isoformat() if deadline else None,
+             "replaces": facts.previous_submission_at, "source": parsed.source,
+             "mailbox": config.county.mailbox},
+            *thread))
+    elif parsed.kind == "other" and may_reply:
+        outgoing.append(Outgoing(
+            f"reply:{_mail_key(parsed)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
+            "no_report", {"county": config.county.name, "mailbox": config.county.mailbox}, *thread))
+
+    if parsed.kind == "report" and not registered:
+        outgoing.append(Outgoing(
+            f"admin:unknown_sender:{_mail_key(parsed)}", "admin_notice", config.county.admins,
+            f"mailbot: rapport från okänd avsändare {parsed.sender or ''}".strip(), "admin_unknown_sender",
+            {"sender": parsed.sender, "subject": parsed.subject, "municipality": parsed.municipality,
+             "period": period_label(parsed.period)}))
+    return Decision(counted, folder, on_time, outgoing)
+
+
+def _mail_key(parsed: ParsedMail) -> str:
+    return parsed.message_id or f"{parsed.sender}|{parsed.subject}|{parsed.sent_at}"
+
+
+def _thread(parsed: ParsedMail) -> tuple[str | None, tuple[str, ...]]:
+    if not parsed.message_id:
+        return None, ()
+    return parsed.message_id, (parsed.message_id,)
+
+
+def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:
+    """RFC 3834: never answer automatic mail, lists, no-reply addresses or ourselves; limit per sender."""
+    sender = parsed.sender
+    if not sender or parsed.kind in ("auto_reply", "bounce") or is_noreply_address(sender):
+        return False
+    own = {config.county.mailbox, *(a.lower() for a in config.county.admins)}
+    if config.smtp and config.smtp.sender:
+        own.add(config.smtp.sender.lower())
+    if sender.lower() in own:
+        return False
+    if parsed.mailing_list:
+        return False
+    return facts.replies_last_day < REPLY_LIMIT_PER_DAY

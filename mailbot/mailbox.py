@@ -1,0 +1,35 @@
+"""The mailbox the bot reads: one interface, an IMAP and a local Maildir implementation.
+
+The poll loop only needs four things from a mailbox: which messages are
+waiting, one message's bytes and arrival time, moving a message to a
+folder once it is handled, and closing. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    folder: str  # the folder it was read from, e.g. "INBOX"
+    uidvalidity: int  # IMAP UIDVALIDITY (Maildir: a constant)
+    uid: str  # IMAP UID as text, or the Maildir key
+    internaldate: datetime  # when it reached the mailbox (timezone-aware)
+    raw: bytes
+
+
+class Mailbox(Protocol):
+    def waiting(self) -> tuple[int, list[str]]:
+        """(UIDVALIDITY, the UIDs of the messages in the watched folder, oldest first)."""
+
+    def fetch(self, uid: str) -> IncomingMail | None:
+        """One message, or None if it vanished meanwhile. Must not set \\Seen."""
+
+    def move(self, uid: str, folder: str) -> None:
+        """Move a message to `folder` (created if missing). Never deletes."""
+
+    def close(self) -> None:
+        """Log out / release resources."""

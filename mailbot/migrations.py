@@ -1,0 +1,75 @@
+"""Ordered schema migrations, each recorded in the `_migrations` table once applied.
+
+Add a new function at the end of MIGRATIONS to change the schema; never
+edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["messages"].create({
+        "id": int, "folder": str, "uidvalidity": int, "uid": str, "message_id": str, "sha256": str,
+        "internaldate": str, "sender": str, "subject": str, "raw": bytes, "kind": str,
+        "municipality": str, "period": str, "outcome": str, "target_folder": str, "parsed_json": str,
+        "duplicate_of": int, "processed_at": str,
+    }, pk="id", not_null={"folder", "uidvalidity", "uid", "internaldate", "outcome"})
+    db["messages"].create_index(["folder", "uidvalidity", "uid"], unique=True)
+    db["messages"].create_index(["message_id"])
+    db["messages"].create_index(["sha256"])
+
+    db["submissions"].create({
+        "id": int, "message_ref": int, "municipality": str, "period": str, "received_at": str,
+        "on_time": int, "source": str, "sender": str, "is_current": int, "superseded_by": int,
+        "created_at": str,
+    }, pk="id", foreign_keys=[("message_ref", "messages", "id")],
+        not_null={"municipality", "period", "received_at", "message_ref"})
+    db["submissions"].create_index(["municipality", "period"])
+
+    db["answers"].create({
+        "id": int, "submission_id": int, "question": int, "score": int, "color": str, "text": str,
+    }, pk="id", foreign_keys=[("submission_id", "submissions", "id")])
+    db["answers"].create_index(["submission_id", "question"], unique=True)
+
+    db["problems"].create({
+        "id": int, "message_ref": int, "code": str, "question": int, "message": str,
+    }, pk="id", foreign_keys=[("message_ref", "messages", "id")])
+
+    db["outbox"].create({
+        "id": int, "dedupe_key": str, "kind": str, "message_id": str, "sender": str,
+        "recipients": str, "subject": str, "raw": bytes, "status": str, "attempts": int,
+        "next_attempt_at": str, "last_error": str, "created_at": str, "sent_at": str,
+        "message_ref": int,
+    }, pk="id", not_null={"dedupe_key", "kind", "message_id", "raw", "status"})
+    db["outbox"].create_index(["dedupe_key"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+
+    db["folder_state"].create({"folder": str, "uidvalidity": int, "last_uid": str}, pk="folder")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied."""
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for migration in MIGRATIONS:
+        name = migration.__name__
+        if name in done:
+            continue
+        with db.atomic():
+            migration(db)
+            db["_migrations"].insert({"name": name, "applied_at": datetime.now(timezone.utc).isoformat()})
+        logger.info("applied migration %s", name)
+        applied.append(name)
+    return applied

@@ -1,0 +1,128 @@
+"""The SQLite store: processed-mail ledger, submissions, answers, problems, outbox.
+
+All writes for one incoming mail happen in one transaction (`record`), so a
+mail is either fully stored with its outgoing mail queued, or not at all.
+Only then is the IMAP message moved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .migrations import migrate
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def open_db(path: Path) -> sqlite_utils.Database:
+    """Open (creating with mode 0600) and migrate the database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    db = sqlite_utils.Database(conn)
+    migrate(db)
+    return db
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    id: int
+    municipality: str
+    period: str
+    received_at: str
+    on_time: bool
+    message_ref: int
+
+
+class Store:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    # -- ledger -------------------------------------------------------------
+
+    def processed(self, folder: str, uidvalidity: int, uid: str) -> dict | None:
+        rows = list(self.db["messages"].rows_where(
+            "folder = ? and uidvalidity = ? and uid = ?", [folder, uidvalidity, uid], limit=1))
+        return rows[0] if rows else None
+
+    def duplicate_of(self, message_id: str | None, sha256: str) -> dict | None:
+        """An earlier stored copy of the same mail (same Message-ID, else same bytes)."""
+        if message_id:
+            where, args = "message_id = ? and duplicate_of is null", [message_id]
+        else:
+            where, args = "sha256 = ? and duplicate_of is null", [sha256]
+        rows = list(self.db["messages"].rows_where(where, args, limit=1))
+        return rows[0] if rows else None
+
+    def set_folder_state(self, folder: str, uidvalidity: int, last_uid: str | None) -> None:
+        self.db["folder_state"].upsert({"folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid}, pk="folder")
+
+    def folder_state(self, folder: str) -> dict | None:
+        rows = list(self.db["folder_state"].rows_where("folder = ?", [folder]))
+        return rows[0] if rows else None
+
+    # -- submissions --------------------------------------------------------
+
+    def current_submission(self, municipality: str, period: str) -> StoredSubmission | None:
+        rows = list(self.db["submissions"].rows_where(
+            "municipality = ? and period = ? and is_current = 1", [municipality, period], limit=1))
+        return _submission(rows[0]) if rows else None
+
+    def first_submission(self, municipality: str, period: str) -> StoredSubmission | None:
+        rows = list(self.db["submissions"].rows_where(
+            "municipality = ? and period = ?", [municipality, period], order_by="received_at", limit=1))
+        return _submission(rows[0]) if rows else None
+
+    def submissions_for_period(self, period: str) -> list[StoredSubmission]:
+        return [_submission(r) for r in self.db["submissions"].rows_where(
+            "period = ? and is_current = 1", [period], order_by="municipality")]
+
+    def answers(self, submission_id: int) -> list[dict]:
+        return list(self.db["answers"].rows_where("submission_id = ?", [submission_id], order_by="question"))
+
+    # -- outbox -------------------------------------------------------------
+
+    def queued(self, now: datetime) -> list[dict]:
+        return list(self.db["outbox"].rows_where(
+            "status in ('queued', 'sending') and (next_attempt_at is null or next_attempt_at <= ?)",
+            [now.isoformat()], order_by="id"))
+
+    def outbox_row(self, dedupe_key: str) -> dict | None:
+        rows = list(self.db["outbox"].rows_where("dedupe_key = ?", [dedupe_key], limit=1))
+        return rows[0] if rows else None
+
+    def mark_outbox(self, row_id: int, **values) -> None:
+        with self.db.atomic():
+            self.db["outbox"].update(row_id, values)
+
+    def replies_to(self, address: str, since: datetime, kinds: tuple[str, ...]) -> int:
+        placeholders = ",".join("?" for _ in kinds)
+        return self.db.execute(
+            f"select count(*) from outbox where recipients like ? and created_at >= ? and kind in ({placeholders})",
+            [f'%"{address}"%', since.isoformat(), *kinds]).fetchone()[0]
+
+
+def _submission(row: dict) -> StoredSubmission:
+    return StoredSubmission(row["id"], row["municipality"], row["period"], row["received_at"],
+                            bool(row["on_time"]), row["message_ref"])
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,69 @@
+"""The pure decision: counted or not, which folder, which mails."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from mailbot.config import load_config
+from mailbot.decide import PROCESSED, REVIEW, Facts, decide
+from parsers.model import Answer, ParsedMail, Problem
+
+CONFIG = load_config()
+ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+LATE = datetime(2026, 11, 9, 9, 0, tzinfo=timezone.utc)
+
+
+def report(sender="anna@mora.se", municipality="Mora", problems=(), kind="report", **kw) -> ParsedMail:
+    return ParsedMail(message_id="<m1@mora.se>", sender=sender, kind=kind, municipality=municipality,
+                      period="2026-10", source="body", subject="Lägesbild oktober",
+                      answers=[Answer(n, 2 if n < 7 else None, None, "x") for n in range(1, 8)],
+                      problems=list(problems), **kw)
+
+
+def test_clean_report_is_counted_and_receipted():
+    d = decide(report(), Facts(ON_TIME), CONFIG)
+    assert (d.counted, d.folder, d.on_time) == (True, PROCESSED, True)
+    [receipt] = d.outgoing
+    assert receipt.kind == "receipt" and receipt.recipients == ("anna@mora.se",)
+    assert receipt.subject == "SV: Lägesbild oktober" and receipt.in_reply_to == "<m1@mora.se>"
+    assert receipt.context["questions"][0]["rating"] == "2 (Avvikande)"
+
+
+def test_late_report_is_counted_as_late():
+    d = decide(report(), Facts(LATE), CONFIG)
+    assert d.counted and d.on_time is False
+
+
+def test_unknown_sender_is_not_counted_and_admins_are_told():
+    d = decide(report(sender="x@gmail.com", problems=[Problem("unknown_sender", "okänd")]), Facts(ON_TIME), CONFIG)
+    assert not d.counted and d.folder == REVIEW
+    assert {o.kind for o in d.outgoing} == {"receipt", "admin_notice"}
+    notice = next(o for o in d.outgoing if o.kind == "admin_notice")
+    assert notice.recipients == CONFIG.county.admins
+
+
+@pytest.mark.parametrize("kind, sender, extra, replies", [
+    ("auto_reply", "anna@mora.se", {}, 0),
+    ("other", "noreply@mora.se", {}, 0),
+    ("other", "anna@mora.se", {"mailing_list": True}, 0),
+    ("other", "lagesbild-fas.dalarna@lansstyrelsen.se", {}, 0),
+    ("other", "anna@mora.se", {}, 3),
+])
+def test_no_automatic_answer(kind, sender, extra, replies):
+    d = decide(report(kind=kind, sender=sender, **extra), Facts(ON_TIME, replies_last_day=replies), CONFIG)
+    assert [o for o in d.outgoing if o.kind in ("receipt", "reply")] == []
+
+
+def test_human_question_gets_a_short_answer_and_review():
+    d = decide(report(kind="other", problems=[Problem("no_report", "ingen")]), Facts(ON_TIME), CONFIG)
+    assert d.folder == REVIEW and [o.kind for o in d.outgoing] == ["reply"]
+
+
+def test_resubmission_receipt_says_it_replaces():
+    d = decide(report(), Facts(ON_TIME, previous_submission_at="2026-11-02 kl. 10:00"), CONFIG)
+    assert d.outgoing[0].context["replaces"] == "2026-11-02 kl. 10:00"
+
+
+def test_personal_data_goes_to_review_but_counts():
+    d = decide(report(problems=[Problem("personal_data", "pnr", 2)]), Facts(ON_TIME), CONFIG)
+    assert d.counted and d.folder == REVIEW

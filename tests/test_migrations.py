@@ -1,0 +1,24 @@
+import stat
+
+from mailbot.migrations import MIGRATIONS
+from mailbot.store import open_db
+
+
+def test_migrations_create_the_schema_once(tmp_path):
+    path = tmp_path / "m.db"
+    db = open_db(path)
+    assert [r["name"] for r in db["_migrations"].rows] == [m.__name__ for m in MIGRATIONS]
+    assert set(db["messages"].columns_dict) >= {
+        "folder", "uidvalidity", "uid", "message_id", "sha256", "internaldate", "raw", "outcome", "target_folder"}
+    assert set(db["submissions"].columns_dict) >= {"municipality", "period", "received_at", "on_time", "is_current", "superseded_by"}
+    assert set(db["outbox"].columns_dict) >= {"dedupe_key", "message_id", "raw", "status", "attempts", "next_attempt_at"}
+    assert set(db["answers"].columns_dict) >= {"submission_id", "question", "score", "color", "text"}
+    db.close()
+    db = open_db(path)  # a second open applies nothing again
+    assert db["_migrations"].count == len(MIGRATIONS)
+
+
+def test_database_file_is_private(tmp_path):
+    path = tmp_path / "sub" / "m.db"
+    open_db(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
