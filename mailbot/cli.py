@@ -71,5 +71,104 @@ def parse(ctx: click.Context, files: tuple[str, ...]) -> None:
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the pass's figures as JSON.")
+@click.pass_context
+def poll(ctx: click.Context, as_json: bool) -> None:
+    """Fetch new mail once, process it, send what is due, then exit.
+
+    Example: mailbot --config config.toml poll
+    """
+    from .app import poll_once
+    from .errors import TransientError
+
+    try:
+        report = poll_once(_config(ctx))
+    except TransientError as e:
+        raise click.ClickException(f"mail server unavailable: {e}") from e
+    if as_json:
+        click.echo(json.dumps(report.__dict__))
+    else:
+        click.echo(f"{report.seen} mail(s) read: {report.processed} processed, {report.review} for review, "
+                   f"{report.duplicates} duplicate(s), {report.errors} error(s); "
+                   f"{report.sent} mail(s) sent, {report.send_failed} failed.")
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the daemon: poll on a schedule (and at once via IMAP IDLE) until SIGTERM or Ctrl-C.
+
+    Example: mailbot --config /etc/mailbot/config.toml run
+    """
+    from .daemon import Daemon
+
+    Daemon(_config(ctx)).run()
+
+
+@cli.command()
+@click.argument("message_ids", nargs=-1, type=int)
+@click.pass_context
+def reprocess(ctx: click.Context, message_ids: tuple[int, ...]) -> None:
+    """Parse stored mail again (all, or the given message ids) after a parser fix; sends nothing.
+
+    Example: mailbot reprocess 12 13
+    """
+    from .context import parse_context
+    from .reprocess import reprocess as run_reprocess
+    from .store import Store, open_db
+
+    config = _config(ctx)
+    db = open_db(config.database)
+    try:
+        changes = run_reprocess(Store(db), parse_context(config), config, list(message_ids) or None)
+    finally:
+        db.close()
+    for change in changes:
+        marker = "changed" if change.before != change.after else "same"
+        click.echo(f"message {change.message_ref}: {change.before} -> {change.after} ({marker})")
+    click.echo(f"{len(changes)} message(s) reprocessed.")
+
+
+@cli.command()
+@click.option("--period", help="YYYY-MM (default: the period whose deadline is next or just passed).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
+    """Show which municipalities reported for a period: on time, late, missing or pending.
+
+    Example: mailbot status --period 2026-10 --json
+    """
+    import re
+    from datetime import datetime
+
+    from .deadlines import SWEDEN
+    from .status import default_period, format_table, period_status
+    from .store import Store, open_db
+
+    config = _config(ctx)
+    today = datetime.now(SWEDEN).date()
+    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--period")
+    db = open_db(config.database)
+    try:
+        result = period_status(Store(db), config, period or default_period(config, today), today)
+    finally:
+        db.close()
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_table(result))
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Show the whole path with no server: example mails in, one poll, receipts out.
+
+    Example: mailbot demo
+    """
+    from .demo import run_demo
+
+    click.echo(run_demo(_config(ctx)))
+
+
 def main() -> None:
     cli(prog_name="mailbot")
