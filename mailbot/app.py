@@ -1,0 +1,55 @@
+"""Wiring: builds the mailbox, sender, store and poller from a Config."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from .config import Config
+from .context import parse_context
+from .mailbox import Mailbox
+from .poll import Poller, PollReport
+from .sender import Sender
+from .store import Store, open_db
+
+logger = logging.getLogger(__name__)
+
+
+def open_mailbox(config: Config) -> Mailbox:
+    if config.imap is not None:
+        from .imap_mailbox import ImapMailbox
+
+        return ImapMailbox(config.imap)
+    from .maildir_mailbox import MaildirMailbox
+
+    return MaildirMailbox(config.maildir)
+
+
+def open_sender(config: Config) -> Sender:
+    if config.smtp is not None:
+        from .sender import SmtpSender
+
+        return SmtpSender(config.smtp)
+    from .sender import FileSender
+
+    return FileSender(config.outbox_dir)
+
+
+@contextmanager
+def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Mailbox | None = None):
+    """A ready Poller; closes what it opened."""
+    db = open_db(config.database)
+    own_mailbox = mailbox is None
+    mailbox = mailbox or open_mailbox(config)
+    try:
+        yield Poller(config, Store(db), mailbox, open_sender(config), parse_context(config), stop=stop)
+    finally:
+        if own_mailbox:
+            mailbox.close()
+        db.close()
+
+
+def poll_once(config: Config, stop: Callable[[], bool] = lambda: False) -> PollReport:
+    with poller(config, stop) as p:
+        return p.run_once()

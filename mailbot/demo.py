@@ -1,0 +1,122 @@
+"""`mailbot demo`: a newcomer's tour of the whole path, with no server.
+
+Drops a handful of example mails into the local Maildir of the embedded
+default, runs one poll, and prints what happened: which mails counted,
+which went for review, and the receipts written to the file outbox.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import docx
+
+from .config import Config
+
+MAILBOX = "lagesbild-fas.dalarna@lansstyrelsen.se"
+TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
+          "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt",
+          "Positiva åtgärder eller händelser"]
+
+
+def _report_text(municipality: str, scores: list[int | None], answers: list[str]) -> str:
+    lines = [f"Underlaget inlämnat av kommun: {municipality}", ""]
+    for n, title in enumerate(TITLES, start=1):
+        lines += [f"Fråga {n}, {title}:", answers[n - 1]]
+        if n <= 6 and scores[n - 1] is not None:
+            lines.append(f"Påverkan: {scores[n - 1]}")
+        lines += ["Kommentar:", ""]
+    return "\n".join(lines)
+
+
+def _mail(sender: str, subject: str, body: str, when: datetime, attachment: tuple[str, bytes] | None = None,
+          headers: dict[str, str] | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, MAILBOX, subject
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1].rstrip(">"))
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    if attachment:
+        msg.add_attachment(attachment[1], maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           filename=attachment[0])
+    return bytes(msg)
+
+
+def _docx(text: str) -> bytes:
+    document = docx.Document()
+    document.add_heading("Mall för lägesbildsinsamling - Sociala risker, oktober månad", 1)
+    for line in text.splitlines():
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def demo_mails(now: datetime) -> list[tuple[str, bytes, datetime]]:
+    """(description, raw mail, arrival time) for the tour, for last month's reports."""
+    first = now.replace(day=1, hour=9, minute=0, second=0, microsecond=0)
+    on_time, late = first + timedelta(days=2), first + timedelta(days=9)
+    quiet = ["Lugnt under perioden."] * 6 + ["Nattvandring varje fredag."]
+    worried = ["Skadegörelse vid resecentrum.", "Hot mot personal på fritidsgården.", "Inget att rapportera.",
+               "Bråk vid högstadieskolan.", "Fältgruppen har sett tecken på narkotikahandel vid skateparken.",
+               "Inget övrigt.", "Trygghetsvandring med polisen."]
+    with_problems = list(quiet)
+    with_problems[1] = "En elev (850709-9805) hotade en lärare."
+    return [
+        ("Mora: report in the mail body, on time",
+         _mail("Anna Berg <anna.berg@mora.se>", "Lägesbild Mora", "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
+        ("Avesta: Word report mentioning drug dealing",
+         _mail("Tobias Rosén <tobias.rosen@avesta.se>", "Lägesbild Avesta", "Hej, se bifogad fil.\n", on_time,
+               ("Lägesbild Avesta.docx", _docx(_report_text("Avesta", [3, 2, 1, 3, 4, 1], worried)))), on_time),
+        ("Orsa: late, a missing rating and an identity number",
+         _mail("Magnus Lind <magnus.lind@orsa.se>", "Lägesbild Orsa", _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
+        ("Unregistered sender claiming Älvdalen",
+         _mail("Sara Nord <sara.nord.privat@gmail.com>", "Lägesbild Älvdalen", _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
+        ("Out-of-office reply (gets no answer)",
+         _mail("Per Holm <per.holm@falun.se>", "Automatiskt svar: Påminnelse lägesbild",
+               "Jag är på semester till och med 14 november.\n", on_time, headers={"Auto-Submitted": "auto-replied"}), on_time),
+        ("A question, not a report",
+         _mail("Lisa Ståhl <lisa.stahl@borlange.se>", "Fråga om mallen", "Hej! Var hittar jag den nya mallen?\n", on_time), on_time),
+    ]
+
+
+def run_demo(config: Config, now: datetime | None = None) -> str:
+    """Drop the demo mails into the local Maildir, poll once, and describe what happened."""
+    from .app import poll_once
+    from .maildir_mailbox import MaildirMailbox
+
+    if config.imap is not None or config.smtp is not None:
+        raise SystemExit("mailbot demo runs only on the local Maildir and file outbox (no [imap]/[smtp]).")
+    now = now or datetime.now(timezone.utc)
+    before = set(config.outbox_dir.glob("*.eml")) if config.outbox_dir.exists() else set()
+    mailbox = MaildirMailbox(config.maildir)
+    try:
+        mails = demo_mails(now)
+        for _, raw, when in mails:
+            mailbox.append("INBOX", raw, when)
+    finally:
+        mailbox.close()
+    report = poll_once(config)
+    written = sorted(set(config.outbox_dir.glob("*.eml")) - before)
+    lines = [f"Dropped {len(mails)} example mails into {config.maildir}:"]
+    lines += [f"  - {description}" for description, _, _ in mails]
+    lines += ["", f"Poll: {report.seen} read, {report.processed} processed, {report.review} for review, "
+                  f"{report.sent} mails written to {config.outbox_dir}:"]
+    for path in written:
+        subject, to = _headers(path.read_bytes())
+        lines.append(f"  - {path.name}: to {to}: {subject}")
+    lines += ["", f"Database: {config.database}. Try: mailbot status, or open an .eml above."]
+    return "\n".join(lines)
+
+
+def _headers(raw: bytes) -> tuple[str, str]:
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(raw, policy=policy.default)
+    return str(msg["Subject"]), str(msg["To"])
