@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -66,4 +67,4 @@ def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes
         msg.add_alternative(html, subtype="html")
     for filename, data, maintype, subtype in attachments:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_safe(filename))
-    return message_id, bytes(msg)
+    return message_id, msg.as_bytes(policy=policy.SMTP)  # CRLF line ends, as SMTP wants them

@@ -42,7 +42,9 @@ _DELIVERED = frozenset({"delivered", "relayed", "expanded"})
 _NOREPLY = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster)([-_.+]|$)"
 )
-_SHORT_BODY = 1200
+_SHORT_BODY = 1200  # characters of own text that an out-of-office notice fits in
+_MAX_BODY_LINES = 400  # an out-of-office notice (with its quote) is never longer
+_MAX_HTML_CHARS = 200_000  # enough HTML for those lines; a long newsletter is not read whole
 
 _ABSENT = re.compile(
     r"\bjag är (för närvarande |just nu |tyvärr )?"
@@ -195,7 +197,7 @@ def _is_auto_reply(msg: Message) -> bool:
         return True
     if _has_attachment(msg):
         return False
-    own, _ = split_reply(_first_text_blocks(msg))
+    own, _ = split_reply(_first_text_blocks(msg)[:_MAX_BODY_LINES])
     text = "\n".join(b.text for b in own)
     return len(text) < _SHORT_BODY and looks_like_out_of_office(text)
 
@@ -229,7 +231,7 @@ def _first_text_blocks(msg: Message) -> list[Block]:
     if plain is not None:
         return [Block(line.strip()) for line in _decode(plain).splitlines() if line.strip()]
     html = next((p for p in parts if p.get_content_subtype() == "html"), None)
-    return html_to_blocks(_decode(html)) if html is not None else []
+    return html_to_blocks(_decode(html)[:_MAX_HTML_CHARS]) if html is not None else []
 
 
 def _decode(part: Message) -> str:

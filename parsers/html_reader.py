@@ -18,7 +18,8 @@ text alike. Quoted material is:
   Outlook desktop) whose first line starts with "Från:"/"From:".
 
 Thunderbird's forward header table (`table.moz-email-headers-table`) is read
-as plain "Ämne: ..." lines, not as table cells.
+as plain "Ämne: ..." lines, not as table cells. At most `_MAX_DEPTH` open
+elements are tracked, so absurdly nested markup stays linear in time.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ _OUTLOOK_FROM = re.compile(r"^\*?(från|from|von|de|fra)\*?\s*:", re.I)
 _INDENT_BULLETS = frozenset({"·", "•", "§", "o", "-", "–", "Ø", "ü", "ï", "Ÿ", "v"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _WHITESPACE = re.compile(r"\s+")
+_MAX_DEPTH = 100  # open elements tracked; deeper ones are read as plain inline text
 
 
 def html_to_blocks(html: str) -> list[Block]:
@@ -152,6 +154,9 @@ class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self._stack: list[_Element] = []
+        self._quotes = 0  # open quote elements (quote depth)
+        self._invisible = 0  # open skipped or hidden elements
+        self._pres = 0  # open <pre> elements
         self._pieces: list[str] = []
         self._lines: list[_Line] = []
         self._marker: list[str] | None = None  # Outlook list bullet being read
@@ -191,12 +196,12 @@ class _Reader(HTMLParser):
             self._pieces.append(" ")
         elif tag in _BLOCK or tag in _CELL:
             self._flush()
-        if tag in _VOID:
+        if tag in _VOID or len(self._stack) >= _MAX_DEPTH:
             return
         element = self._element(tag, attributes)
         if element.is_cell:
             element.first_line = len(self._lines)
-        self._stack.append(element)
+        self._push(element)
         if tag == "li":
             self._prefix = self._bullet()
 
@@ -211,7 +216,7 @@ class _Reader(HTMLParser):
             if not (self._headers_table() and tag in _CELL):
                 self._flush()
         while self._stack:
-            element = self._stack.pop()
+            element = self._pop()
             self._close_cell(element)
             if element.tag == tag:
                 break
@@ -223,7 +228,7 @@ class _Reader(HTMLParser):
             return
         if self._marker is not None:
             self._marker.append(data)
-        elif any(e.tag == "pre" for e in self._stack):
+        elif self._pres:
             first, *rest = data.split("\n")
             self._pieces.append(first)
             for part in rest:
@@ -321,7 +326,7 @@ class _Reader(HTMLParser):
             if current in siblings:
                 self._flush()
                 while len(self._stack) > index:
-                    self._close_cell(self._stack.pop())
+                    self._close_cell(self._pop())
                 return
 
     def _close_cell(self, element: _Element) -> None:
@@ -341,11 +346,25 @@ class _Reader(HTMLParser):
                 _Line(text, self._depth(), cell is not None, cell.fill if cell else None)
             )
 
+    def _push(self, element: _Element) -> None:
+        self._stack.append(element)
+        self._count(element, 1)
+
+    def _pop(self) -> _Element:
+        element = self._stack.pop()
+        self._count(element, -1)
+        return element
+
+    def _count(self, element: _Element, step: int) -> None:
+        self._quotes += step if element.quote else 0
+        self._invisible += step if element.tag in _SKIP or element.hidden else 0
+        self._pres += step if element.tag == "pre" else 0
+
     def _ignored(self) -> bool:
-        return any(e.tag in _SKIP or e.hidden for e in self._stack)
+        return self._invisible > 0
 
     def _depth(self) -> int:
-        return sum(1 for e in self._stack if e.quote)
+        return self._quotes
 
     def _cell(self) -> _Element | None:
         return next((e for e in reversed(self._stack) if e.is_cell), None)
