@@ -91,7 +91,7 @@ def _decode_text(part: Message) -> str | None:
         for charset in (part.get_content_charset() or "utf-8", "utf-8", "cp1252"):
             try:
                 return payload.decode(charset)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: NUL in the charset name
                 continue
         return payload.decode("latin-1")
 

@@ -243,6 +243,16 @@ def test_malformed_input_does_not_raise(html):
     assert isinstance(html_to_blocks(html), list)
 
 
+@pytest.mark.parametrize(
+    "html, count",
+    [("<div>x" * 20000, 20000), ("<b>x " * 20000, 1), ("<table><tr><td>x" * 5000, 5000)],
+    ids=["unclosed-divs", "unclosed-inline", "nested-tables"],
+)
+def test_deep_nesting_stays_linear(html, count):
+    # Open elements are capped, so this takes well under a second, not minutes.
+    assert len(html_to_blocks(html)) == count
+
+
 TAGS = st.sampled_from(
     ["<p>", "</p>", "<div>", "</div>", "<br>", "<td bgcolor=red>", "</td>", "<tr>", "<table>",
      "</table>", "<blockquote type=cite>", "</blockquote>", "<li>", "<ol>", "<pre>", "</pre>",
