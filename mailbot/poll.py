@@ -23,7 +23,7 @@ from .decide import PROCESSED, Decision, Facts, decide
 from .deadlines import SWEDEN
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
-from .sender import PermanentSendError, Sender, TemporarySendError
+from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
 from .store import Store, dumps, utcnow
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,10 @@ class Poller:
             self.store.mark_outbox(row["id"], status="sending", attempts=attempts)
             try:
                 self.sender.send(row["raw"], row["sender"], _loads(row["recipients"]))
+            except SenderUnavailableError as e:  # nothing can go now: keep the queue, try next tick
+                self.store.mark_outbox(row["id"], status="queued", attempts=row["attempts"], last_error=str(e))
+                logger.warning("outbox: %s; %d mail(s) wait for the next tick", e, len(self.store.queued(self.clock())))
+                break
             except TemporarySendError as e:
                 if attempts >= MAX_SEND_ATTEMPTS:
                     self._give_up(row, str(e))

@@ -28,7 +28,7 @@ import ssl
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -269,7 +269,7 @@ class FileSender:
         newline = b"\r\n" if raw.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
         header = f"X-Envelope-To: {', '.join(recipients)}".encode() + newline
         data = header + raw
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = self.directory / f"{stamp}-{hashlib.sha256(data).hexdigest()[:10]}.eml"
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

@@ -18,10 +18,14 @@ not installed.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import ipaddress
+import shutil
 import socket
 import ssl
+import tempfile
 import threading
 import time
 import warnings
@@ -105,7 +109,11 @@ class SmtpTestServer:
             self._controller = None
 
     def fail_with(self, code: int, text: str = "", times: int | None = 1, on: str = "DATA") -> None:
-        """Answer the next `times` DATA (or RCPT, MAIL) commands with `code text`; times=None: every one until clear_failures()."""
+        """Answer the next `times` DATA (or RCPT, MAIL) commands with `code text`.
+
+        times=None: every one until clear_failures(). With on="RCPT" each
+        recipient counts once, so times=1 refuses only the first recipient.
+        """
         on = on.upper()
         if on not in ("MAIL", "RCPT", "DATA"):
             raise ValueError(f"on must be MAIL, RCPT or DATA, not {on!r}")
@@ -232,7 +240,7 @@ def make_self_signed(directory: Path) -> TlsFiles:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailbot test")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -253,10 +261,13 @@ def make_self_signed(directory: Path) -> TlsFiles:
 # -- fixtures -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory) -> TlsFiles:
+@functools.cache
+def tls_files() -> TlsFiles:
+    """One self-signed certificate per test run (a plain function, so importing a TLS fixture is enough)."""
     pytest.importorskip("cryptography")
-    return make_self_signed(tmp_path_factory.mktemp("smtp-tls"))
+    directory = Path(tempfile.mkdtemp(prefix="mailbot-smtp-tls-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return make_self_signed(directory)
 
 
 def _serve(server: SmtpTestServer):
@@ -280,12 +291,12 @@ def smtp_auth_server():
 
 
 @pytest.fixture
-def smtp_tls_server(tls_files):
+def smtp_tls_server():
     """A server that offers and requires STARTTLS and AUTH (USER / PASSWORD)."""
-    yield from _serve(SmtpTestServer(user=USER, password=PASSWORD, tls=tls_files, require_starttls=True))
+    yield from _serve(SmtpTestServer(user=USER, password=PASSWORD, tls=tls_files(), require_starttls=True))
 
 
 @pytest.fixture
-def smtps_server(tls_files):
+def smtps_server():
     """A server speaking implicit TLS (security "ssl")."""
-    yield from _serve(SmtpTestServer(tls=tls_files, implicit_tls=True))
+    yield from _serve(SmtpTestServer(tls=tls_files(), implicit_tls=True))
