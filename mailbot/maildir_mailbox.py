@@ -1,4 +1,10 @@
-"""The embedded default's mailbox: a local Maildir (stdlib `mailbox`), no server."""
+"""The embedded default's mailbox: a local Maildir (stdlib `mailbox`), no server.
+
+"INBOX" is the Maildir itself; other folders are Maildir++ subfolders
+("Att granska" is `.Att granska/`, "Lägesbild/Behandlade" is
+`.Lägesbild.Behandlade/`). A message's key is its UID and its file's
+modification time is its INTERNALDATE. Bytes are stored exactly as given.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ import logging
 import mailbox
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 from .mailbox import IncomingMail
 
@@ -17,64 +24,93 @@ UIDVALIDITY = 1  # a Maildir has no UIDVALIDITY; its keys never change
 
 
 class MaildirMailbox:
+    """The Mailbox protocol over a local Maildir; `append` and `wait_for_new` as ImapMailbox has them."""
+
     def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.box = mailbox.Maildir(path, factory=None, create=True)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.box = mailbox.Maildir(self.path, factory=None, create=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def _folder(self, name: str) -> mailbox.Maildir:
-        if name == "INBOX":
+        if name.upper() == "INBOX":
             return self.box
+        subfolder = name.replace("/", ".")  # Maildir++ separates levels with "."
         try:
-            return self.box.get_folder(name)
+            return self.box.get_folder(subfolder)
         except mailbox.NoSuchMailboxError:
-            return self.box.add_folder(name)
-
-    def _file(self, key: str) -> Path:
-        return self.path / self.box._lookup(key)  # noqa: SLF001 - the stdlib keeps key→path private
+            logger.info("created Maildir folder %s", name)
+            return self.box.add_folder(subfolder)
 
     def waiting(self) -> tuple[int, list[str]]:
-        self.box.clean()
-        keys = list(self.box.iterkeys())
-        keys.sort(key=lambda k: (self._mtime(k), k))
-        return UIDVALIDITY, keys
-
-    def _mtime(self, key: str) -> float:
-        try:
-            return self._file(key).stat().st_mtime
-        except (KeyError, OSError):
-            return 0.0
+        """(1, the inbox's keys, oldest first), leaving out messages marked trashed (T)."""
+        found = []
+        for key in self.box.iterkeys():
+            path = _path(self.box, key)
+            if path is None or "T" in _info(path):
+                continue
+            try:
+                found.append((path.stat().st_mtime, key))
+            except OSError:
+                continue  # moved away meanwhile
+        return UIDVALIDITY, [key for _, key in sorted(found)]
 
     def fetch(self, uid: str) -> IncomingMail | None:
-        try:
-            path = self._file(uid)
-            raw = path.read_bytes()
-        except (KeyError, OSError):
+        path = _path(self.box, uid)
+        if path is None:
             return None
-        when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
-        return IncomingMail("INBOX", UIDVALIDITY, uid, when, raw)
-
-    def move(self, uid: str, folder: str) -> None:
         try:
-            path = self._file(uid)
             raw = path.read_bytes()
             mtime = path.stat().st_mtime
-        except (KeyError, OSError):
+        except OSError:
+            return None
+        return IncomingMail("INBOX", UIDVALIDITY, uid, datetime.fromtimestamp(mtime, UTC), raw)
+
+    def move(self, uid: str, folder: str) -> None:
+        """Copy to `folder` with the same time, then remove from the inbox: never lost, at worst twice."""
+        mail = self.fetch(uid)
+        if mail is None:
+            logger.info("key %s is no longer in the inbox; nothing to move", uid)
             return
-        self.append(folder, raw, datetime.fromtimestamp(mtime, timezone.utc))  # add first ...
-        self.box.discard(uid)  # ... then remove: never lost, at worst twice
+        if folder.upper() == "INBOX":
+            return
+        self.append(folder, mail.raw, mail.internaldate)
+        self.box.discard(uid)
 
     def append(self, folder: str, raw: bytes, internaldate: datetime | None = None) -> str:
+        """Add `raw` to `folder` (created if missing); returns its key. Sets the mtime to `internaldate`."""
         target = self._folder(folder)
-        key = target.add(mailbox.MaildirMessage(raw))
+        key = target.add(raw)
         if internaldate is not None:
+            if internaldate.tzinfo is None:
+                internaldate = internaldate.astimezone()  # naive: this machine's local time
             stamp = internaldate.timestamp()
-            os.utime(Path(target._path) / target._lookup(key), (stamp, stamp))  # noqa: SLF001
+            os.utime(_path(target, key), (stamp, stamp))
         return key
 
     def wait_for_new(self, timeout: float) -> bool:
-        time.sleep(timeout)
+        """A Maildir has no push: sleep `timeout` seconds and report nothing."""
+        time.sleep(max(timeout, 0.0))
         return False
 
     def close(self) -> None:
         self.box.close()
+
+
+def _path(box: mailbox.Maildir, key: str) -> Path | None:
+    """The file of `key`, or None. The stdlib keeps key → file private; `_lookup` rescans when needed."""
+    try:
+        return Path(box._path) / box._lookup(key)
+    except KeyError:
+        return None
+
+
+def _info(path: Path) -> str:
+    """The Maildir flags of a file name ("2,ST" → "ST")."""
+    _, _, info = path.name.partition(":2,")
+    return info

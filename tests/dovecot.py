@@ -1,15 +1,31 @@
-"""A real Dovecot IMAP server on 127.0.0.1 for the tests (Debian's dovecot-imapd).
+"""A real Dovecot IMAP server on 127.0.0.1 for the tests (Debian's dovecot-imapd, 2.3).
 
-Use from a test module:
+Use from a test module (pytest finds fixtures imported into the module):
 
-    from tests.dovecot import dovecot, imap_config  # noqa: F401  (pytest fixtures)
+    from tests.dovecot import PASSWORD, dovecot, imap_account, imap_config  # noqa: F401
 
-`dovecot` is one server per test session; `imap_config` gives each test a
-fresh user (so a fresh, empty mailbox) and the matching ImapConfig.
+- `dovecot` (session): one server per test run, as a `DovecotServer`.
+- `imap_account` (function): a fresh user, so an empty mailbox, as an `Account`
+  (`.user`, `.password`, `.imap_config()`, `.environ`, `.client()`, `.toml()`).
+- `imap_config` (function): a fresh user's ImapConfig, with the password in the
+  environment variable it names (PASSWORD_ENV), for code that reads os.environ.
+  It does not use `imap_account`: each fixture works imported alone.
+
+The server runs from a temporary directory holding its config, sockets, log
+and Maildirs. Every user name logs in with PASSWORD, so a new name is a new,
+empty mailbox; a name ending in BARE before the @ (`add_user(bare=True)`)
+sees only the capability "IMAP4rev1" (no MOVE, UIDPLUS or IDLE). As root
+(CI), login processes run as `dovenull`, internal ones and the mail as
+`dovecot`; as another user, everything runs as that user. Plain IMAP
+listens on `port`; when `openssl` is present, a self-signed certificate
+(for 127.0.0.1 and localhost, in `ca_file`) serves IMAPS on `ssl_port` and
+STARTTLS on `port`. `restart()` cuts every connection and comes back on
+the same ports with the same mail.
 """
 
 from __future__ import annotations
 
+import grp
 import itertools
 import os
 import pwd
@@ -18,56 +34,71 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from imapclient import IMAPClient
 
 from mailbot.config import ImapConfig
 
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DOVECOT = Path("/usr/sbin/dovecot")
 PASSWORD = "hemligt-test"
-USERS = 500
-_users = itertools.count(1)
+PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
+BARE = ".imap4rev1"
+START_SECONDS = 10.0
 
 CONFIG = """\
+# Written by tests/dovecot.py for Dovecot 2.3.
 protocols = imap
 listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+info_log_path = {root}/dovecot.log
+{ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = dovenull
-default_internal_user = dovecot
-first_valid_uid = 1
-mail_location = maildir:{root}/mail/%u
-mail_uid = {uid}
-mail_gid = {gid}
-protocol imap {{
-  mail_max_userip_connections = 200
-}}
+auth_mechanisms = plain login xoauth2
+auth_failure_delay = 0
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+mail_location = maildir:~/Maildir
+# Every user name logs in with PASSWORD: a new name is a new, empty mailbox at once
+# (a passwd-file is re-read at most once a second). Names ending in ".imap4rev1"
+# (before the @) see only "IMAP4rev1": no MOVE, UIDPLUS or IDLE, like an old server.
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  driver = static
+  args = password={password}
 }}
 userdb {{
   driver = static
-  args = uid={uid} gid={gid} home={root}/mail/%u
+  args = uid={uid} gid={gid} home={root}/mail/%u imap_capability=%{{if;%n;*;*{bare};IMAP4rev1;+XMAILBOTTEST}}
+}}
+protocol imap {{
+  mail_max_userip_connections = 100
 }}
 service imap-login {{
+  {chroot}
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
 }}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = 0
+service imap-urlauth-login {{
+  {chroot}
+}}
+service anvil {{
+  {chroot}
+  # No socket: no growing delay after failed logins (tests log in wrongly on purpose).
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 """
@@ -79,90 +110,209 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def dovecot_version() -> tuple[int, ...]:
+    out = subprocess.run([str(DOVECOT), "--version"], capture_output=True, text=True, timeout=10,
+                         check=False).stdout
+    return tuple(int(part) for part in out.split()[0].split(".")[:2] if part.isdigit())
+
+
 @dataclass
-class Dovecot:
-    root: Path
-    port: int
-    host: str = "127.0.0.1"
-    process: subprocess.Popen | None = None
+class Account:
+    """One IMAP user on the test server."""
+
+    server: DovecotServer
+    user: str
+    password: str = PASSWORD
+
+    @property
+    def host(self) -> str:
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """An environment holding this account's password, for ImapMailbox(config, environ)."""
+        return {PASSWORD_ENV: self.password}
+
+    def imap_config(self, **overrides) -> ImapConfig:
+        """An ImapConfig for this account: plain IMAP on 127.0.0.1, password in PASSWORD_ENV."""
+        config = ImapConfig(host=self.host, port=self.port, security="none", user=self.user,
+                            password_env=PASSWORD_ENV, folder="INBOX", timeout=10.0)
+        return replace(config, **overrides)
+
+    def client(self) -> IMAPClient:
+        """A logged-in imapclient connection of its own (close it with .logout())."""
+        client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
+        client.login(self.user, self.password)
+        return client
+
+    def toml(self, password_env: str = PASSWORD_ENV) -> str:
+        """An [imap] section for a config file pointing at this account."""
+        return (f'[imap]\nhost = "{self.host}"\nport = {self.port}\nsecurity = "none"\n'
+                f'user = "{self.user}"\npassword_env = "{password_env}"\nfolder = "INBOX"\n')
+
+
+class DovecotServer:
+    """A Dovecot master process on 127.0.0.1, its state in `root`."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.port = free_port()
+        self.ssl_port: int | None = None  # IMAPS, when TLS is on
+        self.ca_file: Path | None = None  # the self-signed certificate, when TLS is on
+        self.process: subprocess.Popen | None = None
+        self._numbers = itertools.count(1)
+        self.as_root = os.geteuid() == 0
+        for sub in ("run", "state", "mail"):
+            (root / sub).mkdir()
+        if self.as_root:
+            mail_user = pwd.getpwnam("dovecot")
+            self.uid, self.gid = mail_user.pw_uid, mail_user.pw_gid
+            os.chmod(root, 0o755)  # the mail processes run as `dovecot` and must get through
+            os.chown(root / "mail", self.uid, self.gid)
+        else:
+            self.uid, self.gid = os.getuid(), os.getgid()
+        self.run_user = pwd.getpwuid(os.getuid()).pw_name
+        self.run_group = grp.getgrgid(os.getgid()).gr_name
+        self._make_certificate()
+        self._write_config()
+        self.user, self.password = "lagesbild-fas.dalarna@lansstyrelsen.se", PASSWORD
 
     @property
     def conf(self) -> Path:
         return self.root / "dovecot.conf"
 
-    def add_user(self, name: str) -> None:
-        with open(self.root / "passwd", "a") as f:
-            f.write(f"{name}:{{PLAIN}}{PASSWORD}::::::\n")
+    def _make_certificate(self) -> None:
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            return
+        done = subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+             "-keyout", str(self.root / "key.pem"), "-out", str(self.root / "cert.pem")],
+            capture_output=True, text=True, timeout=30, check=False)
+        if done.returncode == 0:
+            self.ca_file = self.root / "cert.pem"
+            self.ssl_port = free_port()
+
+    def _write_config(self) -> None:
+        if self.ca_file is not None:
+            ssl = f"ssl = yes\nssl_cert = <{self.root}/cert.pem\nssl_key = <{self.root}/key.pem"
+        else:
+            ssl = "ssl = no"
+        self.conf.write_text(CONFIG.format(
+            root=self.root, port=self.port, ssl_port=self.ssl_port or 0, ssl=ssl,
+            password=PASSWORD, bare=BARE, uid=self.uid, gid=self.gid,
+            login_user="dovenull" if self.as_root else self.run_user,
+            internal_user="dovecot" if self.as_root else self.run_user,
+            internal_group="dovecot" if self.as_root else self.run_group,
+            chroot="" if self.as_root else "chroot =",  # chroot needs root
+        ))
+
+    def add_user(self, bare: bool = False) -> Account:
+        """A new user name, so an empty mailbox. `bare`: the server offers this user only
+        "IMAP4rev1" (no MOVE, UIDPLUS or IDLE), as an old server would."""
+        number = next(self._numbers)
+        return Account(self, f"lagesbild{number}{BARE if bare else ''}@lansstyrelsen.se")
+
+    def account(self) -> Account:
+        """The default account (user `lagesbild-fas.dalarna@lansstyrelsen.se`), shared by the session."""
+        return Account(self, self.user, self.password)
+
+    def account_for(self, config: ImapConfig) -> Account:
+        """The Account behind an ImapConfig made here (e.g. by the `imap_config` fixture)."""
+        return Account(self, config.user)
+
+    def imap_config(self, user: str | None = None, **overrides) -> ImapConfig:
+        """An ImapConfig for `user` (default: the default account), security "none"."""
+        return Account(self, user or self.user).imap_config(**overrides)
 
     def start(self) -> None:
-        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(self.conf)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 15
+        with open(self.root / "dovecot.out", "ab") as log:
+            self.process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(self.conf)],
+                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {self.process.stderr.read().decode()} {self.log()}")
+                raise RuntimeError(f"dovecot exited with {self.process.returncode}:\n{self.log()}")
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.5) as s:
-                    if s.recv(100).startswith(b"* OK"):
+                with socket.create_connection((self.host, self.port), timeout=1) as s:
+                    if s.recv(200).startswith(b"* OK"):
                         return
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"dovecot did not listen on {self.port}: {self.log()}")
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"dovecot did not answer on {self.host}:{self.port} within {START_SECONDS:g} s:\n"
+                           f"{self.log()}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()  # the master stops its children (and their connections) too
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def restart(self) -> None:
+        """Stop and start again: same ports, users and mail; every open connection is cut."""
         self.stop()
         self.start()
 
     def log(self) -> str:
-        path = self.root / "dovecot.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-    def config_for(self, user: str, **overrides) -> ImapConfig:
-        values = dict(host=self.host, port=self.port, security="none", user=user,
-                      password_env="MAILBOT_TEST_IMAP_PASSWORD", folder="INBOX", timeout=10.0)
-        values.update(overrides)
-        return ImapConfig(**values)
+        text = ""
+        for name in ("dovecot.out", "dovecot.log"):
+            path = self.root / name
+            if path.exists():
+                text += path.read_text(errors="replace")[-4000:]
+        return text
 
 
 @pytest.fixture(scope="session")
 def dovecot():
-    if not os.path.exists(DOVECOT):
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; .ci/run does it)")
-    if os.geteuid() != 0:
-        pytest.skip("the Dovecot fixture runs Dovecot as root (as CI does)")
-    mail_user = pwd.getpwnam("dovecot")
+    """A running Dovecot for the whole session; stopped and removed at the end."""
+    if not DOVECOT.exists():
+        pytest.skip(f"{DOVECOT} is missing: apt-get install dovecot-imapd (.ci/run does)")
+    if dovecot_version() >= (2, 4):
+        pytest.skip("tests/dovecot.py writes a Dovecot 2.3 config; this Dovecot is 2.4 or newer")
     root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
-    os.chmod(root, 0o755)
-    for sub in ("run", "state", "mail"):
-        (root / sub).mkdir()
-    os.chown(root / "mail", mail_user.pw_uid, mail_user.pw_gid)
-    server = Dovecot(root, free_port())
-    for n in range(1, USERS + 1):  # all users up front: Dovecot caches the passwd-file
-        server.add_user(f"lagesbild{n}@lansstyrelsen.se")
-    server.conf.write_text(CONFIG.format(root=root, port=server.port, uid=mail_user.pw_uid, gid=mail_user.pw_gid))
-    server.start()
+    server = None
     try:
+        server = DovecotServer(root)
+        try:
+            server.start()
+        except RuntimeError as e:
+            if server.as_root:
+                raise
+            pytest.skip(f"Dovecot would not start as an unprivileged user: {e}")
         yield server
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
-def imap_config(dovecot, monkeypatch):
-    """A fresh IMAP user (an empty mailbox) on the session's Dovecot, and its ImapConfig."""
-    number = next(_users)
-    assert number <= USERS, "raise USERS in tests/dovecot.py"
-    user = f"lagesbild{number}@lansstyrelsen.se"
-    monkeypatch.setenv("MAILBOT_TEST_IMAP_PASSWORD", PASSWORD)
-    return dovecot.config_for(user)
+def imap_account(dovecot) -> Account:
+    """A fresh user on the session's Dovecot: an empty INBOX and no other folders."""
+    return dovecot.add_user()
+
+
+@pytest.fixture
+def imap_config(dovecot, monkeypatch) -> ImapConfig:
+    """A fresh user's ImapConfig, its password set in os.environ[PASSWORD_ENV].
+
+    Independent of `imap_account` (a test using both gets two users): import
+    only the fixtures you use. For the Account of a config: dovecot.account_for(config).
+    """
+    account = dovecot.add_user()
+    monkeypatch.setenv(PASSWORD_ENV, account.password)
+    return account.imap_config()

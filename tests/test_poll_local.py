@@ -109,3 +109,29 @@ def test_problems_and_unknown_sender_go_for_review(config):
     assert folder_count(config, "Att granska") == 2
     hedemora = next(m for m in outbox(config) if m["To"] == "olle.dahl@hedemora.se")
     assert "personnummer" in hedemora.get_body(("plain",)).get_content()
+
+
+class MoveFailsOnce(MaildirMailbox):
+    """A real Maildir whose first move fails, as when the process dies right after the commit."""
+
+    failed = False
+
+    def move(self, uid, folder):
+        if not MoveFailsOnce.failed:
+            MoveFailsOnce.failed = True
+            raise OSError("simulated crash between commit and move")
+        super().move(uid, folder)
+
+
+def test_crash_between_commit_and_move_is_finished_next_pass(config):
+    from mailbot.app import poller
+
+    deliver(config, (SAMPLES / "reports" / "body-plain-mora.eml").read_bytes())
+    with poller(config, mailbox=MoveFailsOnce(config.maildir)) as p:
+        first = p.run_once()
+    assert first.errors == 1 and folder_count(config, "INBOX") == 1
+    second = poll_once(config)
+    assert second.seen == 1 and folder_count(config, "INBOX") == 0
+    db = open_db(config.database)
+    assert db["messages"].count == 1 and db["submissions"].count == 1
+    assert len(outbox(config)) == 1  # queued once, sent once

@@ -134,3 +134,19 @@ def test_resubmission_supersedes(setup):
     current = list(db["submissions"].rows_where("is_current = 1"))
     assert len(current) == 1 and db["submissions"].count == 2
     assert {a["score"] for a in db["answers"].rows_where("submission_id = ? and question < 7", [current[0]["id"]])} == {4}
+
+
+def test_a_processed_mail_put_back_is_not_processed_again(setup):
+    """A new UID (as after a UIDVALIDITY change) for a stored mail: matched by Message-ID."""
+    config, client, smtp, db_path = setup
+    raw = (SAMPLES / "reports" / "body-plain-mora.eml").read_bytes()
+    client.append("INBOX", raw, msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
+    mailbot(config, "poll")
+    client.select_folder("Behandlade")
+    client.copy(client.search(["ALL"]), "INBOX")  # someone drags it back into the inbox
+    result = mailbot(config, "poll", "--json")
+    assert json.loads(result.stdout)["duplicates"] == 1
+    assert len(smtp.wait_for(1)) == 1 and len(smtp.messages) == 1
+    assert folder_subjects(client, "INBOX") == []
+    db = open_db(db_path)
+    assert db["submissions"].count == 1
