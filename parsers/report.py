@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from rules.matcher import match
+from rules.model import RuleSet
+
 from . import mime, sniff
 from .classify import classify, is_mailing_list
 from .directory import Directory
@@ -37,6 +40,7 @@ class ParseContext:
     period_for_sent_date: Callable[[date], str]  # the deadline rule's guess when no month is written
     own_addresses: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
+    rules: RuleSet | None = None  # routing rules; None: no signals
 
 
 @dataclass
@@ -107,6 +111,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         result.answers = [best.extraction.answers[n] for n in sorted(best.extraction.answers)]
         result.problems.extend(report_problems(best.extraction))
         result.problems.extend(_personal_data_problems(result))
+        if ctx.rules is not None:
+            result.signals = match(result.answers, ctx.rules)
 
     title_text = best.title_text if best else ""
     _set_municipality(result, registered, ctx, [title_text, result.subject, body_text])

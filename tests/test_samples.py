@@ -44,9 +44,7 @@ def test_own_samples():
 
 @pytest.mark.skipif(not SHARED, reason="../shared/samples is not beside this checkout")
 def test_shared_samples():
-    # Signals come with the routing rules (issue "Signal routing"); until
-    # then only the absence of false signals is checked.
-    check(SHARED, skip=("signals_present",))
+    check(SHARED)
 
 
 def test_every_record_has_the_interface_fields():
