@@ -180,9 +180,17 @@ class Poller:
 
     def flush_outbox(self, report: PollReport | None = None) -> None:
         report = report or PollReport()
-        for row in self.store.queued(self.clock()):
-            if self.stop():
+        tried: set[int] = set()
+        while rows := [r for r in self.store.queued(self.clock()) if r["id"] not in tried]:
+            if not self._send_rows(rows, tried, report):
                 break
+
+    def _send_rows(self, rows: list[dict], tried: set[int], report: PollReport) -> bool:
+        """Try each row once; False when sending must stop for this pass."""
+        for row in rows:
+            tried.add(row["id"])
+            if self.stop():
+                return False
             attempts = row["attempts"] + 1
             self.store.mark_outbox(row["id"], status="sending", attempts=attempts)
             try:
@@ -190,7 +198,7 @@ class Poller:
             except SenderUnavailableError as e:  # nothing can go now: keep the queue, try next tick
                 self.store.mark_outbox(row["id"], status="queued", attempts=row["attempts"], last_error=str(e))
                 logger.warning("outbox: %s; %d mail(s) wait for the next tick", e, len(self.store.queued(self.clock())))
-                break
+                return False
             except TemporarySendError as e:
                 if attempts >= MAX_SEND_ATTEMPTS:
                     self._give_up(row, str(e))
@@ -208,6 +216,7 @@ class Poller:
             self.store.mark_outbox(row["id"], status="sent", sent_at=self.clock().isoformat(), last_error=None)
             report.sent += 1
             logger.info("outbox %s: sent %s to %s", row["id"], row["kind"], row["recipients"])
+        return True
 
     def _give_up(self, row: dict, error: str) -> None:
         from .decide import Outgoing

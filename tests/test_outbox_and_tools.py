@@ -1,0 +1,118 @@
+"""Outbox retries against a real SMTP server; reprocess and demo on the local default."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailbot.app import poller
+from mailbot.cli import cli
+from mailbot.config import load_config
+from mailbot.demo import run_demo
+from mailbot.maildir_mailbox import MaildirMailbox
+from mailbot.sender import SmtpSender
+from mailbot.store import open_db
+from tests.mailbuilder import build_mail, template_text
+from tests.smtp_server import smtp_server  # noqa: F401
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
+    return load_config(path)
+
+
+def deliver(config, raw):
+    box = MaildirMailbox(config.maildir)
+    box.append("INBOX", raw, datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc))
+    box.close()
+
+
+def smtp_poller(config, server, clock):
+    ctx = poller(config)
+    p = ctx.__enter__()
+    p.sender = SmtpSender(server.config())
+    p.clock = clock
+    return ctx, p
+
+
+def test_temporary_failure_is_retried_later_and_sent_once(config, smtp_server):
+    deliver(config, build_mail(body=template_text()))
+    now = [datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc)]
+    ctx, p = smtp_poller(config, smtp_server, lambda: now[0])
+    smtp_server.fail_with(451, "försök senare", times=1)
+    first = p.run_once()
+    assert first.sent == 0 and smtp_server.messages == []
+    row = next(p.store.db["outbox"].rows)
+    assert row["status"] == "queued" and row["attempts"] == 1 and "451" in row["last_error"]
+    p.flush_outbox()  # not due yet: backoff
+    assert smtp_server.messages == []
+    now[0] += timedelta(minutes=5)
+    p.flush_outbox()
+    assert len(smtp_server.wait_for(1)) == 1
+    p.flush_outbox()
+    assert len(smtp_server.messages) == 1
+    assert next(p.store.db["outbox"].rows)["status"] == "sent"
+    ctx.__exit__(None, None, None)
+
+
+def test_permanent_failure_gives_up_and_tells_the_administrators(config, smtp_server):
+    deliver(config, build_mail(body=template_text()))
+    ctx, p = smtp_poller(config, smtp_server, lambda: datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc))
+    smtp_server.fail_with(550, "okänd mottagare", times=1)
+    p.run_once()
+    rows = {r["kind"]: r for r in p.store.db["outbox"].rows}
+    assert rows["receipt"]["status"] == "failed" and "550" in rows["receipt"]["last_error"]
+    assert rows["admin_notice"]["status"] == "sent"
+    [notice] = smtp_server.wait_for(1)
+    assert notice.recipients == list(config.county.admins)
+    assert "anna.berg@mora.se" in notice.message.get_body(("plain",)).get_content()
+    ctx.__exit__(None, None, None)
+
+
+def test_server_down_keeps_everything_queued(config, smtp_server):
+    deliver(config, build_mail(body=template_text()))
+    smtp_server.stop()
+    ctx, p = smtp_poller(config, smtp_server, lambda: datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc))
+    p.run_once()
+    assert next(p.store.db["outbox"].rows)["status"] == "queued"
+    smtp_server.start()
+    p.flush_outbox()
+    assert len(smtp_server.wait_for(1)) == 1
+    ctx.__exit__(None, None, None)
+
+
+def test_reprocess_updates_stored_results_and_sends_nothing(config):
+    deliver(config, (SAMPLES / "reports" / "body-plain-mora.eml").read_bytes())
+    with poller(config) as p:
+        p.run_once()
+    db = open_db(config.database)
+    db.execute("update answers set score = null")  # as if an older parser had missed the ratings
+    db.execute("update messages set kind = 'other'")
+    db.conn.commit()
+    before = len(list(config.outbox_dir.glob("*.eml")))
+    result = CliRunner().invoke(cli, ["--config", config.source, "reprocess"])
+    assert result.exit_code == 0, result.output
+    assert "other Mora 2026-10 -> report Mora 2026-10 (changed)" in result.output
+    db = open_db(config.database)
+    assert [a["score"] for a in db["answers"].rows_where(order_by="question")][:6] == [2, 3, 1, 3, 1, 2]
+    assert len(list(config.outbox_dir.glob("*.eml"))) == before
+
+
+def test_demo_shows_the_whole_path(config):
+    text = run_demo(config, now=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    assert "6 read" in text and "Att granska" not in text
+    files = list(config.outbox_dir.glob("*.eml"))
+    assert len(files) >= 5  # receipts, the question's answer, admin notice (no answer to the out-of-office)
+    db = open_db(config.database)
+    assert {r["municipality"] for r in db["submissions"].rows} == {"Mora", "Avesta", "Orsa"}
+    status = CliRunner().invoke(cli, ["--config", config.source, "status", "--period", "2026-10", "--json"])
+    states = {m["name"]: m["status"] for m in json.loads(status.output)["municipalities"]}
+    assert states["Mora"] == "on_time" and states["Orsa"] == "late" and states["Falun"] == "missing"
