@@ -239,5 +239,5 @@ def _decode(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown charset, or a NUL in its name
         return payload.decode("latin-1")
