@@ -10,6 +10,7 @@ from .config import Config
 from .context import parse_context
 from .mailbox import Mailbox
 from .poll import Poller, PollReport
+from .rules_state import rules_in_force
 from .sender import Sender
 from .store import Store, open_db
 
@@ -40,10 +41,16 @@ def open_sender(config: Config) -> Sender:
 def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Mailbox | None = None):
     """A ready Poller; closes what it opened."""
     db = open_db(config.database)
+    store = Store(db)
+    rules, notice = rules_in_force(config, store)  # reloaded every pass
     own_mailbox = mailbox is None
     mailbox = mailbox or open_mailbox(config)
     try:
-        yield Poller(config, Store(db), mailbox, open_sender(config), parse_context(config), stop=stop)
+        p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), stop=stop)
+        if notice is not None:
+            with db.atomic():
+                p.queue(notice)
+        yield p
     finally:
         if own_mailbox:
             mailbox.close()

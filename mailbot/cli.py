@@ -170,5 +170,61 @@ def demo(ctx: click.Context) -> None:
     click.echo(run_demo(_config(ctx)))
 
 
+@cli.group()
+def rules() -> None:
+    """Check and try the routing rules in rules/ (or [rules] directory).
+
+    Example: mailbot rules check
+    """
+
+
+@rules.command("check")
+@click.pass_context
+def rules_check(ctx: click.Context) -> None:
+    """Validate every rule file; print mistakes as file:line: what is wrong.
+
+    Example: mailbot --config config.toml rules check
+    """
+    from rules.loader import check_rules, load_rules
+
+    config = _config(ctx.find_root())
+    errors = check_rules(config.rules_dir)
+    if errors:
+        for error in errors:
+            click.echo(error)
+        raise SystemExit(1)
+    loaded = load_rules(config.rules_dir)
+    click.echo(f"OK: {len(loaded.rules)} regler, {len(loaded.units)} enheter.")
+
+
+@rules.command("test")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--text", help="Free text to try instead of a mail.")
+@click.pass_context
+def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
+    """Show which rules fire on a mail (or --text), on which words, and what negation suppressed.
+
+    Example: mailbot rules test --text "Vi har sett droghandel men ingen prostitution."
+    """
+    from parsers.report import parse_message
+    from rules.loader import load_rules
+    from rules.matcher import explain, render_explanations
+
+    from .context import parse_context
+
+    if (file is None) == (text is None):
+        raise click.UsageError("give either FILE or --text")
+    config = _config(ctx.find_root())
+    loaded = load_rules(config.rules_dir)
+    if text is not None:
+        source = text
+    else:
+        parsed = parse_message(Path(file).read_bytes(), parse_context(config, loaded))
+        if not parsed.answers:
+            raise click.ClickException(f"no report found in {file} ({parsed.kind})")
+        source = parsed.answers
+    click.echo(render_explanations(explain(source, loaded), loaded))
+
+
 def main() -> None:
     cli(prog_name="mailbot")

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from parsers.classify import is_noreply_address
-from parsers.model import ParsedMail
-from parsers.questions import QUESTIONS
+from parsers.model import ParsedMail, Signal
+from parsers.questions import BY_NUMBER, QUESTIONS
+from rules.matcher import find_hits
+from rules.model import RuleSet
 from parsers.ratings import LEVEL_NAMES
 
 from .config import Config
@@ -44,6 +46,7 @@ class Facts:
     received: datetime  # IMAP INTERNALDATE
     previous_submission_at: str | None = None  # the current submission this one would replace
     replies_last_day: int = 0
+    already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Decision:
     folder: str  # PROCESSED or REVIEW
     on_time: bool | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
+    forwarded: list[Signal] = field(default_factory=list)  # signals sent on to their units now
 
 
 def period_label(period: str | None) -> str:
@@ -74,7 +78,7 @@ def reply_subject(subject: str) -> str:
     return clean if clean.lower().startswith(("sv:", "re:")) else f"SV: {clean}"
 
 
-def decide(parsed: ParsedMail, facts: Facts, config: Config) -> Decision:
+def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | None = None) -> Decision:
     registered = config.directory.by_address(parsed.sender) is not None
     codes = {p.code for p in parsed.problems}
     counted = (parsed.kind == "report" and registered and parsed.municipality is not None
@@ -130,7 +134,47 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config) -> Decision:
             f"mailbot: rapport från okänd avsändare {parsed.sender or ''}".strip(), "admin_unknown_sender",
             {"sender": parsed.sender, "subject": parsed.subject, "municipality": parsed.municipality,
              "period": period_label(parsed.period)}))
-    return Decision(counted, folder, on_time, outgoing)
+    forwarded: list[Signal] = []
+    if counted and rules is not None:
+        forwards, forwarded = _forwards(parsed, facts, rules, config)
+        outgoing.extend(forwards)
+    return Decision(counted, folder, on_time, outgoing, forwarded)
+
+
+def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) -> tuple[list[Outgoing], list[Signal]]:
+    """One mail per unit with the signals not yet forwarded for this municipality and period."""
+    new = [s for s in parsed.signals if (s.rule, s.question) not in facts.already_forwarded]
+    hits = find_hits(parsed.answers, rules)
+    by_question = {a.question: a for a in parsed.answers}
+    units: dict[str, list[Signal]] = {}
+    for signal in new:
+        unit = rules.unit_for(signal.rule)
+        if unit is not None and unit.addresses:
+            units.setdefault(unit.key, []).append(signal)
+    outgoing = []
+    for key, signals in units.items():
+        unit = rules.unit(key)
+        items = []
+        for signal in signals:
+            answer = by_question.get(signal.question)
+            excerpts = [h.highlighted("»", "«") for h in hits
+                        if h.rule == signal.rule and h.question == signal.question] or [signal.excerpt]
+            items.append({
+                "rule": signal.rule, "question": signal.question,
+                "title": BY_NUMBER[signal.question].title if signal.question in BY_NUMBER else "",
+                "rating": rating_label(answer.score, answer.color) if answer else "saknas",
+                "excerpts": excerpts[:3],
+            })
+        names = ", ".join(dict.fromkeys(s.rule for s in signals))
+        outgoing.append(Outgoing(
+            f"forward:{_mail_key(parsed)}:{key}", "forward", unit.addresses,
+            f"Signal från {parsed.municipality} ({period_label(parsed.period)}): {names}", "forward",
+            {"county": config.county.name, "unit": unit.name, "municipality": parsed.municipality,
+             "period": period_label(parsed.period), "items": items, "sender": parsed.sender,
+             "received": facts.received.astimezone(SWEDEN).strftime("%Y-%m-%d kl. %H:%M"),
+             "message_id": parsed.message_id or "", "subject": parsed.subject}))
+    forwarded = [s for unit_signals in units.values() for s in unit_signals]
+    return outgoing, forwarded
 
 
 def _mail_key(parsed: ParsedMail) -> str:

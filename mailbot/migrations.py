@@ -55,7 +55,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["folder_state"].create({"folder": str, "uidvalidity": int, "last_uid": str}, pk="folder")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+def m002_signals(db: sqlite_utils.Database) -> None:
+    """Signals found in submissions and whether they were forwarded; the last valid rules."""
+    db["signals"].create({
+        "id": int, "message_ref": int, "municipality": str, "period": str, "rule": str, "unit": str,
+        "question": int, "excerpt": str, "forwarded": int, "created_at": str,
+    }, pk="id", foreign_keys=[("message_ref", "messages", "id")])
+    db["signals"].create_index(["municipality", "period", "rule"])
+    db["rules_snapshot"].create({"name": str, "text": str, "saved_at": str}, pk="name")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

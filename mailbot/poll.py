@@ -102,13 +102,17 @@ class Poller:
         previous = None
         if parsed.kind == "report" and parsed.municipality and parsed.period:
             previous = self.store.current_submission(parsed.municipality, parsed.period)
+        already = frozenset()
+        if previous is not None:
+            already = self.store.forwarded_signals(parsed.municipality, parsed.period)
         facts = Facts(
+            already_forwarded=already,
             received=mail.internaldate,
             previous_submission_at=_local(previous.received_at) if previous else None,
             replies_last_day=self.store.replies_to(parsed.sender or "", self.clock() - timedelta(days=1),
                                                    ("receipt", "reply")) if parsed.sender else 0,
         )
-        decision = decide(parsed, facts, self.config)
+        decision = decide(parsed, facts, self.config, self.context.rules)
         self._record(mail, parsed, sha256, decision, previous.id if previous else None)
         self.mailbox.move(uid, self.folders[decision.folder])
         if decision.folder == PROCESSED:
@@ -160,6 +164,12 @@ class Poller:
                 db["answers"].insert_all(
                     [{"submission_id": submission_id, "question": a.question, "score": a.score,
                       "color": a.color, "text": a.text} for a in parsed.answers])
+            forwarded = {(s.rule, s.question) for s in decision.forwarded}
+            db["signals"].insert_all([{
+                "message_ref": message_ref, "municipality": parsed.municipality, "period": parsed.period,
+                "rule": s.rule, "unit": self._unit_key(s.rule), "question": s.question, "excerpt": s.excerpt,
+                "forwarded": int((s.rule, s.question) in forwarded), "created_at": now,
+            } for s in parsed.signals] if decision.counted else [])
             for out in decision.outgoing:
                 self.queue(out, message_ref=message_ref)
 
@@ -175,6 +185,10 @@ class Poller:
             "created_at": self.clock().isoformat(), "message_ref": message_ref,
         })
         return True
+
+    def _unit_key(self, rule: str) -> str | None:
+        unit = self.context.rules.unit_for(rule) if self.context.rules else None
+        return unit.key if unit else None
 
     # -- sending ------------------------------------------------------------
 

@@ -94,6 +94,12 @@ class Store:
         return [_submission(r) for r in self.db["submissions"].rows_where(
             "period = ? and is_current = 1", [period], order_by="municipality")]
 
+    def forwarded_signals(self, municipality: str, period: str) -> frozenset[tuple[str, int | None]]:
+        rows = self.db.execute(
+            "select rule, question from signals where municipality = ? and period = ? and forwarded = 1",
+            [municipality, period]).fetchall()
+        return frozenset((rule, question) for rule, question in rows)
+
     def answers(self, submission_id: int) -> list[dict]:
         return list(self.db["answers"].rows_where("submission_id = ?", [submission_id], order_by="question"))
 

@@ -85,12 +85,13 @@ def test_poll_answers_stores_and_files_every_mail(setup):
     result = mailbot(config, "poll", "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    assert (figures["seen"], figures["sent"]) == (4, 4), result.stderr
+    assert (figures["seen"], figures["sent"]) == (4, 5), result.stderr
 
-    sent = smtp.wait_for(4)
+    sent = smtp.wait_for(5)
     by_to = {m.recipients[0]: m.message for m in sent}
+    # Falun rated question 4 "Allvarligt" (4): the rating rule forwards it to crime prevention
     assert set(by_to) == {"anna.berg@mora.se", "erik.lund@falun.se", "sara.nord.privat@gmail.com",
-                          "lagesbild-fas.dalarna@lansstyrelsen.se"}
+                          "lagesbild-fas.dalarna@lansstyrelsen.se", "brottsforebyggande@lansstyrelsen.example"}
     mora = by_to["anna.berg@mora.se"]
     original = message_from_bytes(report_mail, policy=policy.default)
     assert mora["In-Reply-To"] == original["Message-ID"] and original["Message-ID"] in mora["References"]
@@ -109,11 +110,11 @@ def test_poll_answers_stores_and_files_every_mail(setup):
     assert set(subs) == {"Mora", "Falun"}
     assert (subs["Mora"]["on_time"], subs["Falun"]["on_time"]) == (1, 0)
     assert db["messages"].count == 4
-    assert db["outbox"].count == 4 and {r["status"] for r in db["outbox"].rows} == {"sent"}
+    assert db["outbox"].count == 5 and {r["status"] for r in db["outbox"].rows} == {"sent"}
 
     again = mailbot(config, "poll", "--json")
     assert json.loads(again.stdout)["sent"] == 0
-    assert len(smtp.messages) == 4
+    assert len(smtp.messages) == 5
 
     status = json.loads(mailbot(config, "status", "--period", "2026-10", "--json").stdout)
     states = {m["name"]: m["status"] for m in status["municipalities"]}
@@ -150,3 +151,31 @@ def test_a_processed_mail_put_back_is_not_processed_again(setup):
     assert folder_subjects(client, "INBOX") == []
     db = open_db(db_path)
     assert db["submissions"].count == 1
+
+
+def test_signals_are_forwarded_once_to_each_unit(setup):
+    from rules.loader import load_rules
+
+    config, client, smtp, db_path = setup
+    answers = [f"Svar på fråga {n}." for n in range(1, 8)]
+    answers[4] = "Fältgruppen har sett ökad droghandel vid skateparken."
+    answers[5] = "Polisen misstänker prostitution i en lägenhet vid torget. Inga tecken på extremism."
+    body = template_text(scores=(1, 1, 1, 1, 2, 2), answers=answers)
+    client.append("INBOX", build_mail(subject="Lägesbild oktober", body=body),
+                  msg_time=datetime(2026, 11, 2, 9, 0, tzinfo=CET))
+    mailbot(config, "poll")
+    rules = load_rules()
+    andt, prostitution = rules.addresses_for("narkotika"), rules.addresses_for("prostitution")
+    forwards = [m for m in smtp.wait_for(3) if m.message["X-Mailbot-Kind"] == "forward"]
+    assert sorted(tuple(m.recipients) for m in forwards) == sorted([andt, prostitution])
+    drugs = next(m for m in forwards if tuple(m.recipients) == andt).message.get_body(("plain",)).get_content()
+    assert "»droghandel«" in drugs and "Mora" in drugs and "Fråga 5" in drugs
+    assert not any(tuple(m.recipients) == rules.addresses_for("extremism") for m in forwards)  # negated
+
+    client.append("INBOX", build_mail(subject="Lägesbild oktober (rättad)", body=body),
+                  msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
+    mailbot(config, "poll")
+    smtp.wait_for(4)
+    assert [m.message["X-Mailbot-Kind"] for m in smtp.messages].count("forward") == 2  # nothing new
+    db = open_db(db_path)
+    assert db.execute("select count(*) from signals where forwarded = 1").fetchone()[0] == 2
