@@ -21,7 +21,8 @@ from .errors import ConfigError, TransientError
 
 logger = logging.getLogger(__name__)
 
-IDLE_SLICE_SECONDS = 5.0  # how long one IDLE wait lasts before the stop flag is checked
+IDLE_SLICE_SECONDS = 5.0
+COUNTY_JOB_HOUR = 8  # reminders, notices and the monthly summary, every morning  # how long one IDLE wait lasts before the stop flag is checked
 
 
 class Daemon:
@@ -49,6 +50,14 @@ class Daemon:
             if report.seen or report.sent:
                 logger.info("poll: %s", report)
 
+    def county_job(self) -> None:
+        from .county import run_county_jobs
+
+        try:
+            run_county_jobs(self.config, datetime.now(SWEDEN).date())
+        except Exception:  # noqa: BLE001 - the per-job boundary: tomorrow is another run
+            logger.exception("county job failed; it runs again tomorrow (or at the next start)")
+
     def trigger_poll(self) -> None:
         self.scheduler.modify_job("poll", next_run_time=datetime.now(SWEDEN))
 
@@ -57,6 +66,8 @@ class Daemon:
         signal.signal(signal.SIGINT, self.request_stop)
         self.scheduler.add_job(self.poll_job, "interval", minutes=self.config.poll_minutes, id="poll",
                                next_run_time=datetime.now(SWEDEN))
+        self.scheduler.add_job(self.county_job, "cron", hour=COUNTY_JOB_HOUR, minute=0, id="county")
+        self.scheduler.add_job(self.county_job, "date", run_date=datetime.now(SWEDEN), id="county-at-start")
         self.scheduler.start()
         logger.info("mailbot running: polling every %d min (%s)", self.config.poll_minutes, self.config.source)
         try:

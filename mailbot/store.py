@@ -94,6 +94,11 @@ class Store:
         return [_submission(r) for r in self.db["submissions"].rows_where(
             "period = ? and is_current = 1", [period], order_by="municipality")]
 
+    def latest_sender(self, municipality: str) -> str | None:
+        row = self.db.execute("select sender from submissions where municipality = ? and sender is not null "
+                              "order by received_at desc limit 1", [municipality]).fetchone()
+        return row[0] if row else None
+
     def forwarded_signals(self, municipality: str, period: str) -> frozenset[tuple[str, int | None]]:
         rows = self.db.execute(
             "select rule, question from signals where municipality = ? and period = ? and forwarded = 1",
