@@ -46,7 +46,7 @@ def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Ma
     own_mailbox = mailbox is None
     mailbox = mailbox or open_mailbox(config)
     try:
-        p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), stop=stop)
+        p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), rules, stop=stop)
         if notice is not None:
             with db.atomic():
                 p.queue(notice)

@@ -6,6 +6,7 @@ from functools import partial
 
 from parsers.report import ParseContext
 from rules.loader import load_rules
+from rules.matcher import match
 from rules.model import RulesError, RuleSet
 
 from .config import Config
@@ -30,5 +31,5 @@ def parse_context(config: Config, rules: RuleSet | None = None) -> ParseContext:
         period_for_sent_date=partial(period_for_sent_date, rule=config.deadline),
         own_addresses=frozenset(own),
         limits=config.limits,
-        rules=rules,
+        find_signals=partial(match, rules=rules),
     )

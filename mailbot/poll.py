@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from parsers.model import ParsedMail
 from parsers.report import ParseContext, parse_message
+from rules.model import RuleSet
 
 from .compose import build_message
 from .config import Config
@@ -44,10 +45,10 @@ class PollReport:
 
 class Poller:
     def __init__(self, config: Config, store: Store, mailbox: Mailbox, sender: Sender,
-                 context: ParseContext, *, stop: Callable[[], bool] = lambda: False,
+                 context: ParseContext, rules: RuleSet | None = None, *, stop: Callable[[], bool] = lambda: False,
                  clock: Callable[[], datetime] = utcnow):
         self.config, self.store, self.mailbox, self.sender = config, store, mailbox, sender
-        self.context, self.stop, self.clock = context, stop, clock
+        self.context, self.rules, self.stop, self.clock = context, rules, stop, clock
         self.folder = config.imap.folder if config.imap else "INBOX"
         self.folders = {
             PROCESSED: config.imap.processed_folder if config.imap else "Behandlade",
@@ -112,7 +113,7 @@ class Poller:
             replies_last_day=self.store.replies_to(parsed.sender or "", self.clock() - timedelta(days=1),
                                                    ("receipt", "reply")) if parsed.sender else 0,
         )
-        decision = decide(parsed, facts, self.config, self.context.rules)
+        decision = decide(parsed, facts, self.config, self.rules)
         self._record(mail, parsed, sha256, decision, previous.id if previous else None)
         self.mailbox.move(uid, self.folders[decision.folder])
         if decision.folder == PROCESSED:
@@ -187,7 +188,7 @@ class Poller:
         return True
 
     def _unit_key(self, rule: str) -> str | None:
-        unit = self.context.rules.unit_for(rule) if self.context.rules else None
+        unit = self.rules.unit_for(rule) if self.rules else None
         return unit.key if unit else None
 
     # -- sending ------------------------------------------------------------

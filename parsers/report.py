@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from rules.matcher import match
-from rules.model import RuleSet
 
 from . import mime, sniff
 from .classify import classify, is_mailing_list
@@ -22,7 +20,7 @@ from .doc_reader import read_doc
 from .docx_reader import read_docx
 from .extract import Extraction, extract, normalize, report_problems
 from .html_reader import html_to_blocks
-from .model import Attachment, Block, Limits, ParsedMail, Problem, UnreadableDocument
+from .model import Answer, Attachment, Block, Limits, ParsedMail, Problem, Signal, UnreadableDocument
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
 from .period import find_month, resolve_year
@@ -40,7 +38,9 @@ class ParseContext:
     period_for_sent_date: Callable[[date], str]  # the deadline rule's guess when no month is written
     own_addresses: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
-    rules: RuleSet | None = None  # routing rules; None: no signals
+    # Routing: answers in, signals out (rules.matcher.match bound to the rules in
+    # force, injected by mailbot so that parsers/ does not depend on rules/).
+    find_signals: Callable[[list[Answer]], list[Signal]] | None = None
 
 
 @dataclass
@@ -111,8 +111,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         result.answers = [best.extraction.answers[n] for n in sorted(best.extraction.answers)]
         result.problems.extend(report_problems(best.extraction))
         result.problems.extend(_personal_data_problems(result))
-        if ctx.rules is not None:
-            result.signals = match(result.answers, ctx.rules)
+        if ctx.find_signals is not None:
+            result.signals = ctx.find_signals(result.answers)
 
     title_text = best.title_text if best else ""
     _set_municipality(result, registered, ctx, [title_text, result.subject, body_text])
