@@ -14,11 +14,11 @@ together with `Precedence: bulk/junk` on mail without List-Id/List-Unsubscribe.
 from __future__ import annotations
 
 import re
-from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 from parsers.html_reader import html_to_blocks
+from parsers.mime import header
 from parsers.model import Block
 from parsers.quoting import split_reply
 
@@ -113,15 +113,7 @@ def is_noreply_address(addr: str) -> bool:
 # -- headers -------------------------------------------------------------
 
 
-def _header(msg: Message, name: str) -> str:
-    """A header as plain text whatever the parsing policy; "" when absent or broken."""
-    value = msg.get(name)
-    if value is None:
-        return ""
-    try:
-        return str(make_header(decode_header(str(value)))).strip()
-    except (ValueError, LookupError, UnicodeError):
-        return str(value).strip()
+_header = header  # decoded text of a header, "" when absent (parsers.mime)
 
 
 def _has_list_headers(msg: Message) -> bool:
