@@ -141,7 +141,7 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
             rating = r
 
     for block in items:
-        for line in _INLINE_RATING.split(block.text) if not block.cell else [block.text]:
+        for line in _INLINE_RATING.split(block.text):
             line = line.strip()
             if not line:
                 if block.cell and block.fill and rating is None and color_from_fill(block.fill):

@@ -49,3 +49,23 @@ def resolve_year(month: int, year: int | None, sent: date | None) -> str:
         reference = sent or date.today()
         year = reference.year if month <= reference.month else reference.year - 1
     return f"{year:04d}-{month:02d}"
+
+
+_WEEK = re.compile(r"(?<![a-z])(?:vecka|veckorna|v\.?)\s*(\d{1,2})(?:\s*(?:-|–|och|&|/)\s*(?:v\.?\s*)?(\d{1,2}))?(?!\d)")
+
+
+def find_week_period(text: str, sent: date | None) -> str | None:
+    """YYYY-MM for a biweekly report named by ISO weeks ("Lägesbild v. 44-45"): the month
+    of the Thursday of the last week named, in the year it was sent."""
+    m = _WEEK.search(fold(text))
+    if not m:
+        return None
+    week = int(m.group(2) or m.group(1))
+    year = (sent or date.today()).isocalendar()[0]
+    if sent is not None and week > sent.isocalendar()[1] + 1:
+        year -= 1  # "v. 52" sent in January
+    try:
+        thursday = date.fromisocalendar(year, week, 4)
+    except ValueError:
+        return None
+    return f"{thursday.year:04d}-{thursday.month:02d}"

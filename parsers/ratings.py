@@ -16,6 +16,7 @@ LEVEL_NAMES = {1: "Normalt", 2: "Avvikande", 3: "Oroande", 4: "Allvarligt", 5: "
 COLORS = {"gron": "grön", "gront": "grön", "green": "grön",
           "gul": "gul", "gult": "gul", "yellow": "gul",
           "rod": "röd", "rott": "röd", "red": "röd"}
+NUMBER_WORDS = {"ett": 1, "en": 1, "tva": 2, "tre": 3, "fyra": 4, "fem": 5}
 TICKED = "☒☑■✓✔✗✘⊠▣"
 UNTICKED = "☐□▢"
 
@@ -62,13 +63,23 @@ def split_label(text: str) -> tuple[bool, str]:
     return True, text[m.end():].strip() if len(folded) == len(text) else folded[m.end():].strip()
 
 
+_BRACKET_BOXES = ((re.compile(r"[\[(]\s*[xX✓]\s*[\])]"), "☒"), (re.compile(r"\[\s*\]|\(\s\)"), "☐"))
+
+
+def _typed_boxes(value: str) -> str:
+    """Checkboxes typed as text: "[X] 3" -> "☒ 3", "[ ] 2" -> "☐ 2"."""
+    for pattern, glyph in _BRACKET_BOXES:
+        value = pattern.sub(glyph, value)
+    return value
+
+
 def parse_value(value: str) -> Rating | None:
     """Interpret the text after a rating label (or a bare cell).
 
     Returns None when there is nothing that looks like a rating at all,
     Rating(invalid=...) for a rating that is given but unusable ("7", "3-4").
     """
-    value = value.strip().rstrip(".")
+    value = _typed_boxes(value.strip()).rstrip(".")
     if not value or _SCALE_PLACEHOLDER.match(value):
         return None
     boxes = _ticked_boxes(value)
@@ -101,12 +112,14 @@ def parse_value(value: str) -> Rating | None:
         level = _level_word(word)
         if level is not None:
             return Rating(score=level)
+        if word in NUMBER_WORDS and re.fullmatch(r"[a-z]+\s*(?:\(.*\))?", folded):
+            return Rating(score=NUMBER_WORDS[word])  # "Påverkan: tre"
     return None
 
 
 def parse_bare(text: str) -> Rating | None:
     """A rating standing alone (a table cell or a line with only "3", "Gult", ☒ 3)."""
-    stripped = text.strip()
+    stripped = _typed_boxes(text.strip())
     folded = fold(stripped).rstrip(".")
     if not folded:
         return None

@@ -23,7 +23,7 @@ from .html_reader import html_to_blocks
 from .model import Answer, Attachment, Block, Limits, ParsedMail, Problem, Signal, UnreadableDocument
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import find_month, resolve_year
+from .period import find_month, find_week_period, resolve_year
 from .personal_data import find_personal_numbers
 from .quoting import forwarded_body, split_reply
 
@@ -249,6 +249,10 @@ def _set_period(result: ParsedMail, sent, ctx: ParseContext, texts: list[str]) -
         found = find_month(text, abbreviations=i < 2) if text else None
         if found:
             result.period = resolve_year(*found, sent_day)
+            return
+    for text in texts[:2]:
+        if text and (by_week := find_week_period(text, sent_day)):
+            result.period = by_week
             return
     if sent_day is not None:
         result.period = ctx.period_for_sent_date(sent_day)

@@ -146,3 +146,10 @@ def test_question_seven_rating_is_not_required():
     ex = extract(lines(template_text()))
     assert ex.answers[7].score is None
     assert not [p for p in ex.problems if p.question == 7]
+
+
+def test_rating_inside_an_answer_cell():
+    blocks = cells(["Fråga 1, Ordningsstörningar och otrygghet", "Inbrott i förråd. Påverkan: 3"],
+                   ["Fråga 2, Hot och våld", "Lugnt.", "1"])
+    ex = extract(blocks)
+    assert (ex.answers[1].score, ex.answers[1].text) == (3, "Inbrott i förråd.")

@@ -5,7 +5,7 @@ import pytest
 from mailbot.config import DeadlineConfig
 from mailbot.deadlines import deadline_for, period_for_sent_date
 from parsers.directory import Directory, Municipality
-from parsers.period import find_month, resolve_year
+from parsers.period import find_month, find_week_period, resolve_year
 from parsers.personal_data import find_personal_numbers, mask
 
 
@@ -21,6 +21,16 @@ from parsers.personal_data import find_personal_numbers, mask
 ])
 def test_find_month(text, expected):
     assert find_month(text) == expected
+
+
+@pytest.mark.parametrize("text, sent, period", [
+    ("Lägesbild v. 44-45", date(2026, 11, 9), "2026-11"),
+    ("Lägesbild vecka 43 och 44", date(2026, 11, 2), "2026-10"),
+    ("Lägesbild v52", date(2027, 1, 4), "2026-12"),
+    ("Lägesbild oktober", date(2026, 11, 2), None),
+])
+def test_find_week_period(text, sent, period):
+    assert find_week_period(text, sent) == period
 
 
 def test_resolve_year_uses_the_latest_month_not_after_sending():
