@@ -139,7 +139,6 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
 
     Example: mailbot status --period 2026-10 --json
     """
-    import re
     from datetime import datetime
 
     from .deadlines import SWEDEN
@@ -148,8 +147,8 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
 
     config = _config(ctx)
     today = datetime.now(SWEDEN).date()
-    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--period")
+    if period is not None:
+        _check_period(period)
     db = open_db(config.database)
     try:
         result = period_status(Store(db), config, period or default_period(config, today), today)
@@ -168,6 +167,68 @@ def demo(ctx: click.Context) -> None:
     from .demo import run_demo
 
     click.echo(run_demo(_config(ctx)))
+
+
+@cli.command()
+@click.option("--period", required=True, help="YYYY-MM")
+@click.option("--send", is_flag=True, help="Queue and send the summary and feedback mails (once per period).")
+@click.pass_context
+def summary(ctx: click.Context, period: str, send: bool) -> None:
+    """Print the monthly county summary for a period; with --send, mail it (leadership, administrators, municipalities).
+
+    Example: mailbot summary --period 2026-10 --send
+    """
+    from datetime import datetime
+
+    from .deadlines import SWEDEN
+    from .store import Store, open_db
+    from .summary import build_summary, render_text
+
+    config = _config(ctx)
+    _check_period(period)
+    today = datetime.now(SWEDEN).date()
+    if send:
+        from .app import poller
+        from .county import queue_summary
+
+        with poller(config) as p:
+            keys = queue_summary(p, config, period, today)
+            p.flush_outbox()
+        click.echo(f"{len(keys)} mail(s) queued and sent" if keys else "already sent for this period: nothing new")
+        return
+    db = open_db(config.database)
+    try:
+        click.echo(render_text(build_summary(Store(db), config, period, today)))
+    finally:
+        db.close()
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="Calendar year, e.g. 2026.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="The .xlsx file to write.")
+@click.pass_context
+def export(ctx: click.Context, year: int, out: str) -> None:
+    """Write the county's Excel compilation for a year: a sheet per question, answers, submissions.
+
+    Example: mailbot export --year 2026 --out lagesbild-2026.xlsx
+    """
+    from .export import export_year
+    from .store import Store, open_db
+
+    config = _config(ctx)
+    db = open_db(config.database)
+    try:
+        path = export_year(Store(db), config, year, Path(out))
+    finally:
+        db.close()
+    click.echo(f"wrote {path}")
+
+
+def _check_period(period: str) -> None:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--period")
 
 
 @cli.group()

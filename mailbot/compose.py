@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -46,9 +47,34 @@ def render(template: str, context: dict) -> tuple[str, str | None]:
     return text, html
 
 
-def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes, str, str]] = ()) -> tuple[str, bytes]:
-    """(Message-ID, message bytes) for an outgoing mail."""
+@dataclass(frozen=True)
+class InlineImage:
+    """A picture shown inside the HTML part, which refers to it as `<img src="cid:{cid}">`.
+
+    `cid` is given without angle brackets, e.g. "heatmap.2026-03@mailbot".
+    It may be passed to `build_message` either as `inline=[...]` or among
+    the `attachments` (so callers that only forward attachments need no change).
+    """
+
+    cid: str
+    data: bytes
+    maintype: str = "image"
+    subtype: str = "png"
+    filename: str | None = None
+
+
+def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes, str, str]] = (),
+                  inline: list[InlineImage] = ()) -> tuple[str, bytes]:
+    """(Message-ID, message bytes) for an outgoing mail.
+
+    With inline images the HTML alternative becomes multipart/related:
+    mixed( alternative( text/plain, related( text/html, image/png ) ), attachments... ).
+    """
     text, html = render(out.template, out.context)
+    images = [*inline, *(a for a in attachments if isinstance(a, InlineImage))]
+    files = [a for a in attachments if not isinstance(a, InlineImage)]
+    if images and not html:
+        raise ValueError(f"template {out.template!r} has no HTML part to show inline images in")
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(out.recipients)
@@ -65,6 +91,11 @@ def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
-    for filename, data, maintype, subtype in attachments:
+        html_part = msg.get_payload()[-1]
+        for image in images:
+            html_part.add_related(image.data, maintype=image.maintype, subtype=image.subtype,
+                                  cid=f"<{header_safe(image.cid, 250)}>", disposition="inline",
+                                  filename=header_safe(image.filename) if image.filename else None)
+    for filename, data, maintype, subtype in files:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_safe(filename))
     return message_id, msg.as_bytes(policy=policy.SMTP)  # CRLF line ends, as SMTP wants them

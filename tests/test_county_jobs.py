@@ -79,3 +79,49 @@ def test_reminder_days_are_relative_to_the_configured_deadline():
     assert reminder.recipients == ("anna@mora.se",) and "2026-05-29" in reminder.subject
     status["municipalities"][0]["status"] = "on_time"
     assert due_reminders(config, status, date(2026, 5, 27), contacts) == []  # reported: no reminder
+
+
+def test_summary_goes_out_once_after_the_deadline(config):
+    from openpyxl import load_workbook
+    import io
+
+    report(config, "anna@mora.se", "Lägesbild oktober", date(2026, 11, 3))
+    report(config, "erik@falun.se", "Lägesbild oktober", date(2026, 11, 5))
+    before = len(sent(config))
+    for day in (date(2026, 11, 6), date(2026, 11, 7)):  # up to and on the deadline: no summary
+        run_county_jobs(config, day)
+    assert not any(m["X-Mailbot-Kind"] == "summary" for m in sent(config)[before:])
+    for day in (date(2026, 11, 8), date(2026, 11, 9), date(2026, 11, 20)):
+        run_county_jobs(config, day)
+    mails = sent(config)[before:]
+    summaries = [m for m in mails if m["X-Mailbot-Kind"] == "summary"]
+    feedback = sorted(m["To"] for m in mails if m["X-Mailbot-Kind"] == "feedback")
+    assert len(summaries) == 1 and feedback == ["anna@mora.se", "erik@falun.se"]
+    summary = summaries[0]
+    assert set(summary["To"].addresses[i].addr_spec for i in range(len(summary["To"].addresses))) == \
+        set(config.county.leadership) | set(config.county.admins)
+    png = next(p for p in summary.walk() if p.get_content_type() == "image/png")
+    assert png.get_content()[:8] == b"\x89PNG\r\n\x1a\n" and png["Content-ID"]
+    xlsx = next(p for p in summary.walk() if (p.get_filename() or "").endswith(".xlsx"))
+    book = load_workbook(io.BytesIO(xlsx.get_content()))
+    assert book["1 Ordningsstörningar"]["A4"].value == "Avesta"
+    text = summary.get_body(("plain",)).get_content()
+    assert "Mora" in text and "Falun" in text
+
+
+def test_summary_and_export_commands(config, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from mailbot.cli import cli
+
+    report(config, "anna@mora.se", "Lägesbild oktober", date(2026, 11, 3))
+    printed = CliRunner().invoke(cli, ["--config", config.source, "summary", "--period", "2026-10"])
+    assert printed.exit_code == 0, printed.output
+    assert "Mora" in printed.output
+    out = tmp_path / "lagesbild-2026.xlsx"
+    result = CliRunner().invoke(cli, ["--config", config.source, "export", "--year", "2026", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["1 Ordningsstörningar"]
+    mora_row = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "Mora")
+    assert mora_row[10].value == "Normalt"  # column K = oktober; template_text() rates question 1 with 1
