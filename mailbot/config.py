@@ -38,6 +38,13 @@ class DeadlineConfig:
 
 
 @dataclass(frozen=True)
+class ReminderConfig:
+    days_before: int = 3  # the friendly reminder, days before the deadline (0: none)
+    notice_days_after: int = 1  # the notice to those still missing, days after the deadline
+    job_hour: int = 8  # when the daily county job runs (Swedish time)
+
+
+@dataclass(frozen=True)
 class ImapConfig:
     host: str
     port: int = 993
@@ -76,6 +83,7 @@ class Config:
     rules_dir: Path | None = None  # None: the shipped rules
     poll_minutes: int = 5
     limits: Limits = field(default_factory=Limits)
+    reminders: ReminderConfig = field(default_factory=ReminderConfig)
 
 
 def _default_table() -> dict:
@@ -114,7 +122,7 @@ def load_config(path: Path | str | None = None) -> Config:
 
 KNOWN_SECTIONS = {
     "county", "deadline", "maildir", "outbox", "storage", "imap", "smtp",
-    "municipalities", "rules", "schedule", "limits",
+    "municipalities", "rules", "schedule", "limits", "reminders",
 }
 
 
@@ -230,6 +238,10 @@ def _build(t: dict, source: str, base: Path) -> Config:
     rules_dir = r.str("directory", "")
     r = _Reader(source, "schedule", t.get("schedule", {}), {"poll_minutes"})
     poll_minutes = r.int("poll_minutes", 5, 1)
+    r = _Reader(source, "reminders", t.get("reminders", {}), {"days_before", "notice_days_after", "job_hour"})
+    reminders = ReminderConfig(r.int("days_before", 3), r.int("notice_days_after", 1, 1), r.int("job_hour", 8))
+    if reminders.job_hour > 23:
+        raise r._fail("job_hour", "must be an hour 0-23")
     r = _Reader(source, "limits", t.get("limits", {}),
                 {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars"})
     limits = Limits(
@@ -243,4 +255,5 @@ def _build(t: dict, source: str, base: Path) -> Config:
         directory=Directory(tuple(municipalities)), database=database, maildir=maildir,
         outbox_dir=outbox_dir, imap=imap, smtp=smtp,
         rules_dir=path(rules_dir) if rules_dir else None, poll_minutes=poll_minutes, limits=limits,
+        reminders=reminders,
     )

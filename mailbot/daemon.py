@@ -21,8 +21,7 @@ from .errors import ConfigError, TransientError
 
 logger = logging.getLogger(__name__)
 
-IDLE_SLICE_SECONDS = 5.0
-COUNTY_JOB_HOUR = 8  # reminders, notices and the monthly summary, every morning  # how long one IDLE wait lasts before the stop flag is checked
+IDLE_SLICE_SECONDS = 5.0  # how long one IDLE wait lasts before the stop flag is checked
 
 
 class Daemon:
@@ -66,7 +65,7 @@ class Daemon:
         signal.signal(signal.SIGINT, self.request_stop)
         self.scheduler.add_job(self.poll_job, "interval", minutes=self.config.poll_minutes, id="poll",
                                next_run_time=datetime.now(SWEDEN))
-        self.scheduler.add_job(self.county_job, "cron", hour=COUNTY_JOB_HOUR, minute=0, id="county")
+        self.scheduler.add_job(self.county_job, "cron", hour=self.config.reminders.job_hour, minute=0, id="county")
         self.scheduler.add_job(self.county_job, "date", run_date=datetime.now(SWEDEN), id="county-at-start")
         self.scheduler.start()
         logger.info("mailbot running: polling every %d min (%s)", self.config.poll_minutes, self.config.source)

@@ -13,8 +13,6 @@ from .config import Config
 from .decide import Outgoing, period_label
 from .deadlines import format_period, parse_period, previous_month
 
-REMIND_DAYS_BEFORE = 3  # the friendly reminder, days before the deadline
-NOTICE_DAYS_AFTER = 1  # the notice to the missing, days after the deadline
 WINDOW_DAYS = 14  # how long after its day a reminder may still go out (the daemon was down)
 
 
@@ -36,9 +34,9 @@ def due_reminders(config: Config, status: dict, today: date, contacts: dict[str,
     context = {"county": config.county.name, "period": label, "deadline": deadline.isoformat(),
                "mailbox": config.county.mailbox}
     out: list[Outgoing] = []
-    before = deadline - timedelta(days=REMIND_DAYS_BEFORE)
-    after = deadline + timedelta(days=NOTICE_DAYS_AFTER)
-    if before <= today <= deadline:
+    before = deadline - timedelta(days=config.reminders.days_before)
+    after = deadline + timedelta(days=config.reminders.notice_days_after)
+    if config.reminders.days_before and before <= today <= deadline:
         for row in status["municipalities"]:
             if row["status"] == "pending" and contacts.get(row["name"]):
                 out.append(Outgoing(

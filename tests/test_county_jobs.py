@@ -125,3 +125,21 @@ def test_summary_and_export_commands(config, tmp_path):
     sheet = load_workbook(out)["1 Ordningsstörningar"]
     mora_row = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "Mora")
     assert mora_row[10].value == "Normalt"  # column K = oktober; template_text() rates question 1 with 1
+
+
+def test_reminder_days_come_from_the_configuration():
+    from dataclasses import replace
+
+    from mailbot.config import ReminderConfig
+
+    status = {"period": "2026-10", "deadline": "2026-11-07",
+              "municipalities": [{"name": "Mora", "status": "pending", "received": None}]}
+    contacts = {"Mora": ("anna@mora.se",)}
+    week = replace(load_config(), reminders=ReminderConfig(days_before=7, notice_days_after=2))
+    assert len(due_reminders(week, status, date(2026, 10, 31), contacts)) == 1  # 7 days before
+    status["municipalities"][0]["status"] = "missing"
+    assert due_reminders(week, status, date(2026, 11, 8), contacts) == []  # notice only from day 2
+    assert len(due_reminders(week, status, date(2026, 11, 9), contacts)) == 2  # notice + admin list
+    none = replace(load_config(), reminders=ReminderConfig(days_before=0))
+    status["municipalities"][0]["status"] = "pending"
+    assert due_reminders(none, status, date(2026, 11, 6), contacts) == []

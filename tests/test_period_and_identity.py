@@ -103,3 +103,31 @@ def test_directory_by_address(address, name):
 def test_directory_find_in_text(text, name):
     found = DIRECTORY.find_in_text(text)
     assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize("year, month, rule, eves, due", [
+    (2026, 10, "last_working_day", None, date(2026, 10, 30)),  # 31 October is a Saturday
+    (2027, 1, "last_working_day", None, date(2027, 1, 29)),    # 31 January 2027 is a Sunday
+    (2026, 5, "last_working_day", None, date(2026, 5, 29)),    # ends on a Sunday
+    (2027, 12, "last_working_day", None, date(2027, 12, 30)),  # 31st: nyårsafton (a Friday)
+    (2027, 12, "last_working_day", (), date(2027, 12, 31)),    # eves as working days
+    (2026, 6, "last_working_day", None, date(2026, 6, 30)),
+    (2025, 8, "last_working_day", None, date(2025, 8, 29)),    # 30-31 August 2025 weekend
+    (2026, 12, "days_after_month_end", None, date(2027, 1, 7)),  # across the year
+    (2027, 2, "days_after_month_end", None, date(2027, 3, 7)),
+])
+def test_deadlines_across_years(year, month, rule, eves, due):
+    config = DeadlineConfig(rule=rule) if eves is None else DeadlineConfig(rule=rule, non_working_eves=eves)
+    assert deadline_for(year, month, config) == due
+
+
+def test_swedish_public_holidays_and_eves_are_not_working_days():
+    from mailbot.deadlines import is_working_day
+
+    eves = ("julafton", "midsommarafton", "nyårsafton")
+    assert not is_working_day(date(2026, 6, 19), eves)  # midsommarafton 2026
+    assert is_working_day(date(2026, 6, 19), ())
+    assert not is_working_day(date(2026, 5, 14), eves)  # Kristi himmelsfärd
+    assert not is_working_day(date(2026, 6, 6), eves)  # nationaldagen (a Saturday anyway)
+    assert not is_working_day(date(2027, 1, 6), eves)  # trettondedag jul, a Wednesday
+    assert is_working_day(date(2027, 1, 7), eves)
