@@ -224,6 +224,27 @@ def export(ctx: click.Context, year: int, out: str) -> None:
     click.echo(f"wrote {path}")
 
 
+@cli.command()
+@click.option("--older-than", "days", type=click.IntRange(min=1), required=True, help="Retention period in days.")
+@click.pass_context
+def purge(ctx: click.Context, days: int) -> None:
+    """Remove raw mails, answer texts and sent mail bodies older than DAYS; keep the ratings (GDPR).
+
+    Example: mailbot purge --older-than 730
+    """
+    from .purge import purge as run_purge
+    from .store import Store, open_db, utcnow
+
+    config = _config(ctx)
+    db = open_db(config.database)
+    try:
+        report = run_purge(Store(db), days, utcnow())
+    finally:
+        db.close()
+    click.echo(f"purged: {report.messages} mail(s), {report.answers} answer text(s), "
+               f"{report.signals} excerpt(s), {report.outbox} sent mail(s)")
+
+
 def _check_period(period: str) -> None:
     import re
 

@@ -116,3 +116,24 @@ def test_demo_shows_the_whole_path(config):
     status = CliRunner().invoke(cli, ["--config", config.source, "status", "--period", "2026-10", "--json"])
     states = {m["name"]: m["status"] for m in json.loads(status.output)["municipalities"]}
     assert states["Mora"] == "on_time" and states["Orsa"] == "late" and states["Falun"] == "missing"
+
+
+def test_purge_removes_texts_but_keeps_ratings(config):
+    deliver(config, (SAMPLES / "reports" / "body-plain-mora.eml").read_bytes())
+    with poller(config) as p:
+        p.run_once()
+    fresh = CliRunner().invoke(cli, ["--config", config.source, "purge", "--older-than", "30"])
+    assert fresh.exit_code == 0 and "purged: 0 mail(s)" in fresh.output  # nothing is old yet
+    db = open_db(config.database)
+    db.execute("update messages set processed_at = '2020-01-01T00:00:00+00:00'")
+    db.execute("update outbox set created_at = '2020-01-01T00:00:00+00:00'")
+    db.conn.commit()
+    result = CliRunner().invoke(cli, ["--config", config.source, "purge", "--older-than", "30"])
+    assert result.exit_code == 0, result.output
+    db = open_db(config.database)
+    assert db.execute("select count(*) from messages where raw is not null").fetchone()[0] == 0
+    assert {a["text"] for a in db["answers"].rows} == {""}
+    assert [a["score"] for a in db["answers"].rows_where(order_by="question")][:6] == [2, 3, 1, 3, 1, 2]
+    assert {len(r["raw"]) for r in db["outbox"].rows} == {0}
+    status = CliRunner().invoke(cli, ["--config", config.source, "status", "--period", "2026-10", "--json"])
+    assert '"Mora", "status": "on_time"' in status.output

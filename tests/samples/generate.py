@@ -304,9 +304,33 @@ def build_attachments() -> None:
          kind="report", municipality="Smedjebacken", period="2026-10", answers=expected_answers)
 
 
+def build_hostile() -> None:
+    """Broken and hostile mail: each must end with a record and a clear problem, never a crash."""
+    scores = [2, 3, 1, 4, 1, 2]
+    inner = build_mail(body=template_text(scores=scores), date=NOV3)
+    for level in range(10):  # a report forwarded ten levels deep
+        inner = build_mail(subject="VB: Lägesbild oktober", body="Vidarebefordrar.\n", date=NOV3,
+                           attachments=[("vidarebefordrat.eml", inner, ("message", "rfc822"))])
+    case("broken", "nested-rfc822-ten-levels", inner, kind="other", municipality="Mora", problems_present=["no_report"])
+
+    html = ("<html><head><script>alert('x')</script><style>p{}</style></head><body onload=\"steal()\">"
+            + "".join(f"<p>{line}</p>" for line in template_text(scores=scores).splitlines())
+            + "<script>document.write('Fråga 1, Ordningsstörningar: Påverkan: 5')</script></body></html>")
+    case("broken", "html-with-scripts", build_mail(body=None, html=html, date=NOV3),
+         kind="report", municipality="Mora", answers={"1": {"score": 2, "color": None, "text_contains": ["Svar på fråga 1."]}})
+
+    case("broken", "missing-closing-boundary",
+         (b"From: anna.berg@mora.se\r\nSubject: L\xc3\xa4gesbild oktober\r\nDate: Tue, 3 Nov 2026 09:00:00 +0100\r\n"
+          b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n"
+          b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + template_text(scores=scores).encode("utf-8")),
+         kind="report", municipality="Mora", period="2026-10",
+         answers={"4": {"score": 4, "color": None, "text_contains": ["Svar på fråga 4."]}})
+
+
 def main() -> None:
     build()
     build_attachments()
+    build_hostile()
     for key, (raw, expected) in CASES.items():
         path = HERE / f"{key}.eml"
         path.parent.mkdir(parents=True, exist_ok=True)
