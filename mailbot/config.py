@@ -84,6 +84,7 @@ class Config:
     poll_minutes: int = 5
     limits: Limits = field(default_factory=Limits)
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
+    hold_failed_authentication: bool = True  # [security]: DKIM/SPF/DMARC fail -> held, not counted
 
 
 def _default_table() -> dict:
@@ -122,7 +123,7 @@ def load_config(path: Path | str | None = None) -> Config:
 
 KNOWN_SECTIONS = {
     "county", "deadline", "maildir", "outbox", "storage", "imap", "smtp",
-    "municipalities", "rules", "schedule", "limits", "reminders",
+    "municipalities", "rules", "schedule", "limits", "reminders", "security",
 }
 
 
@@ -242,6 +243,10 @@ def _build(t: dict, source: str, base: Path) -> Config:
     reminders = ReminderConfig(r.int("days_before", 3), r.int("notice_days_after", 1, 1), r.int("job_hour", 8))
     if reminders.job_hour > 23:
         raise r._fail("job_hour", "must be an hour 0-23")
+    r = _Reader(source, "security", t.get("security", {}), {"hold_failed_authentication"})
+    hold = r.data.get("hold_failed_authentication", True)
+    if not isinstance(hold, bool):
+        raise r._fail("hold_failed_authentication", "must be true or false")
     r = _Reader(source, "limits", t.get("limits", {}),
                 {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars"})
     limits = Limits(
@@ -255,5 +260,5 @@ def _build(t: dict, source: str, base: Path) -> Config:
         directory=Directory(tuple(municipalities)), database=database, maildir=maildir,
         outbox_dir=outbox_dir, imap=imap, smtp=smtp,
         rules_dir=path(rules_dir) if rules_dir else None, poll_minutes=poll_minutes, limits=limits,
-        reminders=reminders,
+        reminders=reminders, hold_failed_authentication=hold,
     )

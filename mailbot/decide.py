@@ -91,6 +91,14 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
 
     if parsed.kind in ("auto_reply",):
         return Decision(False, PROCESSED)
+    if parsed.auth_failures and config.hold_failed_authentication:
+        # Possibly forged: not counted, no answer to the (claimed) sender, an administrator decides.
+        return Decision(False, REVIEW, None, [Outgoing(
+            f"admin:auth_failed:{_mail_key(parsed)}", "admin_notice", config.county.admins,
+            f"mailbot: mejl från {parsed.sender or 'okänd'} hålls kvar (äkthetskontroll misslyckades)",
+            "admin_auth_failed",
+            {"sender": parsed.sender, "subject": parsed.subject, "failures": ", ".join(parsed.auth_failures),
+             "municipality": parsed.municipality, "period": period_label(parsed.period)})])
     folder = PROCESSED if counted and not (codes & REVIEW_CODES) else REVIEW
     outgoing: list[Outgoing] = []
     thread = _thread(parsed)

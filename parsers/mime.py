@@ -192,3 +192,18 @@ def _walk(msg: Message, depth: int):
                 stack[0:0] = [p for p in payload if isinstance(p, Message)]
             continue
         yield part
+
+
+_AUTH_RESULT = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*(fail|softfail|permerror)\b", re.IGNORECASE)
+
+
+def authentication_failures(msg: Message) -> list[str]:
+    """Failed DKIM/SPF/DMARC checks in the topmost Authentication-Results header.
+
+    Only the topmost one is written by our own receiving server; any further
+    down came with the mail and could be forged.
+    """
+    values = msg.get_all("Authentication-Results") or []
+    if not values:
+        return []
+    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_RESULT.finditer(decode_words(values[0]))})

@@ -75,6 +75,7 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
 
     registered = ctx.directory.by_address(result.sender)
     result.mailing_list = is_mailing_list(msg)
+    result.auth_failures = mime.authentication_failures(msg)
     kind = classify(msg)
     if kind:
         result.kind = kind

@@ -67,3 +67,34 @@ def test_resubmission_receipt_says_it_replaces():
 def test_personal_data_goes_to_review_but_counts():
     d = decide(report(problems=[Problem("personal_data", "pnr", 2)]), Facts(ON_TIME), CONFIG)
     assert d.counted and d.folder == REVIEW
+
+
+def test_failed_authentication_is_held_without_answer():
+    d = decide(report(auth_failures=["dmarc=fail"]), Facts(ON_TIME), CONFIG)
+    assert not d.counted and d.folder == REVIEW
+    assert [o.kind for o in d.outgoing] == ["admin_notice"]
+    assert d.outgoing[0].recipients == CONFIG.county.admins
+
+
+def test_authentication_switch_off_counts_as_usual():
+    from dataclasses import replace
+
+    d = decide(report(auth_failures=["spf=fail"]), Facts(ON_TIME), replace(CONFIG, hold_failed_authentication=False))
+    assert d.counted
+
+
+@pytest.mark.parametrize("headers, failures", [
+    ([("Authentication-Results", "mx.lansstyrelsen.se; dkim=fail header.d=mora.se; spf=pass; dmarc=fail")],
+     ["dkim=fail", "dmarc=fail"]),
+    ([("Authentication-Results", "mx.lansstyrelsen.se; dkim=pass; spf=pass; dmarc=pass"),
+      ("Authentication-Results", "forged.example; dmarc=fail")], []),  # only the topmost counts
+    ([("Authentication-Results", "dkim=none (message not signed); dmarc=none")], []),
+    ([], []),
+])
+def test_authentication_failures_from_the_topmost_header(headers, failures):
+    from parsers.mime import authentication_failures, parse_bytes
+    from tests.mailbuilder import build_mail
+
+    raw = build_mail()
+    prefix = "".join(f"{k}: {v}\r\n" for k, v in headers).encode()
+    assert authentication_failures(parse_bytes(prefix + raw)) == failures

@@ -135,3 +135,15 @@ def test_crash_between_commit_and_move_is_finished_next_pass(config):
     db = open_db(config.database)
     assert db["messages"].count == 1 and db["submissions"].count == 1
     assert len(outbox(config)) == 1  # queued once, sent once
+
+
+def test_mail_failing_dmarc_is_held_not_counted_not_answered(config):
+    raw = b"Authentication-Results: mx.lansstyrelsen.se; spf=fail smtp.mailfrom=mora.se; dmarc=fail\r\n" + \
+        (SAMPLES / "reports" / "body-plain-mora.eml").read_bytes()
+    deliver(config, raw)
+    report = poll_once(config)
+    assert report.review == 1
+    assert [m["X-Mailbot-Kind"] for m in outbox(config)] == ["admin_notice"]
+    assert "dmarc=fail" in outbox(config)[0].get_body(("plain",)).get_content()
+    assert open_db(config.database)["submissions"].count == 0
+    assert folder_count(config, "Att granska") == 1
