@@ -24,7 +24,10 @@ from .deadlines import SWEDEN, deadline_for, parse_period
 PROCESSED, REVIEW = "processed", "review"
 MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
              "september", "oktober", "november", "december"]
-REPLY_LIMIT_PER_DAY = 3  # automatic answers to one sender (RFC 3834: no loops)
+# Automatic answers to one sender per day (RFC 3834: no loops). Receipts answer
+# reports, which only people send, so they may come more often than replies.
+REPLY_LIMIT_PER_DAY = 3
+RECEIPT_LIMIT_PER_DAY = 10
 REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
                 "unsupported_format", "personal_data", "no_report"}
 
@@ -45,7 +48,7 @@ class Outgoing:
 class Facts:
     received: datetime  # IMAP INTERNALDATE
     previous_submission_at: str | None = None  # the current submission this one would replace
-    replies_last_day: int = 0
+    replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply)
     already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
 
 
@@ -207,4 +210,5 @@ def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:
         return False
     if parsed.mailing_list:
         return False
-    return facts.replies_last_day < REPLY_LIMIT_PER_DAY
+    limit = RECEIPT_LIMIT_PER_DAY if parsed.kind == "report" else REPLY_LIMIT_PER_DAY
+    return facts.replies_last_day < limit

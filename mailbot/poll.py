@@ -110,8 +110,9 @@ class Poller:
             already_forwarded=already,
             received=mail.internaldate,
             previous_submission_at=_local(previous.received_at) if previous else None,
-            replies_last_day=self.store.replies_to(parsed.sender or "", self.clock() - timedelta(days=1),
-                                                   ("receipt", "reply")) if parsed.sender else 0,
+            replies_last_day=self.store.replies_to(
+                parsed.sender, self.clock() - timedelta(days=1),
+                ("receipt",) if parsed.kind == "report" else ("reply",)) if parsed.sender else 0,
         )
         decision = decide(parsed, facts, self.config, self.rules)
         self._record(mail, parsed, sha256, decision, previous.id if previous else None)

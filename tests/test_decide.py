@@ -48,6 +48,7 @@ def test_unknown_sender_is_not_counted_and_admins_are_told():
     ("other", "anna@mora.se", {"mailing_list": True}, 0),
     ("other", "lagesbild-fas.dalarna@lansstyrelsen.se", {}, 0),
     ("other", "anna@mora.se", {}, 3),
+    ("report", "anna@mora.se", {}, 10),
 ])
 def test_no_automatic_answer(kind, sender, extra, replies):
     d = decide(report(kind=kind, sender=sender, **extra), Facts(ON_TIME, replies_last_day=replies), CONFIG)
