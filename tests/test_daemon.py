@@ -12,27 +12,12 @@ from imapclient import IMAPClient
 
 from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
+from tests.server_config import write_server_config
 from tests.smtp_server import smtp_server  # noqa: F401
 
 
 def test_run_answers_via_idle_and_stops_on_sigterm(tmp_path, imap_config, smtp_server):
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[imap]
-host = "127.0.0.1"
-port = {imap_config.port}
-security = "none"
-user = "{imap_config.user}"
-password_env = "MAILBOT_TEST_IMAP_PASSWORD"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-[storage]
-database = "{tmp_path / 'mailbot.db'}"
-[schedule]
-poll_minutes = 60
-""")
+    config = write_server_config(tmp_path, imap_config, smtp_server.port, extra="[schedule]\npoll_minutes = 60\n")
     env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}
     process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "run"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

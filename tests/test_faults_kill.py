@@ -20,6 +20,7 @@ from imapclient import IMAPClient
 from mailbot.store import open_db
 from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
+from tests.server_config import write_server_config
 from tests.smtp_server import smtp_server  # noqa: F401
 
 CET = timezone(timedelta(hours=1))
@@ -29,21 +30,7 @@ KILLS = 20
 
 
 def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(tmp_path, imap_config, smtp_server):
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[imap]
-host = "127.0.0.1"
-port = {imap_config.port}
-security = "none"
-user = "{imap_config.user}"
-password_env = "MAILBOT_TEST_IMAP_PASSWORD"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-[storage]
-database = "{tmp_path / 'mailbot.db'}"
-""")
+    config = write_server_config(tmp_path, imap_config, smtp_server.port)
     client = IMAPClient("127.0.0.1", port=imap_config.port, ssl=False)
     client.login(imap_config.user, PASSWORD)
     for n in range(30):  # 5 municipalities x 6 months: 30 distinct submissions

@@ -20,6 +20,7 @@ from imapclient import IMAPClient
 from mailbot.store import open_db
 from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
+from tests.server_config import write_server_config
 from tests.smtp_server import smtp_server  # noqa: F401
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -28,27 +29,7 @@ CET = timezone(timedelta(hours=1))
 
 @pytest.fixture
 def setup(tmp_path, imap_config, smtp_server):
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[imap]
-host = "127.0.0.1"
-port = {imap_config.port}
-security = "none"
-user = "{imap_config.user}"
-password_env = "MAILBOT_TEST_IMAP_PASSWORD"
-folder = "INBOX"
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_server.port}
-security = "none"
-user = ""
-password_env = "MAILBOT_SMTP_PASSWORD"
-from = "lagesbild-fas.dalarna@lansstyrelsen.se"
-
-[storage]
-database = "{tmp_path / 'mailbot.db'}"
-""")
+    config = write_server_config(tmp_path, imap_config, smtp_server.port)
     client = IMAPClient("127.0.0.1", port=imap_config.port, ssl=False)
     client.login(imap_config.user, PASSWORD)
     yield config, client, smtp_server, tmp_path / "mailbot.db"
