@@ -12,15 +12,12 @@ Page headers (from PlcfHdd) come first, text boxes last.
 from __future__ import annotations
 
 import io
-import logging
 import struct
 
 import olefile
 
-from parsers.docx_reader import LIBRARY_ERRORS, OLE_MAGIC, clean_text
+from parsers.docx_reader import LIBRARY_ERRORS, OLE_MAGIC, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
-
-logger = logging.getLogger(__name__)
 
 CORRUPT = "Word-filen (.doc) är skadad och kunde inte läsas."
 NOT_DOC = "Filen är inte ett Word-dokument (.doc) som kan läsas."
@@ -55,16 +52,8 @@ def read_doc(data: bytes, limits: Limits = Limits()) -> list[Block]:
         raise UnreadableDocument(TOO_BIG)
     if data[:8] != OLE_MAGIC:
         raise UnreadableDocument(NOT_DOC)
-    try:
-        return _read(data, limits)
-    except UnreadableDocument:
-        raise
-    except (*LIBRARY_ERRORS, struct.error) as e:
-        logger.info("unreadable .doc file: %r", e)
-        raise UnreadableDocument(CORRUPT) from e
-    except Exception as e:  # a bug in this reader; the caller still gets a reason
-        logger.exception("unexpected error while reading a .doc file")
-        raise UnreadableDocument(CORRUPT) from e
+    return read_guarded(_read, data, limits, what="a .doc file", corrupt=CORRUPT,
+                        errors=(*LIBRARY_ERRORS, struct.error))
 
 
 def _read(data: bytes, limits: Limits) -> list[Block]:

@@ -170,16 +170,25 @@ def read_docx(data: bytes, limits: Limits = Limits()) -> list[Block]:
         # An encrypted OOXML file is an OLE container with this stream name.
         encrypted = "EncryptedPackage".encode("utf-16-le") in data
         raise UnreadableDocument(ENCRYPTED if encrypted else LEGACY_DOC)
+    return read_guarded(_read, data, limits, what="a Word file", corrupt=CORRUPT)
+
+
+def read_guarded(read, data: bytes, limits: Limits, *, what: str, corrupt: str,
+                 errors: tuple[type[BaseException], ...] = LIBRARY_ERRORS) -> list[Block]:
+    """Run a reader: library errors and reader bugs become UnreadableDocument(corrupt).
+
+    The one error boundary of the .docx, .odt and .doc readers.
+    """
     try:
-        return _read(data, limits)
+        return read(data, limits)
     except UnreadableDocument:
         raise
-    except LIBRARY_ERRORS as e:
-        logger.info("unreadable Word file: %r", e)
-        raise UnreadableDocument(CORRUPT) from e
-    except Exception as e:  # a bug in this reader; the caller still gets a reason
-        logger.exception("unexpected error while reading a Word file")
-        raise UnreadableDocument(CORRUPT) from e
+    except errors as e:
+        logger.info("unreadable %s: %r", what, e)
+        raise UnreadableDocument(corrupt) from e
+    except Exception as e:  # a bug in the reader; the caller still gets a reason
+        logger.exception("unexpected error while reading %s", what)
+        raise UnreadableDocument(corrupt) from e
 
 
 def _read(data: bytes, limits: Limits) -> list[Block]:

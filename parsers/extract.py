@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from .directory import fold
 from .model import Answer, Block, Problem
 from .questions import BY_NUMBER, QUESTIONS, Heading, match_heading, prompt_overlap
-from .ratings import Rating, color_from_fill, is_unticked_only, parse_bare, parse_value, split_label
+from .ratings import (
+    Rating,
+    color_from_fill,
+    is_unticked_only,
+    parse_bare,
+    parse_value,
+    split_label,
+)
 
 _CLOSING = re.compile(
     r"^(?:med )?(?:vanlig(?:a)?|basta) halsning(?:ar)?\b|^halsningar\b|^mvh\b|^halsning\b"

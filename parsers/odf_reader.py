@@ -7,15 +7,12 @@ text boxes. Form-control checkboxes are not rendered; typed box glyphs are.
 
 from __future__ import annotations
 
-import logging
 import re
 
 from lxml import etree
 
-from parsers.docx_reader import LIBRARY_ERRORS, SafeZip, clean_text
+from parsers.docx_reader import SafeZip, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
-
-logger = logging.getLogger(__name__)
 
 CORRUPT = "Textdokumentet (.odt) är skadat och kunde inte läsas."
 NOT_ODT = "Filen är inte ett textdokument (.odt) som kan läsas."
@@ -61,16 +58,7 @@ def read_odt(data: bytes, limits: Limits = Limits()) -> list[Block]:
 
     Raises UnreadableDocument (with a Swedish reason) and nothing else.
     """
-    try:
-        return _read(data, limits)
-    except UnreadableDocument:
-        raise
-    except LIBRARY_ERRORS as e:
-        logger.info("unreadable ODF file: %r", e)
-        raise UnreadableDocument(CORRUPT) from e
-    except Exception as e:  # a bug in this reader; the caller still gets a reason
-        logger.exception("unexpected error while reading an ODF file")
-        raise UnreadableDocument(CORRUPT) from e
+    return read_guarded(_read, data, limits, what="an ODF file", corrupt=CORRUPT)
 
 
 def _read(data: bytes, limits: Limits) -> list[Block]:

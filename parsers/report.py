@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-
 from . import mime, sniff
 from .classify import classify, is_mailing_list
 from .directory import Directory
@@ -20,7 +19,16 @@ from .doc_reader import read_doc
 from .docx_reader import read_docx
 from .extract import Extraction, extract, normalize, report_problems
 from .html_reader import html_to_blocks
-from .model import Answer, Attachment, Block, Limits, ParsedMail, Problem, Signal, UnreadableDocument
+from .model import (
+    Answer,
+    Attachment,
+    Block,
+    Limits,
+    ParsedMail,
+    Problem,
+    Signal,
+    UnreadableDocument,
+)
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
 from .period import find_month, find_week_period, resolve_year
