@@ -1,3 +1,4 @@
 from .cli import main
 
-main()
+if __name__ == "__main__":  # also keeps the parse worker's forkserver from running the CLI
+    main()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from .config import Config
 from .context import parse_context
 from .mailbox import Mailbox
+from .parse_worker import ParseWorker
 from .poll import Poller, PollReport
 from .rules_state import rules_in_force
 from .sender import Sender
@@ -38,15 +39,17 @@ def open_sender(config: Config) -> Sender:
 
 
 @contextmanager
-def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Mailbox | None = None):
-    """A ready Poller; closes what it opened."""
+def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Mailbox | None = None,
+           worker: ParseWorker | None = None):
+    """A ready Poller; closes what it opened. With a worker, mail is parsed in its child process."""
     db = open_db(config.database)
     store = Store(db)
     rules, notice = rules_in_force(config, store)  # reloaded every pass
     own_mailbox = mailbox is None
     mailbox = mailbox or open_mailbox(config)
     try:
-        p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), rules, stop=stop)
+        p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), rules, stop=stop,
+                   **({"parse": worker.parse} if worker else {}))
         if notice is not None:
             with db.atomic():
                 p.queue(notice)
@@ -57,6 +60,9 @@ def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Ma
         db.close()
 
 
-def poll_once(config: Config, stop: Callable[[], bool] = lambda: False) -> PollReport:
-    with poller(config, stop) as p:
+def poll_once(config: Config, stop: Callable[[], bool] = lambda: False,
+              worker: ParseWorker | None = None) -> PollReport:
+    """One pass; each mail is parsed in a child process within `[limits] max_seconds`."""
+    own = nullcontext(worker) if worker else ParseWorker(config.limits.max_seconds)
+    with own as w, poller(config, stop, worker=w) as p:
         return p.run_once()

@@ -53,11 +53,12 @@ def parse(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     Example: mailbot parse inbox/ludvika-okt.eml inbox/mora-okt.eml
     """
-    from parsers.report import parse_message
-
     from .context import parse_context
+    from .parse_worker import ParseWorker
 
-    context = parse_context(_config(ctx))
+    config = _config(ctx)
+    context = parse_context(config)
+    worker = ctx.with_resource(ParseWorker(config.limits.max_seconds))
     for name in files:
         try:
             raw = Path(name).read_bytes()
@@ -67,7 +68,7 @@ def parse(ctx: click.Context, files: tuple[str, ...]) -> None:
                       "signals": [], "problems": [{"code": "no_report", "question": None,
                                                    "message": f"Filen kunde inte läsas: {e.strerror}."}]}
         else:
-            record = {"file": name, **parse_message(raw, context).to_json()}
+            record = {"file": name, **worker.parse(raw, context).to_json()}
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -115,13 +116,16 @@ def reprocess(ctx: click.Context, message_ids: tuple[int, ...]) -> None:
     Example: mailbot reprocess 12 13
     """
     from .context import parse_context
+    from .parse_worker import ParseWorker
     from .reprocess import reprocess as run_reprocess
     from .store import Store, open_db
 
     config = _config(ctx)
     db = open_db(config.database)
     try:
-        changes = run_reprocess(Store(db), parse_context(config), config, list(message_ids) or None)
+        with ParseWorker(config.limits.max_seconds) as worker:
+            changes = run_reprocess(Store(db), parse_context(config), config, list(message_ids) or None,
+                                    parse=worker.parse)
     finally:
         db.close()
     for change in changes:

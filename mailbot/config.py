@@ -248,12 +248,13 @@ def _build(t: dict, source: str, base: Path) -> Config:
     if not isinstance(hold, bool):
         raise r._fail("hold_failed_authentication", "must be true or false")
     r = _Reader(source, "limits", t.get("limits", {}),
-                {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars"})
+                {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars", "max_seconds"})
     limits = Limits(
         max_attachment_bytes=r.int("max_attachment_mb", 20, 1) * 1024 * 1024,
         max_unpacked_bytes=r.int("max_unpacked_mb", 50, 1) * 1024 * 1024,
         max_pages=r.int("max_pages", 200, 1),
         max_text_chars=r.int("max_text_chars", 2_000_000, 1000),
+        max_seconds=r.float("max_seconds", 60.0),
     )
     return Config(
         source=source, county=county, deadline=deadline,

@@ -18,6 +18,7 @@ from .app import open_mailbox, poll_once
 from .config import Config
 from .deadlines import SWEDEN
 from .errors import ConfigError, TransientError
+from .parse_worker import ParseWorker
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Daemon:
     def __init__(self, config: Config):
         self.config = config
         self.stopping = threading.Event()
+        self.worker = ParseWorker(config.limits.max_seconds)  # kept across passes: no start-up per poll
         self.scheduler = BackgroundScheduler(
             timezone=SWEDEN, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
 
@@ -37,7 +39,7 @@ class Daemon:
 
     def poll_job(self) -> None:
         try:
-            report = poll_once(self.config, stop=self.stopping.is_set)
+            report = poll_once(self.config, stop=self.stopping.is_set, worker=self.worker)
         except TransientError as e:
             logger.warning("poll failed, retrying on the next tick: %s", e)
         except ConfigError:
@@ -73,6 +75,7 @@ class Daemon:
             self._wait_loop()
         finally:
             self.scheduler.shutdown(wait=True)
+            self.worker.close()
             logger.info("mailbot stopped")
 
     def _wait_loop(self) -> None:

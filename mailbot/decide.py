@@ -29,7 +29,7 @@ MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "aug
 REPLY_LIMIT_PER_DAY = 3
 RECEIPT_LIMIT_PER_DAY = 10
 REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
-                "unsupported_format", "personal_data", "no_report"}
+                "unsupported_format", "personal_data", "no_report", "processing_timeout"}
 
 
 @dataclass(frozen=True)

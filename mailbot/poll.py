@@ -46,8 +46,10 @@ class PollReport:
 class Poller:
     def __init__(self, config: Config, store: Store, mailbox: Mailbox, sender: Sender,
                  context: ParseContext, rules: RuleSet | None = None, *, stop: Callable[[], bool] = lambda: False,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow,
+                 parse: Callable[[bytes, ParseContext], ParsedMail] = parse_message):
         self.config, self.store, self.mailbox, self.sender = config, store, mailbox, sender
+        self.parse = parse  # in-process, or a ParseWorker's child process with a time limit
         self.context, self.rules, self.stop, self.clock = context, rules, stop, clock
         self.folder = config.imap.folder if config.imap else "INBOX"
         self.folders = {
@@ -92,7 +94,7 @@ class Poller:
         if mail is None:
             return
         sha256 = hashlib.sha256(mail.raw).hexdigest()
-        parsed = parse_message(mail.raw, self.context)
+        parsed = self.parse(mail.raw, self.context)
         duplicate = self.store.duplicate_of(parsed.message_id, sha256)
         if duplicate is not None:
             self._store_duplicate(mail, parsed, sha256, duplicate)

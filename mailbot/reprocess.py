@@ -8,8 +8,10 @@ report but had no submission gets one (current unless a newer one exists).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from parsers.model import ParsedMail
 from parsers.report import ParseContext, parse_message
 
 from .config import Config
@@ -26,7 +28,8 @@ class Change:
     after: str
 
 
-def reprocess(store: Store, context: ParseContext, config: Config, ids: list[int] | None = None) -> list[Change]:
+def reprocess(store: Store, context: ParseContext, config: Config, ids: list[int] | None = None,
+              parse: Callable[[bytes, ParseContext], ParsedMail] = parse_message) -> list[Change]:
     db = store.db
     where = "raw is not null and duplicate_of is null"
     args: list = []
@@ -35,7 +38,7 @@ def reprocess(store: Store, context: ParseContext, config: Config, ids: list[int
         args = list(ids)
     changes = []
     for row in db["messages"].rows_where(where, args, order_by="id"):
-        parsed = parse_message(row["raw"], context)
+        parsed = parse(row["raw"], context)
         before = f"{row['kind']} {row['municipality']} {row['period']}"
         after = f"{parsed.kind} {parsed.municipality} {parsed.period}"
         with db.atomic():

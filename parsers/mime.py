@@ -22,6 +22,7 @@ from email import policy
 from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .model import Attachment
@@ -31,7 +32,9 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 10  # nested message/rfc822 levels followed
 
 
-def parse_bytes(raw: bytes) -> Message:
+def parse_bytes(raw: bytes, headers_only: bool = False) -> Message:
+    if headers_only:
+        return BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
     return email.message_from_bytes(raw, policy=policy.compat32)
 
 

@@ -20,12 +20,13 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Resource limits for reading one attachment (configurable)."""
+    """Resource limits for reading one mail and its attachments (configurable)."""
 
     max_attachment_bytes: int = 20 * 1024 * 1024
     max_unpacked_bytes: int = 50 * 1024 * 1024  # docx/odt: sum of unzipped parts
     max_pages: int = 200  # PDF pages read
     max_text_chars: int = 2_000_000
+    max_seconds: float = 60.0  # one whole mail; enforced by mailbot's parse worker
 
 
 class UnreadableDocument(Exception):

@@ -68,6 +68,31 @@ def parse_message(raw: bytes, ctx: ParseContext) -> ParsedMail:
             "no_report", "Meddelandet kunde inte läsas automatiskt. En handläggare tittar på det.")])
 
 
+def headers_only_record(raw: bytes, ctx: ParseContext, problem: Problem) -> ParsedMail:
+    """A record from the headers alone, for a mail whose reading failed (timed out, crashed).
+
+    Kind `report` so the sender gets a receipt naming the problem; never counted
+    (no answers), so it goes for review.
+    """
+    try:
+        msg = mime.parse_bytes(raw, headers_only=True)
+        result = ParsedMail(
+            kind="report",
+            message_id=mime.header(msg, "Message-ID").strip() or None,
+            sender=mime.sender_address(msg),
+            subject=normalize(re.sub(r"\s+", " ", mime.header(msg, "Subject"))),
+            problems=[problem],
+        )
+        sent = mime.sent_date(msg)
+        result.sent_at = sent.isoformat() if sent else None
+        registered = ctx.directory.by_address(result.sender)
+        result.municipality = registered.name if registered else None
+        return result
+    except Exception:  # noqa: BLE001 - the same boundary as parse_message
+        logger.exception("could not read the headers of a message of %d bytes", len(raw))
+        return ParsedMail(kind="other", problems=[problem])
+
+
 def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     msg = mime.parse_bytes(raw)
     result = ParsedMail(
