@@ -50,6 +50,7 @@ class Facts:
     previous_submission_at: str | None = None  # the current submission this one would replace
     replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply)
     already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
+    mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
     if parsed.auth_failures and config.hold_failed_authentication:
         # Possibly forged: not counted, no answer to the (claimed) sender, an administrator decides.
         return Decision(False, REVIEW, None, [Outgoing(
-            f"admin:auth_failed:{_mail_key(parsed)}", "admin_notice", config.county.admins,
+            f"admin:auth_failed:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
             f"mailbot: mejl från {parsed.sender or 'okänd'} hålls kvar (äkthetskontroll misslyckades)",
             "admin_auth_failed",
             {"sender": parsed.sender, "subject": parsed.subject, "failures": ", ".join(parsed.auth_failures),
@@ -109,7 +110,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
 
     if parsed.kind == "bounce":
         outgoing.append(Outgoing(
-            f"admin:bounce:{_mail_key(parsed)}", "admin_notice", config.county.admins,
+            f"admin:bounce:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
             "mailbot: ett mejl kunde inte levereras", "admin_bounce",
             {"subject": parsed.subject, "sender": parsed.sender}))
         return Decision(False, REVIEW, None, outgoing)
@@ -124,7 +125,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
                 "rating": "–" if not q.rated else rating_label(answer.score, answer.color) if answer else "saknas",
             })
         outgoing.append(Outgoing(
-            f"receipt:{_mail_key(parsed)}", "receipt", (parsed.sender,), reply_subject(parsed.subject),
+            f"receipt:{_mail_key(parsed, facts)}", "receipt", (parsed.sender,), reply_subject(parsed.subject),
             "receipt",
             {"county": config.county.name, "municipality": parsed.municipality,
              "period": period_label(parsed.period), "counted": counted, "registered": registered,
@@ -136,15 +137,22 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
             *thread))
     elif parsed.kind == "other" and may_reply:
         outgoing.append(Outgoing(
-            f"reply:{_mail_key(parsed)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
+            f"reply:{_mail_key(parsed, facts)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
             "no_report", {"county": config.county.name, "mailbox": config.county.mailbox}, *thread))
 
     if parsed.kind == "report" and not registered:
         outgoing.append(Outgoing(
-            f"admin:unknown_sender:{_mail_key(parsed)}", "admin_notice", config.county.admins,
+            f"admin:unknown_sender:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
             f"mailbot: rapport från okänd avsändare {parsed.sender or ''}".strip(), "admin_unknown_sender",
             {"sender": parsed.sender, "subject": parsed.subject, "municipality": parsed.municipality,
              "period": period_label(parsed.period)}))
+    if folder == REVIEW and not outgoing and not _is_own(parsed.sender, config):
+        # Nobody can be answered (no usable sender address): the administrators must hear of it.
+        outgoing.append(Outgoing(
+            f"admin:review:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
+            "mailbot: ett mejl behöver granskas", "admin_review",
+            {"sender": parsed.sender, "subject": parsed.subject, "problems": [p.message for p in parsed.problems],
+             "folder": config.imap.review_folder if config.imap else "Att granska"}))
     forwarded: list[Signal] = []
     if counted and rules is not None:
         forwards, forwarded = _forwards(parsed, facts, rules, config)
@@ -178,7 +186,7 @@ def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) 
             })
         names = ", ".join(dict.fromkeys(s.rule for s in signals))
         outgoing.append(Outgoing(
-            f"forward:{_mail_key(parsed)}:{key}", "forward", unit.addresses,
+            f"forward:{_mail_key(parsed, facts)}:{key}", "forward", unit.addresses,
             f"Signal från {parsed.municipality} ({period_label(parsed.period)}): {names}", "forward",
             {"county": config.county.name, "unit": unit.name, "municipality": parsed.municipality,
              "period": period_label(parsed.period), "items": items, "sender": parsed.sender,
@@ -188,8 +196,12 @@ def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) 
     return outgoing, forwarded
 
 
-def _mail_key(parsed: ParsedMail) -> str:
-    return parsed.message_id or f"{parsed.sender}|{parsed.subject}|{parsed.sent_at}"
+def _mail_key(parsed: ParsedMail, facts: Facts) -> str:
+    if parsed.message_id:
+        return parsed.message_id
+    if facts.mail_sha256:
+        return f"sha256:{facts.mail_sha256}"
+    return f"{parsed.sender}|{parsed.subject}|{parsed.sent_at}"
 
 
 def _thread(parsed: ParsedMail) -> tuple[str | None, tuple[str, ...]]:
@@ -198,15 +210,20 @@ def _thread(parsed: ParsedMail) -> tuple[str | None, tuple[str, ...]]:
     return parsed.message_id, (parsed.message_id,)
 
 
+def _is_own(address: str | None, config: Config) -> bool:
+    """Our mailbox, our sending address or an administrator's: never answered (no loops)."""
+    own = {config.county.mailbox, *(a.lower() for a in config.county.admins)}
+    if config.smtp and config.smtp.sender:
+        own.add(config.smtp.sender.lower())
+    return bool(address) and address.lower() in own
+
+
 def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:
     """RFC 3834: never answer automatic mail, lists, no-reply addresses or ourselves; limit per sender."""
     sender = parsed.sender
     if not sender or parsed.kind in ("auto_reply", "bounce") or is_noreply_address(sender):
         return False
-    own = {config.county.mailbox, *(a.lower() for a in config.county.admins)}
-    if config.smtp and config.smtp.sender:
-        own.add(config.smtp.sender.lower())
-    if sender.lower() in own:
+    if _is_own(sender, config):
         return False
     if parsed.mailing_list:
         return False

@@ -110,6 +110,7 @@ class Poller:
             already = self.store.forwarded_signals(parsed.municipality, parsed.period)
         facts = Facts(
             already_forwarded=already,
+            mail_sha256=sha256,
             received=mail.internaldate,
             previous_submission_at=_local(previous.received_at) if previous else None,
             replies_last_day=self.store.replies_to(

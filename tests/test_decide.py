@@ -1,5 +1,6 @@
 """The pure decision: counted or not, which folder, which mails."""
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -99,3 +100,24 @@ def test_authentication_failures_from_the_topmost_header(headers, failures):
     raw = build_mail()
     prefix = "".join(f"{k}: {v}\r\n" for k, v in headers).encode()
     assert authentication_failures(parse_bytes(prefix + raw)) == failures
+
+
+@pytest.mark.parametrize("sender, extra", [(None, {}), ("noreply@mora.se", {}), ("anna@mora.se", {"mailing_list": True})])
+def test_a_mail_nobody_can_be_answered_about_goes_to_the_administrators(sender, extra):
+    parsed = report(kind="other", sender=sender, municipality=None, problems=[Problem("no_report", "oläsbart")], **extra)
+    d = decide(parsed, Facts(ON_TIME), CONFIG)
+    [notice] = d.outgoing
+    assert (d.folder, notice.kind, notice.recipients) == (REVIEW, "admin_notice", CONFIG.county.admins)
+    assert notice.context["problems"] == ["oläsbart"] and notice.context["folder"] == "Att granska"
+
+
+def test_our_own_mail_coming_back_starts_no_loop():
+    parsed = report(kind="other", sender=CONFIG.county.admins[0], problems=[Problem("no_report", "x")])
+    assert decide(parsed, Facts(ON_TIME), CONFIG).outgoing == []
+
+
+def test_mails_without_message_id_are_told_apart_by_their_bytes():
+    first, second = (replace(report(), message_id=None) for _ in range(2))
+    keys = [decide(parsed, Facts(ON_TIME, mail_sha256=digest), CONFIG).outgoing[0].dedupe_key
+            for parsed, digest in ((first, "a" * 64), (second, "b" * 64))]
+    assert keys == ["receipt:sha256:" + "a" * 64, "receipt:sha256:" + "b" * 64]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from mailbot.app import poll_once
 from mailbot.config import load_config
 from mailbot.context import parse_context
+from mailbot.maildir_mailbox import MaildirMailbox
+from mailbot.store import open_db
 from parsers.report import _parse
 from tests.mailbuilder import build_mail
 from tests.pdf_factory import many_pages_pdf
@@ -24,3 +30,42 @@ def test_thousand_page_pdf_is_read_within_the_page_limit():
                      attachments=[("Lägesbild.pdf", many_pages_pdf(1000), ("application", "pdf"))])
     record = _parse(raw, CONTEXT)
     assert record.kind == "other" and [p.code for p in record.problems] == ["no_report"]
+
+
+HOSTILE_SAMPLES = sorted((Path(__file__).resolve().parent / "samples" / "broken").glob("*.eml")) + [
+    Path(__file__).resolve().parent / "samples" / "attachments" / f"{name}.eml"
+    for name in ("docx-zip-bomb-falun", "pdf-encrypted-avesta", "pdf-scanned-mora", "docm-with-macros-borlange",
+                 "excel-unsupported-mora")]
+
+
+def test_every_hostile_mail_is_stored_filed_and_someone_is_told(tmp_path):
+    """Through a whole poll: never a crash, never silence, nothing left behind."""
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
+    config = load_config(path)
+    raws = [p.read_bytes() for p in HOSTILE_SAMPLES] + [
+        build_mail(subject="Lägesbild oktober", attachments=[
+            ("Lägesbild.pdf", b"%PDF-1.4\n" + bytes(25 * 1024 * 1024), ("application", "pdf"))]),
+        build_mail(subject="Lägesbild oktober", attachments=[
+            ("Lägesbild.pdf", many_pages_pdf(1000), ("application", "pdf"))]),
+    ]
+    box = MaildirMailbox(config.maildir)
+    for raw in raws:
+        box.append("INBOX", raw, None)
+    box.close()
+
+    report = poll_once(config)
+
+    assert (report.seen, report.errors) == (len(raws), 0)
+    box = MaildirMailbox(config.maildir)
+    assert box.waiting()[1] == []
+    box.close()
+    db = open_db(config.database)
+    messages = list(db["messages"].rows)
+    assert sorted(m["raw"] for m in messages) == sorted(raws)
+    told = {row["message_ref"] for row in db["outbox"].rows}
+    silent = [m["subject"] or m["sender"] or f"message {m['id']}" for m in messages if m["id"] not in told]
+    assert silent == []
+    outgoing = [message_from_bytes(row["raw"], policy=policy.default) for row in db["outbox"].rows]
+    assert all("å" in m.get_body(("plain",)).get_content() or "ä" in m.get_body(("plain",)).get_content()
+               for m in outgoing)  # Swedish, for the sender or the administrators
