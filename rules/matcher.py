@@ -256,6 +256,8 @@ class _Prepared:
     def run(self, rule: Rule, result: _Result, index: _Index) -> None:
         found: list[tuple[int, Hit]] = []
         for term in rule.terms:
+            if index.term_ids[(rule.name, term.text)][0][0] not in self.positions:
+                continue  # most terms: the first word is not in the text at all
             for first, hit in self._term_hits(rule, term, index, result):
                 found.append((first, hit))
         found.sort(key=lambda pair: pair[0])
@@ -293,6 +295,8 @@ class _Prepared:
 
     def _term_hits(self, rule: Rule, term: Term, index: _Index, result: _Result) -> list[tuple[int, Hit]]:
         parts = index.term_ids[(rule.name, term.text)]
+        if any(part[0] not in self.positions for part in parts):
+            return []
         occurrences = [self._occurrences(rule, part, index, result) for part in parts]
         if len(parts) == 1:
             return [(span[0], self._hit(rule, term, [span])) for span in occurrences[0]]
