@@ -13,7 +13,7 @@ from .parse_worker import ParseWorker
 from .poll import Poller, PollReport
 from .rules_state import rules_in_force
 from .sender import Sender
-from .store import Store, open_db
+from .store import Store, open_db, storage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,11 @@ def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Ma
 
 def poll_once(config: Config, stop: Callable[[], bool] = lambda: False,
               worker: ParseWorker | None = None) -> PollReport:
-    """One pass; each mail is parsed in a child process within `[limits] max_seconds`."""
+    """One pass; each mail is parsed in a child process within `[limits] max_seconds`.
+
+    Raises StorageError when the database cannot be written (locked, disk full)
+    and TransientError when the mail server is unavailable: retry later.
+    """
     own = nullcontext(worker) if worker else ParseWorker(config.limits.max_seconds)
-    with own as w, poller(config, stop, worker=w) as p:
+    with storage_errors(config.database), own as w, poller(config, stop, worker=w) as p:
         return p.run_once()

@@ -15,6 +15,12 @@ from .errors import ConfigError
 logger = logging.getLogger(__name__)
 
 
+class TryLater(click.ClickException):
+    """A temporary failure: exit status 75 (EX_TEMPFAIL), so a scheduler knows to retry."""
+
+    exit_code = 75
+
+
 def _load(config_path: str | None) -> Config:
     if config_path is None and Path("config.toml").is_file():
         config_path = "config.toml"
@@ -78,15 +84,21 @@ def parse(ctx: click.Context, files: tuple[str, ...]) -> None:
 def poll(ctx: click.Context, as_json: bool) -> None:
     """Fetch new mail once, process it, send what is due, then exit.
 
+    Exits with 75 (try again later) when the mail server is unavailable or the
+    database cannot be written (locked by another process, disk full); the
+    mail stays in the inbox for the next poll.
+
     Example: mailbot --config config.toml poll
     """
     from .app import poll_once
-    from .errors import TransientError
+    from .errors import StorageError, TransientError
 
     try:
         report = poll_once(_config(ctx))
+    except StorageError as e:
+        raise TryLater(f"database unavailable, poll stopped (unstored mail stays in the inbox): {e}") from e
     except TransientError as e:
-        raise click.ClickException(f"mail server unavailable: {e}") from e
+        raise TryLater(f"mail server unavailable: {e}") from e
     if as_json:
         click.echo(json.dumps(report.__dict__))
     else:

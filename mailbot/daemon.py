@@ -3,6 +3,10 @@
 Signal handlers only set a flag. The poll job checks the flag between
 messages, so the message in hand is finished (or not started) when the
 daemon stops; APScheduler's shutdown waits for the running job.
+
+A pass that fails on a transient error (the mail server away, the database
+locked or full) is retried after RETRY_SECONDS, doubling up to the poll
+interval. Mail that IDLE reports while a pass runs gets another pass at once.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -23,12 +27,17 @@ from .parse_worker import ParseWorker
 logger = logging.getLogger(__name__)
 
 IDLE_SLICE_SECONDS = 5.0  # how long one IDLE wait lasts before the stop flag is checked
+RETRY_SECONDS = 2.0  # the first retry after a failed poll; it doubles up to the poll interval
 
 
 class Daemon:
     def __init__(self, config: Config):
         self.config = config
         self.stopping = threading.Event()
+        self._retry_delay = RETRY_SECONDS
+        self._poll_state = threading.Lock()  # guards the two flags below
+        self._polling = False  # a pass is running
+        self._poll_again = False  # mail arrived during it
         self.worker = ParseWorker(config.limits.max_seconds)  # kept across passes: no start-up per poll
         self.scheduler = BackgroundScheduler(
             timezone=SWEDEN, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
@@ -38,18 +47,43 @@ class Daemon:
         self.stopping.set()
 
     def poll_job(self) -> None:
+        """One pass; at once another when IDLE reported mail during it (the pass had listed the inbox)."""
+        with self._poll_state:
+            self._polling, self._poll_again = True, False
+        try:
+            while self._poll_pass() and self._again():
+                pass
+        finally:
+            with self._poll_state:
+                self._polling = False
+
+    def _again(self) -> bool:
+        with self._poll_state:  # one step with trigger_poll's check: no arrival falls between
+            again = self._poll_again and not self.stopping.is_set()
+            self._polling, self._poll_again = again, False
+            return again
+
+    def _poll_pass(self) -> bool:
+        """One pass; False when it failed (a transient failure is retried soon, with backoff)."""
         try:
             report = poll_once(self.config, stop=self.stopping.is_set, worker=self.worker)
-        except TransientError as e:
-            logger.warning("poll failed, retrying on the next tick: %s", e)
+        except TransientError as e:  # the mail server went away, the database is locked or full
+            delay = self._retry_delay
+            self._retry_delay = min(delay * 2, self.config.poll_minutes * 60)
+            logger.warning("poll failed, retrying in %.0f s: %s", delay, e)
+            self._poll_in(delay)
+            return False
         except ConfigError:
             logger.exception("configuration error during poll; stopping")
             self.stopping.set()
+            return False
         except Exception:  # noqa: BLE001 - the per-job boundary: the daemon never dies of one poll
             logger.exception("poll failed unexpectedly; retrying on the next tick")
-        else:
-            if report.seen or report.sent:
-                logger.info("poll: %s", report)
+            return False
+        self._retry_delay = RETRY_SECONDS
+        if report.seen or report.sent:
+            logger.info("poll: %s", report)
+        return True
 
     def county_job(self) -> None:
         from .county import run_county_jobs
@@ -60,7 +94,18 @@ class Daemon:
             logger.exception("county job failed; it runs again tomorrow (or at the next start)")
 
     def trigger_poll(self) -> None:
-        self.scheduler.modify_job("poll", next_run_time=datetime.now(SWEDEN))
+        """Poll now: new mail (IDLE). During a pass, the pass runs once more instead."""
+        with self._poll_state:
+            if self._polling:
+                self._poll_again = True
+                return
+        self._poll_in(0)
+
+    def _poll_in(self, seconds: float) -> None:
+        """Bring the next poll forward; the interval then counts from that run."""
+        if self.stopping.is_set() or self.scheduler.get_job("poll") is None:
+            return  # stopping, or poll_job called outside run()
+        self.scheduler.modify_job("poll", next_run_time=datetime.now(SWEDEN) + timedelta(seconds=seconds))
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)

@@ -15,3 +15,7 @@ class TransientError(MailbotError):
 
 class MessageError(MailbotError):
     """One message cannot be handled: mark it and move on."""
+
+
+class StorageError(TransientError):
+    """The database cannot be written now (locked by another process, disk full): stop the pass, retry later."""

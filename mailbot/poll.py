@@ -25,7 +25,7 @@ from .deadlines import SWEDEN
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
 from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
-from .store import Store, dumps, utcnow
+from .store import Store, dumps, storage_errors, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +73,13 @@ class Poller:
                 break
             report.seen += 1
             try:
-                self._handle(uidvalidity, uid, report)
+                with storage_errors(self.config.database):
+                    self._handle(uidvalidity, uid, report)
             except TransientError:
-                raise  # the server went away: the whole pass is retried on the next tick
+                # The server went away, or the database cannot be written (locked, disk full: the
+                # message's transaction was rolled back, so it stays unmoved, and every later one
+                # would fail alike): the whole pass is retried on the next tick.
+                raise
             except Exception:  # noqa: BLE001 - the per-message boundary: log, leave it, go on
                 report.errors += 1
                 logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)

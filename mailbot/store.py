@@ -3,6 +3,10 @@
 All writes for one incoming mail happen in one transaction (`record`), so a
 mail is either fully stored with its outgoing mail queued, or not at all.
 Only then is the IMAP message moved.
+
+A database that cannot be written now (another process holds the lock past
+BUSY_TIMEOUT_SECONDS, the disk is full) raises sqlite3.OperationalError;
+`storage_errors` turns that into a StorageError naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -10,35 +14,124 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
-from .migrations import migrate
+from .errors import StorageError
+from .migrations import MIGRATIONS, migrate
 
 logger = logging.getLogger(__name__)
+
+# How long a write waits for another process's lock before it fails. Every
+# transaction mailbot runs is short; a lock held longer is someone else's long
+# job (or a forgotten shell), and the poll is retried on the next tick anyway.
+BUSY_TIMEOUT_SECONDS = 5.0
+_LOW_SPACE_BYTES = 1024 * 1024  # with less than this free, an I/O error is reported as a full disk
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def open_db(path: Path) -> sqlite_utils.Database:
+class Database(sqlite_utils.Database):
+    """sqlite_utils.Database whose transactions take the write lock when they begin.
+
+    With sqlite-utils' plain (deferred) BEGIN, a transaction that reads before it
+    writes (sqlite-utils reads the schema first) cannot wait for another writer:
+    SQLite refuses the upgrade at once with "database is locked" and the busy
+    timeout never applies. BEGIN IMMEDIATE waits for the lock up to that timeout.
+    """
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()  # e.g. the disk filled up: nothing of the transaction stays
+            raise
+
+
+def open_db(path: Path) -> Database:
     """Open (creating with mode 0600) and migrate the database."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    db = sqlite_utils.Database(conn)
-    migrate(db)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)  # sets busy_timeout
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        db = Database(conn)
+        if _migrations_pending(db):  # checked first: a transaction would wait for another writer's lock
+            with db.atomic():  # the write lock: one connection migrates, the next sees it done
+                if _migrations_pending(db):
+                    migrate(db)
+    except BaseException:
+        conn.close()
+        raise
     return db
+
+
+def _migrations_pending(db: Database) -> bool:
+    if not db["_migrations"].exists():
+        return True
+    done = {row["name"] for row in db["_migrations"].rows}
+    return any(migration.__name__ not in done for migration in MIGRATIONS)
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's "cannot write now" failures (locked, disk full, read-only, I/O) into StorageError.
+
+    The message names the database and what is wrong, for the one log line
+    the operator reads; other SQLite errors (bugs, constraint violations) pass through.
+    """
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        reason = _storage_reason(e, path)
+        if reason is None:
+            raise
+        raise StorageError(f"cannot use the database {path}: {reason} (SQLite: {e})") from e
+
+
+def _storage_reason(error: sqlite3.OperationalError, path: Path) -> str | None:
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return f"it is locked by another process (still busy after {BUSY_TIMEOUT_SECONDS:g} s)"
+    if code == sqlite3.SQLITE_FULL:
+        return "the disk is full"
+    if code == sqlite3.SQLITE_IOERR:
+        return "the disk is full" if _free_bytes(path) < _LOW_SPACE_BYTES else "a disk I/O error"
+    if code == sqlite3.SQLITE_READONLY:
+        return "it is read-only"
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return "the file cannot be opened"
+    return None
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return _LOW_SPACE_BYTES  # unknown: do not claim the disk is full
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -102,6 +103,13 @@ service anvil {{
   }}
 }}
 """
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def free_port() -> int:
@@ -234,7 +242,8 @@ class DovecotServer:
 
     def start(self) -> None:
         with open(self.root / "dovecot.out", "ab") as log:
-            self.process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(self.conf)],
+            # its own process group: stop() ends the master and every process it started
+            self.process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(self.conf)], start_new_session=True,
                                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
@@ -255,12 +264,15 @@ class DovecotServer:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        process.terminate()  # the master stops its children (and their connections) too
+        # The master alone would leave its imap processes serving the connections they
+        # hold: signal the whole group, so every session drops, as on a real restart.
+        _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        _signal_group(process.pid, signal.SIGKILL)  # whatever outlived the master
 
     def restart(self) -> None:
         """Stop and start again: same ports, users and mail; every open connection is cut."""
