@@ -23,11 +23,13 @@ from .config import Config
 from .deadlines import SWEDEN
 from .errors import ConfigError, TransientError
 from .parse_worker import ParseWorker
+from .store import storage_errors
 
 logger = logging.getLogger(__name__)
 
 IDLE_SLICE_SECONDS = 5.0  # how long one IDLE wait lasts before the stop flag is checked
 RETRY_SECONDS = 2.0  # the first retry after a failed poll; it doubles up to the poll interval
+COUNTY_RETRY_MINUTES = 10  # after a county job that met a locked or full database
 
 
 class Daemon:
@@ -89,7 +91,13 @@ class Daemon:
         from .county import run_county_jobs
 
         try:
-            run_county_jobs(self.config, datetime.now(SWEDEN).date())
+            with storage_errors(self.config.database):
+                run_county_jobs(self.config, datetime.now(SWEDEN).date())
+        except TransientError as e:  # the database locked or full: reminders should not wait a day
+            logger.warning("county job failed, retrying in %d min: %s", COUNTY_RETRY_MINUTES, e)
+            if not self.stopping.is_set() and self.scheduler.running:
+                self.scheduler.add_job(self.county_job, "date", id="county-retry", replace_existing=True,
+                                       run_date=datetime.now(SWEDEN) + timedelta(minutes=COUNTY_RETRY_MINUTES))
         except Exception:  # noqa: BLE001 - the per-job boundary: tomorrow is another run
             logger.exception("county job failed; it runs again tomorrow (or at the next start)")
 

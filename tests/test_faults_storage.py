@@ -108,6 +108,21 @@ def test_database_locked_by_another_process(tmp_path, imap_config, smtp_server, 
         assert "poll failed, retrying in" in warning.getMessage() and warning.exc_info is None
         assert str(db_path) in warning.getMessage() and "locked by another process" in warning.getMessage()
 
+        # The daily county job too: one warning, and a retry in minutes rather than tomorrow.
+        caplog.clear()
+        daemon = Daemon(load_config(config))
+        daemon.scheduler.start()
+        try:
+            with caplog.at_level(logging.WARNING, logger="mailbot"):
+                daemon.county_job()
+            assert daemon.scheduler.get_job("county-retry") is not None
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+            daemon.worker.close()
+        [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert "county job failed, retrying in 10 min" in warning.getMessage() and warning.exc_info is None
+        assert "locked by another process" in warning.getMessage()
+
     assert integrity(db_path) == "ok"
     assert stored_messages(db_path) == 0 and inbox_count(client) == len(MONTHS) and receipts(smtp_server) == []
 
