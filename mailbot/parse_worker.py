@@ -32,6 +32,8 @@ def _serve(conn: Connection) -> None:
     while True:
         try:
             kind, payload = conn.recv()
+            if kind == "mail":
+                payload = conn.recv_bytes()  # unpickled: one copy of a large mail, not two
         except (EOFError, OSError):
             return
         if kind == "context":
@@ -54,7 +56,8 @@ class ParseWorker:
     def parse(self, raw: bytes, context: ParseContext) -> ParsedMail:
         try:
             conn = self._ready(context)
-            conn.send(("mail", raw))
+            conn.send(("mail", None))
+            conn.send_bytes(raw)
             if not conn.poll(self.max_seconds):
                 logger.error("parsing a %d-byte message took over %s s: stopped", len(raw), self.max_seconds)
                 self._kill()

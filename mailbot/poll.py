@@ -209,7 +209,11 @@ class Poller:
                 break
 
     def _send_rows(self, rows: list[dict], tried: set[int], report: PollReport) -> bool:
-        """Try each row once; False when sending must stop for this pass."""
+        """Try each row once, over one connection; False when sending must stop for this pass."""
+        with self.sender.session() as session:
+            return self._send_in(session, rows, tried, report)
+
+    def _send_in(self, session: Sender, rows: list[dict], tried: set[int], report: PollReport) -> bool:
         for row in rows:
             tried.add(row["id"])
             if self.stop():
@@ -217,7 +221,7 @@ class Poller:
             attempts = row["attempts"] + 1
             self.store.mark_outbox(row["id"], status="sending", attempts=attempts)
             try:
-                self.sender.send(row["raw"], row["sender"], _loads(row["recipients"]))
+                session.send(self.store.outbox_raw(row["id"]), row["sender"], _loads(row["recipients"]))
             except SenderUnavailableError as e:  # nothing can go now: keep the queue, try next tick
                 self.store.mark_outbox(row["id"], status="queued", attempts=row["attempts"], last_error=str(e))
                 logger.warning("outbox: %s; %d mail(s) wait for the next tick", e, len(self.store.queued(self.clock())))

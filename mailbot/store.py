@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ def open_db(path: Path) -> Database:
         os.close(fd)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)  # sets busy_timeout
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         db = Database(conn)
         if _migrations_pending(db):  # checked first: a transaction would wait for another writer's lock
@@ -87,6 +88,21 @@ def open_db(path: Path) -> Database:
         conn.close()
         raise
     return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new database to WAL (kept in the file). The switch needs a moment alone with
+    the file and SQLite does not wait for it, so a second process opening the same new
+    database at that moment retries, up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _migrations_pending(db: Database) -> bool:
@@ -204,9 +220,14 @@ class Store:
     # -- outbox -------------------------------------------------------------
 
     def queued(self, now: datetime) -> list[dict]:
+        """The rows due for sending, without their message bytes (see `outbox_raw`): a long queue stays small."""
         return list(self.db["outbox"].rows_where(
             "status in ('queued', 'sending') and (next_attempt_at is null or next_attempt_at <= ?)",
-            [now.isoformat()], order_by="id"))
+            [now.isoformat()], order_by="id",
+            select="id, dedupe_key, kind, message_id, sender, recipients, subject, attempts, message_ref"))
+
+    def outbox_raw(self, row_id: int) -> bytes:
+        return self.db.execute("select raw from outbox where id = ?", [row_id]).fetchone()[0]
 
     def outbox_row(self, dedupe_key: str) -> dict | None:
         rows = list(self.db["outbox"].rows_where("dedupe_key = ?", [dedupe_key], limit=1))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email
 import logging
 import quopri
 import re
@@ -22,7 +21,7 @@ from email import policy
 from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesHeaderParser
+from email.parser import BytesFeedParser, BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .model import Attachment
@@ -32,10 +31,22 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 10  # nested message/rfc822 levels followed
 
 
+_FEED_BYTES = 64 * 1024
+
+
 def parse_bytes(raw: bytes, headers_only: bool = False) -> Message:
+    """The MIME tree of `raw` (compat32: fast, and forgiving of broken mail).
+
+    Fed in pieces: given the whole mail at once, the stdlib parser holds it in
+    a StringIO at four bytes a character, about nine times the mail's size at
+    the peak (295 MB for a 34 MB mail); in pieces, under three times.
+    """
     if headers_only:
         return BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-    return email.message_from_bytes(raw, policy=policy.compat32)
+    parser = BytesFeedParser(policy=policy.compat32)
+    for start in range(0, len(raw), _FEED_BYTES):
+        parser.feed(raw[start:start + _FEED_BYTES])
+    return parser.close()
 
 
 def decode_words(value) -> str:
@@ -126,8 +137,11 @@ def _filename(part: Message) -> str | None:
     return None
 
 
-def collect_parts(msg: Message, depth: int = 0) -> Parts:
-    """Split a message into its text bodies and attachments (first level of nesting)."""
+def collect_parts(msg: Message, depth: int = 0, max_bytes: int | None = None) -> Parts:
+    """Split a message into its text bodies and attachments (first level of nesting).
+
+    Attachments larger than `max_bytes` are not decoded whole (see `_payload`).
+    """
     parts = Parts([], [], [], [])
     for part in _walk(msg, depth):
         if isinstance(part, tuple):  # an attached mail
@@ -143,12 +157,41 @@ def collect_parts(msg: Message, depth: int = 0) -> Parts:
             continue
         if part.is_multipart():
             continue
-        try:
-            data = part.get_payload(decode=True) or b""
-        except Exception:  # noqa: BLE001 - broken base64 and friends
-            data = b""
-        parts.attachments.append(Attachment(name, ctype, data))
+        parts.attachments.append(Attachment(name, ctype, *_payload(part, max_bytes)))
     return parts
+
+
+_HEAD_CHARS = 8192  # encoded characters decoded from an oversize part: enough to sniff its type
+
+
+def _payload(part: Message, max_bytes: int | None) -> tuple[bytes, int]:
+    """(decoded bytes, 0), or for a part over `max_bytes`: (its first bytes, its estimated size).
+
+    The size is estimated from the encoded text, so a 25 MB attachment that
+    will be refused anyway never costs another 25 MB to decode.
+    """
+    encoded = part.get_payload()
+    if max_bytes is not None and isinstance(encoded, str):
+        encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+        estimate = len(encoded) * 3 // 4 if encoding == "base64" else len(encoded)
+        if estimate > max_bytes:
+            return _decode_head(encoded[:_HEAD_CHARS], encoding), estimate
+    try:
+        return part.get_payload(decode=True) or b"", 0
+    except Exception:  # noqa: BLE001 - broken base64 and friends
+        return b"", 0
+
+
+def _decode_head(text: str, encoding: str) -> bytes:
+    try:
+        if encoding == "base64":
+            compact = re.sub(r"\s+", "", text)
+            return base64.b64decode(compact[: len(compact) // 4 * 4])
+        if encoding == "quoted-printable":
+            return quopri.decodestring(text.encode("ascii", "ignore"))
+        return text.encode("utf-8", "surrogateescape")
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return b""
 
 
 _ENCODED = ("base64", "quoted-printable")

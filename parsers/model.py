@@ -66,7 +66,8 @@ class Signal:
 class Attachment:
     filename: str | None
     content_type: str
-    data: bytes
+    data: bytes  # decoded; for an oversize part only its first kilobytes (enough to tell what it is)
+    oversize: int = 0  # > 0: the part's estimated size, over the limit, so it was not decoded whole
 
 
 @dataclass(slots=True)

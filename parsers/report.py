@@ -115,11 +115,11 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         result.municipality = registered.name if registered else None
         return result
 
-    parts = mime.collect_parts(msg)
+    parts = mime.collect_parts(msg, max_bytes=ctx.limits.max_attachment_bytes)
     candidates, unreadable = _attachment_candidates(parts.attachments, ctx.limits)
     body_text = _body_candidates(parts, result.subject, candidates)
     for inner in parts.forwarded[:5]:  # a report forwarded as an attached mail (.eml/.msg as rfc822)
-        inner_parts = mime.collect_parts(inner, depth=1)
+        inner_parts = mime.collect_parts(inner, depth=1, max_bytes=ctx.limits.max_attachment_bytes)
         more, more_unreadable = _attachment_candidates(inner_parts.attachments, ctx.limits)
         candidates += more
         unreadable += more_unreadable
@@ -174,6 +174,8 @@ def _attachment_candidates(attachments: list[Attachment], limits: Limits):
                 unreadable.append((name, Problem("unsupported_format", f"Bilagan \"{name}\": {_UNSUPPORTED}")))
             continue
         try:
+            if attachment.oversize:
+                raise UnreadableDocument(_too_big(attachment.oversize, limits))
             blocks = _read_document(kind, attachment.data, limits)
         except UnreadableDocument as e:
             code = "unsupported_format" if kind == sniff.RTF else "unreadable_attachment"
@@ -187,9 +189,7 @@ def _attachment_candidates(attachments: list[Attachment], limits: Limits):
 
 def _read_document(kind: str, data: bytes, limits: Limits) -> list[Block]:
     if len(data) > limits.max_attachment_bytes:
-        raise UnreadableDocument(
-            f"filen är för stor ({len(data) // (1024 * 1024)} MB; gränsen är "
-            f"{limits.max_attachment_bytes // (1024 * 1024)} MB).")
+        raise UnreadableDocument(_too_big(len(data), limits))
     if kind == sniff.DOCX:
         return read_docx(data, limits)
     if kind == sniff.PDF:
@@ -201,6 +201,11 @@ def _read_document(kind: str, data: bytes, limits: Limits) -> list[Block]:
     if kind == sniff.DOC:
         return read_doc(data, limits)
     raise UnreadableDocument(_UNSUPPORTED)
+
+
+def _too_big(size: int, limits: Limits) -> str:
+    return (f"filen är för stor ({size // (1024 * 1024)} MB; gränsen är "
+            f"{limits.max_attachment_bytes // (1024 * 1024)} MB).")
 
 
 _UNSUPPORTED = ("det filformatet kan vi inte läsa automatiskt. Skicka rapporten som "

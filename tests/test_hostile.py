@@ -10,6 +10,7 @@ from mailbot.config import load_config
 from mailbot.context import parse_context
 from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.store import open_db
+from parsers.mime import collect_parts, parse_bytes
 from parsers.report import _parse
 from tests.mailbuilder import build_mail
 from tests.pdf_factory import many_pages_pdf
@@ -69,3 +70,13 @@ def test_every_hostile_mail_is_stored_filed_and_someone_is_told(tmp_path):
     outgoing = [message_from_bytes(row["raw"], policy=policy.default) for row in db["outbox"].rows]
     assert all("å" in m.get_body(("plain",)).get_content() or "ä" in m.get_body(("plain",)).get_content()
                for m in outgoing)  # Swedish, for the sender or the administrators
+
+
+def test_an_oversize_attachment_is_not_decoded_whole():
+    raw = build_mail(subject="Lägesbild oktober",
+                     attachments=[("Lägesbild.pdf", b"%PDF-1.4\n" + bytes(25 * 1024 * 1024), ("application", "pdf"))])
+    [attachment] = collect_parts(parse_bytes(raw), max_bytes=20 * 1024 * 1024).attachments
+    assert 25 * 1024 * 1024 <= attachment.oversize < 26 * 1024 * 1024
+    assert attachment.data.startswith(b"%PDF-1.4") and len(attachment.data) <= 8192
+    [whole] = collect_parts(parse_bytes(raw)).attachments  # no limit: decoded whole
+    assert whole.oversize == 0 and len(whole.data) == 25 * 1024 * 1024 + 9

@@ -1,4 +1,5 @@
 import stat
+import threading
 
 from mailbot.migrations import MIGRATIONS
 from mailbot.store import open_db
@@ -22,3 +23,23 @@ def test_database_file_is_private(tmp_path):
     path = tmp_path / "sub" / "m.db"
     open_db(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path):
+    """The daemon's first poll and county job open a fresh database together (threads, like the daemon's)."""
+    failures = []
+
+    def opener(path):
+        try:
+            open_db(path).close()
+        except Exception as e:  # noqa: BLE001 - collected for the assertion
+            failures.append(repr(e))
+
+    for round_ in range(30):
+        path = tmp_path / f"r{round_}.db"
+        threads = [threading.Thread(target=opener, args=(path,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []

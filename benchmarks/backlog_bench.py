@@ -1,0 +1,211 @@
+"""Backlog throughput: `mailbot poll` on N waiting .docx reports beside a bare imapclient + python-docx loop.
+
+    .venv/bin/python benchmarks/backlog_bench.py [--count 1000]
+
+N distinct submissions (15 municipalities × N/15 months, each from its own
+address at the municipality's registered domain, the Dalarna template as a
+.docx attachment with the seven questions and their ratings) are appended
+to two identical Dovecot mailboxes.
+
+- mailbot: `mailbot --config CONFIG poll` as a subprocess (a connection-only
+  config, so the embedded default otherwise) on the first mailbox, rerun until
+  the INBOX is empty. Timed from the start of the process to the INBOX being
+  empty (every mail stored, answered in the outbox and moved), and to the
+  process exiting (receipts sent to the in-process SMTP server as well).
+- bare: on the second mailbox, one imapclient connection: select, search,
+  FETCH BODY.PEEK[] of each message, `email` parse, python-docx
+  `Document(BytesIO(data))` and the text of every paragraph and table cell.
+  No storing, moving or answering.
+
+Goal (issue 6): mailbot ≥ 0.66 × the bare loop's messages per second.
+The figures are wall-clock on a shared machine: expect noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.parser import BytesParser
+
+from _servers import BenchServers, ReportMail, append_mails, inbox_count, mailbot_argv, mailbot_env, report_mail
+
+import docx  # noqa: E402 - after _servers, which puts the repository on sys.path
+from mailbot.store import open_db  # noqa: E402
+from tests.dovecot import Account  # noqa: E402
+
+GOAL_RATIO = 0.66
+CHECK_EVERY = 0.25  # seconds between looks at the INBOX while mailbot works
+MAX_RUNS = 5
+LOG_TIME = "%Y-%m-%d %H:%M:%S,%f"
+
+
+@dataclass
+class BareResult:
+    seconds: float
+    fetch_seconds: float
+    parse_seconds: float
+    characters: int
+
+
+@dataclass
+class MailbotResult:
+    runs: int
+    to_empty: float  # process start -> INBOX empty
+    to_exit: float  # process start -> last poll process exited
+    phases: dict[str, float]  # from the first run's log timestamps
+
+
+def bare_loop(account: Account) -> BareResult:
+    """What any IMAP + python-docx script would do, and nothing more."""
+    start = time.perf_counter()
+    fetch_seconds = parse_seconds = 0.0
+    characters = 0
+    client = account.client()
+    try:
+        client.select_folder("INBOX", readonly=True)
+        for uid in client.search(["ALL"]):
+            t0 = time.perf_counter()
+            raw = client.fetch([uid], ["BODY.PEEK[]"])[uid][b"BODY[]"]
+            t1 = time.perf_counter()
+            characters += len(docx_text(raw))
+            fetch_seconds += t1 - t0
+            parse_seconds += time.perf_counter() - t1
+    finally:
+        client.logout()
+    return BareResult(time.perf_counter() - start, fetch_seconds, parse_seconds, characters)
+
+
+def docx_text(raw: bytes) -> str:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    texts = []
+    for part in message.iter_attachments():
+        if (part.get_filename() or "").lower().endswith(".docx"):
+            document = docx.Document(io.BytesIO(part.get_content()))
+            texts += [p.text for p in document.paragraphs]
+            for table in document.tables:
+                for row in table.rows:
+                    texts += [cell.text for cell in row.cells]
+    return "\n".join(texts)
+
+
+def run_mailbot(servers: BenchServers, account: Account, count: int) -> MailbotResult:
+    config = servers.write_config(account, "mailbot")
+    log_path = config.parent / "poll.log"
+    start = time.perf_counter()
+    started_wall = datetime.now()
+    to_empty = None
+    runs = 0
+    while runs < MAX_RUNS:
+        runs += 1
+        with open(log_path, "a") as log:
+            process = subprocess.Popen(mailbot_argv(config, "poll"), env=mailbot_env(account),
+                                       stdout=log, stderr=subprocess.STDOUT, cwd=config.parent)
+            while process.poll() is None:
+                time.sleep(CHECK_EVERY)
+                if to_empty is None and inbox_count(account) == 0:
+                    to_empty = time.perf_counter() - start
+        if process.returncode != 0:
+            print(f"  mailbot poll exited with {process.returncode}; see the log below")
+        if inbox_count(account) == 0:
+            break
+    if to_empty is None:
+        to_empty = time.perf_counter() - start
+    to_exit = time.perf_counter() - start
+    if inbox_count(account) != 0:
+        print(log_path.read_text()[-3000:])
+        raise SystemExit(f"the INBOX is not empty after {runs} poll runs")
+    return MailbotResult(runs, to_empty, to_exit, log_phases(log_path.read_text(), started_wall))
+
+
+def log_phases(text: str, started: datetime) -> dict[str, float]:
+    """Seconds per phase of the first poll run, from its log timestamps (millisecond resolution)."""
+    connected = first_uid = last_uid = last_sent = None
+    for line in text.splitlines():
+        try:
+            when = datetime.strptime(line[:23], LOG_TIME)
+        except ValueError:
+            continue
+        if "connected to IMAP" in line and connected is None:
+            connected = when
+        elif " uid " in line and ": report " in line:
+            first_uid = first_uid or when
+            last_uid = when
+        elif "outbox" in line and ": sent " in line:
+            last_sent = when
+    if None in (connected, first_uid, last_uid):
+        return {}
+    phases = {"start-up (imports, config, db, rules, login)": (connected - started).total_seconds(),
+              "mails (fetch, parse, store, move)": (last_uid - connected).total_seconds()}
+    if last_sent is not None:
+        phases["sending receipts"] = (last_sent - last_uid).total_seconds()
+    return phases
+
+
+def check_results(servers: BenchServers, account: Account, mails: list[ReportMail]) -> list[str]:
+    db = open_db(servers.root / "mailbot" / "mailbot.db")
+    try:
+        stored = db.execute("select count(*) from messages").fetchone()[0]
+        counted = db.execute("select count(*) from submissions").fetchone()[0]
+        review = db.execute("select count(*) from messages where target_folder = 'review'").fetchone()[0]
+    finally:
+        db.close()
+    receipts = sum(1 for m in servers.smtp.messages if m.message["X-Mailbot-Kind"] == "receipt")
+    processed = inbox_count(account, "Behandlade")
+    summary = (f"stored {stored}, counted {counted}, for review {review}, in Behandlade {processed}, "
+               f"receipts captured {receipts} (of {len(mails)} mails)")
+    lines = [summary]
+    if not stored == counted == processed == receipts == len(mails):
+        lines.append("WARNING: not every mail was counted, filed and answered once; the figures compare unequal work")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="report mails in the backlog (default 1000)")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    mails = [report_mail(n) for n in range(args.count)]
+    size = sum(len(m.raw) for m in mails) / len(mails)
+    print(f"built {len(mails)} docx report mails ({size / 1024:.0f} KiB each) in {time.perf_counter() - t0:.1f} s")
+
+    with BenchServers() as servers:
+        bare_account, mailbot_account = servers.dovecot.add_user(), servers.dovecot.add_user()
+        for account in (bare_account, mailbot_account):
+            seconds = append_mails(account, mails)
+            print(f"appended {len(mails)} to {account.user} in {seconds:.1f} s")
+
+        bare = bare_loop(bare_account)
+        result = run_mailbot(servers, mailbot_account, args.count)
+        checks = check_results(servers, mailbot_account, mails)
+
+    n = args.count
+    bare_rate = n / bare.seconds
+    rate_empty, rate_exit = n / result.to_empty, n / result.to_exit
+    print()
+    print(f"{'':<44} {'seconds':>8} {'msg/s':>8} {'ratio':>6}")
+    print(f"{'bare imapclient + python-docx':<44} {bare.seconds:>8.2f} {bare_rate:>8.1f} {1:>6.2f}")
+    print(f"{'  of which FETCH':<44} {bare.fetch_seconds:>8.2f}")
+    print(f"{'  of which email + python-docx':<44} {bare.parse_seconds:>8.2f}")
+    print(f"{'mailbot poll: start -> INBOX empty':<44} {result.to_empty:>8.2f} {rate_empty:>8.1f} "
+          f"{rate_empty / bare_rate:>6.2f}")
+    print(f"{'mailbot poll: start -> exit (receipts sent)':<44} {result.to_exit:>8.2f} {rate_exit:>8.1f} "
+          f"{rate_exit / bare_rate:>6.2f}")
+    if result.phases:
+        print("mailbot phases (from the first run's log timestamps):")
+    for name, seconds in result.phases.items():
+        print(f"  {name:<42} {seconds:>8.2f}")
+    print(f"poll runs needed: {result.runs} (INBOX checked every {CHECK_EVERY} s, so 'empty' is ±{CHECK_EVERY} s)")
+    for line in checks:
+        print(line)
+    verdict = "met" if rate_empty / bare_rate >= GOAL_RATIO else "NOT met"
+    print(f"goal: mailbot/bare ≥ {GOAL_RATIO} (start -> INBOX empty): {verdict} ({rate_empty / bare_rate:.2f})")
+
+
+if __name__ == "__main__":
+    main()
