@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from multiprocessing.connection import Connection
 
 from parsers.model import ParsedMail, Problem
@@ -28,6 +29,11 @@ _PRELOAD = ["parsers.report", "rules.matcher", "mailbot.deadlines"]
 
 def _serve(conn: Connection) -> None:
     """The child: (context | raw mail) in, ParsedMail out, until the parent hangs up."""
+    # Ctrl-C and a service manager's SIGTERM reach the whole process group. The
+    # daemon finishes the mail in hand before it stops, so the child must too; it
+    # ends when the parent hangs up (or kills it).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     context = None
     while True:
         try:
@@ -93,6 +99,11 @@ class ParseWorker:
         if self._conn is not None:
             self._conn.close()
         self._process = self._conn = self._context = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while one runs."""
+        return self._process.pid if self._process is not None else None
 
     def close(self) -> None:
         self._kill()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from dataclasses import replace
 from email import message_from_bytes, policy
@@ -33,6 +34,11 @@ REPORT = build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober Mora
 
 def sleepy_signals(answers):
     time.sleep(30)
+    return []
+
+
+def pausing_signals(answers):
+    time.sleep(1.0)  # long enough for signals to arrive while the mail is being read
     return []
 
 
@@ -82,6 +88,18 @@ def test_a_child_that_dies_costs_one_mail(worker, context):
     assert [p.code for p in record.problems] == ["no_report"]
     assert "kunde inte läsas automatiskt" in record.problems[0].message
     assert len(worker.parse(REPORT, context).answers) == 7
+
+
+def test_ctrl_c_and_sigterm_to_the_process_group_do_not_cost_the_mail_in_hand(context):
+    with ParseWorker(max_seconds=20) as worker:
+        worker.parse(REPORT, context)  # the child runs
+        pid = worker.pid
+        signals = threading.Timer(0.3, lambda: (os.kill(pid, signal.SIGINT), os.kill(pid, signal.SIGTERM)))
+        signals.start()
+        record = worker.parse(REPORT, replace(context, find_signals=pausing_signals))
+        signals.join()
+        assert record.problems == [] and len(record.answers) == 7
+        assert worker.pid == pid  # the same child read it
 
 
 def test_a_new_context_reaches_the_child(worker, context):
