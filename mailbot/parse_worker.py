@@ -67,8 +67,9 @@ class ParseWorker:
             if not conn.poll(self.max_seconds):
                 logger.error("parsing a %d-byte message took over %s s: stopped", len(raw), self.max_seconds)
                 self._kill()
+                seconds = f"{self.max_seconds:g}".replace(".", ",")  # Swedish decimal comma
                 return headers_only_record(raw, context, Problem("processing_timeout", (
-                    f"Meddelandet tog för lång tid att läsa automatiskt (mer än {self.max_seconds:g} sekunder). "
+                    f"Meddelandet tog för lång tid att läsa automatiskt (mer än {seconds} sekunder). "
                     "En handläggare tittar på det. Skicka gärna rapporten som en mindre Word- eller PDF-fil.")))
             return conn.recv()
         except (EOFError, OSError) as e:  # the child died (native crash, out of memory, killed)

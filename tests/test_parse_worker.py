@@ -76,7 +76,7 @@ def test_a_mail_over_the_time_limit_is_stopped_and_the_next_one_is_read(context)
         assert record.message_id and record.message_id.endswith(">")
         [problem] = record.problems
         assert problem.code == "processing_timeout"
-        assert "1.5 sekunder" in problem.message
+        assert "1,5 sekunder" in problem.message
         after = worker.parse(REPORT, context)  # a fresh child
         assert after.problems == [] and len(after.answers) == 7
 
