@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 
+from parsers.report import parse_message
+
 from .config import Config
 from .context import parse_context
 from .mailbox import Mailbox
@@ -49,7 +51,7 @@ def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Ma
     mailbox = mailbox or open_mailbox(config)
     try:
         p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), rules, stop=stop,
-                   **({"parse": worker.parse} if worker else {}))
+                   parse=worker.parse if worker else parse_message)
         if notice is not None:
             with db.atomic():
                 p.queue(notice)

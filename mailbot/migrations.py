@@ -68,15 +68,20 @@ def m002_signals(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals]
 
 
+def pending(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:
+    """The migrations not yet recorded in the database (reads only)."""
+    if not db["_migrations"].exists():
+        return list(MIGRATIONS)
+    done = {row["name"] for row in db["_migrations"].rows}
+    return [m for m in MIGRATIONS if m.__name__ not in done]
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
     applied = []
-    for migration in MIGRATIONS:
+    for migration in pending(db):
         name = migration.__name__
-        if name in done:
-            continue
         with db.atomic():
             migration(db)
             db["_migrations"].insert({"name": name, "applied_at": datetime.now(timezone.utc).isoformat()})

@@ -26,7 +26,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .errors import StorageError
-from .migrations import MIGRATIONS, migrate
+from .migrations import migrate, pending
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +80,9 @@ def open_db(path: Path) -> Database:
         _use_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         db = Database(conn)
-        if _migrations_pending(db):  # checked first: a transaction would wait for another writer's lock
+        if pending(db):  # checked first: a transaction would wait for another writer's lock
             with db.atomic():  # the write lock: one connection migrates, the next sees it done
-                if _migrations_pending(db):
-                    migrate(db)
+                migrate(db)
     except BaseException:
         conn.close()
         raise
@@ -103,13 +102,6 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             if "locked" not in str(e) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
-
-
-def _migrations_pending(db: Database) -> bool:
-    if not db["_migrations"].exists():
-        return True
-    done = {row["name"] for row in db["_migrations"].rows}
-    return any(migration.__name__ not in done for migration in MIGRATIONS)
 
 
 @contextmanager
