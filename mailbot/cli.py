@@ -188,9 +188,14 @@ def demo(ctx: click.Context) -> None:
 @cli.command()
 @click.option("--period", required=True, help="YYYY-MM")
 @click.option("--send", is_flag=True, help="Queue and send the summary and feedback mails (once per period).")
+@click.option("--force", is_flag=True, help="With --send: send even though the period's deadline has not passed.")
 @click.pass_context
-def summary(ctx: click.Context, period: str, send: bool) -> None:
+def summary(ctx: click.Context, period: str, send: bool, force: bool) -> None:
     """Print the monthly county summary for a period; with --send, mail it (leadership, administrators, municipalities).
+
+    The summary goes out once per period, so --send refuses before the deadline
+    has passed (the daemon sends it the day after) unless --force is given;
+    reports that arrive after it went out are listed in the next month's summary.
 
     Example: mailbot summary --period 2026-10 --send
     """
@@ -203,6 +208,15 @@ def summary(ctx: click.Context, period: str, send: bool) -> None:
     config = _config(ctx)
     _check_period(period)
     today = datetime.now(SWEDEN).date()
+    if send and not force:
+        from .deadlines import deadline_for, parse_period
+
+        deadline = deadline_for(*parse_period(period), config.deadline)
+        if today <= deadline:
+            click.echo(f"The deadline for {period} is {deadline.isoformat()}: the summary goes out once, so it is "
+                       "not sent before then (the daemon sends it the day after). Use --force to send it now.",
+                       err=True)
+            ctx.exit(2)
     if send:
         from .app import poller
         from .county import queue_summary

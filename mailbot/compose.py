@@ -16,6 +16,8 @@ from email.utils import format_datetime
 
 import jinja2
 
+from parsers.personal_data import mask
+
 from .decide import Outgoing
 from .store import utcnow
 
@@ -28,7 +30,23 @@ _ENV = jinja2.Environment(
 
 
 def header_safe(value: str, limit: int = 200) -> str:
-    return re.sub(r"[\r\n\x00-\x1f]+", " ", value).strip()[:limit]
+    """`value` fit for an unstructured header: one line, no lone surrogates, no literal encoded words.
+
+    The email package re-reads "=?charset?q?...?=" in a header value as an encoded
+    word and fails to fold malformed ones; a subject that came from a mail with a
+    broken encoded word must come out as text, never as an exception.
+    """
+    value = value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
+    value = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", value).replace("=?", "= ?")  # incl. NEL, LS, PS
+    return value.strip()[:limit]
+
+
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>")  # printable ASCII, no <>
+
+
+def message_ids(values) -> list[str]:
+    """The syntactically valid Message-IDs among `values` (anything else is dropped, not sent on)."""
+    return [m for v in values if v for m in _MESSAGE_ID.findall(v)][:20]
 
 
 def message_id_for(dedupe_key: str, sender: str) -> str:
@@ -69,8 +87,11 @@ def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes
 
     With inline images the HTML alternative becomes multipart/related:
     mixed( alternative( text/plain, related( text/html, image/png ) ), attachments... ).
+    Personal identity numbers are masked in the subject, the text and file names
+    (attachments built by mailbot, such as the workbook, are masked where they are made).
     """
     text, html = render(out.template, out.context)
+    text, html = mask(text), mask(html) if html else None
     images = [*inline, *(a for a in attachments if isinstance(a, InlineImage))]
     files = [a for a in attachments if not isinstance(a, InlineImage)]
     if images and not html:
@@ -78,13 +99,14 @@ def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = ", ".join(out.recipients)
-    msg["Subject"] = header_safe(out.subject)
+    msg["Subject"] = header_safe(mask(out.subject))
     msg["Date"] = format_datetime(utcnow())
     message_id = message_id_for(out.dedupe_key, sender)
     msg["Message-ID"] = message_id
-    if out.in_reply_to:
-        msg["In-Reply-To"] = header_safe(out.in_reply_to, 998)
-        msg["References"] = header_safe(" ".join(out.references), 998)
+    in_reply_to = message_ids([out.in_reply_to])
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to[0]
+        msg["References"] = " ".join(message_ids(out.references) or in_reply_to)
     msg["Auto-Submitted"] = "auto-replied" if out.kind in ("receipt", "reply") else "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     msg["X-Mailbot-Kind"] = out.kind
@@ -95,7 +117,7 @@ def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes
         for image in images:
             html_part.add_related(image.data, maintype=image.maintype, subtype=image.subtype,
                                   cid=f"<{header_safe(image.cid, 250)}>", disposition="inline",
-                                  filename=header_safe(image.filename) if image.filename else None)
+                                  filename=header_safe(mask(image.filename)) if image.filename else None)
     for filename, data, maintype, subtype in files:
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_safe(filename))
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=header_safe(mask(filename)))
     return message_id, msg.as_bytes(policy=policy.SMTP)  # CRLF line ends, as SMTP wants them

@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from parsers.personal_data import mask
 from parsers.questions import QUESTIONS
 from parsers.ratings import LEVEL_NAMES
 
@@ -195,9 +196,9 @@ def _style_level(cell, word: str | None) -> None:
 
 
 def _put(ws: Worksheet, row: int, col: int, value):
-    """Set a cell safely: strings cleaned, never a formula; returns the cell."""
+    """Set a cell safely: strings cleaned, identity numbers masked, never a formula; returns the cell."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_CHARS]
+        value = mask(ILLEGAL_CHARACTERS_RE.sub("", value))[:MAX_CELL_CHARS]
     cell = ws.cell(row, col, value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # openpyxl would otherwise write it as a formula

@@ -195,6 +195,15 @@ class Store:
         return [_submission(r) for r in self.db["submissions"].rows_where(
             "period = ? and is_current = 1", [period], order_by="municipality")]
 
+    def arrived_after(self, period: str, since: str) -> list[dict]:
+        """Submissions for `period` stored after the moment `since` (ISO), oldest first, each with
+        `had_earlier`: whether that municipality already had one for the period by then."""
+        return list(self.db.query(
+            "select municipality, received_at, exists(select 1 from submissions e where "
+            "e.municipality = s.municipality and e.period = s.period and e.created_at <= :since) as had_earlier "
+            "from submissions s where period = :period and created_at > :since order by created_at",
+            {"period": period, "since": since}))
+
     def latest_sender(self, municipality: str) -> str | None:
         row = self.db.execute("select sender from submissions where municipality = ? and sender is not null "
                               "order by received_at desc limit 1", [municipality]).fetchone()

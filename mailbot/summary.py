@@ -162,6 +162,9 @@ class Summary:
     rising: tuple[Watch, ...]  # up RISING_MONTHS months in a row
     signals: tuple[UnitSignals, ...]  # forwarded for the period, most first
     positives: tuple[Positive, ...]  # at most MAX_POSITIVES quotes from question 7
+    # Reports for the previous month that arrived after its summary went out: (municipality, "ny"/"rättad")
+    after_last: tuple[tuple[str, str], ...] = ()
+    after_last_label: str = ""
 
     def names(self, status: str) -> tuple[str, ...]:
         return tuple(r.name for r in self.rows if r.status == status)
@@ -202,6 +205,7 @@ def build_summary(store: Store, config: Config, period: str, today: date) -> Sum
     """Everything the summary and feedback mails show for `period`, as of `today`."""
     status = period_status(store, config, period, today)
     periods = _window(period, TREND_MONTHS)
+    previous = format_period(*previous_month(*parse_period(period)))
     marks = _marks(store, periods)
     senders = dict(store.db.execute(
         "select municipality, sender from submissions where period = ? and is_current = 1", [period]).fetchall())
@@ -217,7 +221,20 @@ def build_summary(store: Store, config: Config, period: str, today: date) -> Sum
         rising=tuple(_watches(rows, periods, RISING_MONTHS, lambda a, b: b > a)),
         signals=_signals(store, config, period),
         positives=_positives(store, period, [r.name for r in rows]),
+        after_last=_after_last_summary(store, previous),
+        after_last_label=period_label(previous),
     )
+
+
+def _after_last_summary(store: Store, period: str) -> tuple[tuple[str, str], ...]:
+    """Reports for `period` that reached us after its summary was queued (each municipality once)."""
+    sent = store.outbox_row(f"summary:{period}")
+    if sent is None:
+        return ()
+    found: dict[str, str] = {}
+    for row in store.arrived_after(period, sent["created_at"]):
+        found.setdefault(row["municipality"], "rättad" if row["had_earlier"] else "ny")
+    return tuple(found.items())
 
 
 def _window(period: str, months: int) -> tuple[str, ...]:

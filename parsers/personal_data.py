@@ -15,22 +15,24 @@ from personnummer import personnummer
 _CANDIDATE = re.compile(r"(?<![\d-])((?:19|20)?\d{6})\s?([-+]?)\s?(\d{4})(?![\d-])")
 
 
+def _is_personal_number(m: re.Match) -> bool:
+    if not m.group(2) and len(m.group(1)) == 6 and m.group(1).startswith("07"):
+        return False  # 07xxxxxxxx without a dash is a Swedish mobile number
+    candidate = f"{m.group(1)}{m.group(2) or '-'}{m.group(3)}"
+    try:
+        return bool(personnummer.valid(candidate))
+    except Exception:  # noqa: BLE001 - the library raises on some malformed input
+        return False
+
+
 def find_personal_numbers(text: str) -> list[str]:
-    found = []
-    for m in _CANDIDATE.finditer(text):
-        if not m.group(2) and len(m.group(1)) == 6 and m.group(1).startswith("07"):
-            continue  # 07xxxxxxxx without a dash is a Swedish mobile number
-        candidate = f"{m.group(1)}{m.group(2) or '-'}{m.group(3)}"
-        try:
-            if personnummer.valid(candidate):
-                found.append(m.group(0))
-        except Exception:  # noqa: BLE001 - the library raises on some malformed input
-            continue
-    return found
+    return [m.group(0) for m in _CANDIDATE.finditer(text) if _is_personal_number(m)]
 
 
 def mask(text: str) -> str:
-    """Replace every personal identity number with its birth date and XXXX."""
-    for number in find_personal_numbers(text):
-        text = text.replace(number, re.sub(r"\d{4}$", "XXXX", number))
-    return text
+    """Replace every personal identity number with its birth date and XXXX (one pass, linear)."""
+    def masked(m: re.Match) -> str:
+        number = m.group(0)
+        return number[:-4] + "XXXX" if _is_personal_number(m) else number
+
+    return _CANDIDATE.sub(masked, text)
