@@ -10,6 +10,7 @@ from parsers.report import parse_message
 
 from .config import Config
 from .context import parse_context
+from .errors import MailbotError, StorageError
 from .mailbox import Mailbox
 from .parse_worker import ParseWorker
 from .poll import Poller, PollReport
@@ -69,6 +70,17 @@ def poll_once(config: Config, stop: Callable[[], bool] = lambda: False,
     Raises StorageError when the database cannot be written (locked, disk full)
     and TransientError when the mail server is unavailable: retry later.
     """
+    from .health import record_pass
+    from .store import utcnow
+
     own = nullcontext(worker) if worker else ParseWorker(config.limits.max_seconds)
-    with storage_errors(config.database), own as w, poller(config, stop, worker=w) as p:
-        return p.run_once()
+    try:
+        with storage_errors(config.database), own as w, poller(config, stop, worker=w) as p:
+            report = p.run_once()
+    except StorageError:  # the database cannot be written: nothing to log the pass in (health sees it go stale)
+        raise
+    except MailbotError as e:  # the server away or the login refused (transient), or the configuration
+        record_pass(config, utcnow(), error=str(e) or type(e).__name__)
+        raise
+    record_pass(config, utcnow(), report=report)
+    return report

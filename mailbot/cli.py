@@ -21,13 +21,29 @@ class TryLater(click.ClickException):
     exit_code = 75
 
 
+class BadConfig(click.ClickException):
+    """The configuration (or a secret it names) is wrong: exit status 78 (EX_CONFIG)."""
+
+    exit_code = 78
+
+
+class _Commands(click.Group):
+    """Turns a ConfigError from any command into one line and exit 78, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as e:
+            raise BadConfig(f"configuration error: {e}") from e
+
+
 def _load(config_path: str | None) -> Config:
     if config_path is None and Path("config.toml").is_file():
         config_path = "config.toml"
     return load_config(config_path)
 
 
-@click.group()
+@click.group(cls=_Commands)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="TOML configuration file (default: ./config.toml, else the embedded default).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
@@ -45,10 +61,16 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 
 def _config(ctx: click.Context) -> Config:
-    try:
-        return _load(ctx.obj)
-    except ConfigError as e:
-        raise click.ClickException(f"configuration error: {e}") from e
+    return _load(ctx.obj)  # a ConfigError becomes one line and exit 78 (_Commands)
+
+
+def _require_secrets(config: Config) -> None:
+    """Stop before connecting when a password variable the config names is unset."""
+    from .doctor import missing_secrets
+
+    missing = missing_secrets(config)
+    if missing:
+        raise BadConfig("; ".join(missing))
 
 
 @cli.command()
@@ -56,6 +78,9 @@ def _config(ctx: click.Context) -> Config:
 @click.pass_context
 def parse(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Parse .eml files and print one JSON object per file; changes nothing.
+
+    Exit status 0 when every file was read; 66 when a file could not be read (it still
+    gets its line, with an "error" field).
 
     Example: mailbot parse inbox/ludvika-okt.eml inbox/mora-okt.eml
     """
@@ -65,17 +90,22 @@ def parse(ctx: click.Context, files: tuple[str, ...]) -> None:
     config = _config(ctx)
     context = parse_context(config)
     worker = ctx.with_resource(ParseWorker(config.limits.max_seconds))
+    unreadable = 0
     for name in files:
         try:
             raw = Path(name).read_bytes()
         except OSError as e:
-            record = {"file": name, "message_id": None, "from": None, "kind": "other",
-                      "municipality": None, "period": None, "source": None, "answers": [],
-                      "signals": [], "problems": [{"code": "no_report", "question": None,
+            unreadable += 1
+            click.echo(f"{name}: cannot read: {e.strerror}", err=True)
+            record = {"file": name, "error": f"cannot read: {e.strerror}", "message_id": None, "from": None,
+                      "kind": "other", "municipality": None, "period": None, "source": None, "answers": [],
+                      "signals": [], "problems": [{"code": "unreadable_file", "question": None,
                                                    "message": f"Filen kunde inte läsas: {e.strerror}."}]}
         else:
             record = {"file": name, **worker.parse(raw, context).to_json()}
         click.echo(json.dumps(record, ensure_ascii=False))
+    if unreadable:
+        ctx.exit(66)  # EX_NOINPUT: a script can tell an unreadable file from a mail with no report
 
 
 @cli.command()
@@ -93,8 +123,10 @@ def poll(ctx: click.Context, as_json: bool) -> None:
     from .app import poll_once
     from .errors import StorageError, TransientError
 
+    config = _config(ctx)
+    _require_secrets(config)
     try:
-        report = poll_once(_config(ctx))
+        report = poll_once(config)
     except StorageError as e:
         raise TryLater(f"database unavailable, poll stopped (unstored mail stays in the inbox): {e}") from e
     except TransientError as e:
@@ -116,7 +148,9 @@ def run(ctx: click.Context) -> None:
     """
     from .daemon import Daemon
 
-    Daemon(_config(ctx)).run()
+    config = _config(ctx)
+    _require_secrets(config)
+    Daemon(config).run()
 
 
 @cli.command()
@@ -140,6 +174,12 @@ def reprocess(ctx: click.Context, message_ids: tuple[int, ...]) -> None:
                                     parse=worker.parse)
     finally:
         db.close()
+    unknown = sorted(set(message_ids) - {c.message_ref for c in changes})
+    if unknown:
+        click.echo(f"no stored mail with id {', '.join(map(str, unknown))} (see `mailbot review list` "
+                   "or `mailbot status`)", err=True)
+        if not changes:
+            ctx.exit(2)
     for change in changes:
         marker = "changed" if change.before != change.after else "same"
         click.echo(f"message {change.message_ref}: {change.before} -> {change.after} ({marker})")
@@ -159,13 +199,13 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
 
     from .deadlines import SWEDEN
     from .status import default_period, format_table, period_status
-    from .store import Store, open_db
+    from .store import Store, open_for_reading
 
     config = _config(ctx)
     today = datetime.now(SWEDEN).date()
     if period is not None:
         _check_period(period)
-    db = open_db(config.database)
+    db = open_for_reading(config.database)
     try:
         result = period_status(Store(db), config, period or default_period(config, today), today)
     finally:
@@ -202,7 +242,7 @@ def summary(ctx: click.Context, period: str, send: bool, force: bool) -> None:
     from datetime import datetime
 
     from .deadlines import SWEDEN
-    from .store import Store, open_db
+    from .store import Store, open_for_reading
     from .summary import build_summary, render_text
 
     config = _config(ctx)
@@ -226,7 +266,7 @@ def summary(ctx: click.Context, period: str, send: bool, force: bool) -> None:
             p.flush_outbox()
         click.echo(f"{len(keys)} mail(s) queued and sent" if keys else "already sent for this period: nothing new")
         return
-    db = open_db(config.database)
+    db = open_for_reading(config.database)
     try:
         click.echo(render_text(build_summary(Store(db), config, period, today)))
     finally:
@@ -234,7 +274,7 @@ def summary(ctx: click.Context, period: str, send: bool, force: bool) -> None:
 
 
 @cli.command()
-@click.option("--year", type=int, required=True, help="Calendar year, e.g. 2026.")
+@click.option("--year", type=click.IntRange(2000, 2999), required=True, help="Calendar year, e.g. 2026.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="The .xlsx file to write.")
 @click.pass_context
 def export(ctx: click.Context, year: int, out: str) -> None:
@@ -243,12 +283,14 @@ def export(ctx: click.Context, year: int, out: str) -> None:
     Example: mailbot export --year 2026 --out lagesbild-2026.xlsx
     """
     from .export import export_year
-    from .store import Store, open_db
+    from .store import Store, open_for_reading
 
     config = _config(ctx)
-    db = open_db(config.database)
+    db = open_for_reading(config.database)
     try:
         path = export_year(Store(db), config, year, Path(out))
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror}") from e
     finally:
         db.close()
     click.echo(f"wrote {path}")
@@ -273,6 +315,48 @@ def purge(ctx: click.Context, days: int) -> None:
         db.close()
     click.echo(f"purged: {report.messages} mail(s), {report.answers} answer text(s), "
                f"{report.signals} excerpt(s), {report.outbox} sent mail(s)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for monitoring).")
+@click.pass_context
+def health(ctx: click.Context, as_json: bool) -> None:
+    """Whether the bot is doing its job: the last good pass, the last error, mail queued and held.
+
+    Exit 0 when ok; 1 when the last pass failed or none succeeded within three poll intervals.
+
+    Example: mailbot health --json
+    """
+    from .health import describe
+    from .health import health as check_health
+    from .store import Store, open_for_reading, utcnow
+
+    config = _config(ctx)
+    db = open_for_reading(config.database)
+    try:
+        result = check_health(Store(db), config, utcnow())
+    finally:
+        db.close()
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else describe(result))
+    ctx.exit(0 if result["ok"] else 1)
+
+
+@cli.command()
+@click.option("--offline", is_flag=True, help="Do not log in to the mail servers.")
+@click.pass_context
+def doctor(ctx: click.Context, offline: bool) -> None:
+    """Check the configuration: password variables, IMAP and SMTP logins, rules, addresses.
+
+    Exit 0 when nothing is wrong (warnings allowed), 1 when something must be fixed.
+
+    Example: mailbot --config /etc/mailbot/config.toml doctor
+    """
+    from .doctor import ERROR, check
+
+    findings = check(_config(ctx), connect=not offline)
+    for finding in findings:
+        click.echo(str(finding))
+    ctx.exit(1 if any(f.level == ERROR for f in findings) else 0)
 
 
 def _check_period(period: str) -> None:
@@ -321,13 +405,17 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
     from parsers.report import parse_message
     from rules.loader import load_rules
     from rules.matcher import explain, render_explanations
+    from rules.model import RulesError
 
     from .context import parse_context
 
     if (file is None) == (text is None):
         raise click.UsageError("give either FILE or --text")
     config = _config(ctx.find_root())
-    loaded = load_rules(config.rules_dir)
+    try:
+        loaded = load_rules(config.rules_dir)
+    except RulesError as e:
+        raise click.ClickException("invalid routing rules (see `mailbot rules check`):\n" + "\n".join(e.errors)) from e
     if text is not None:
         source = text
     else:

@@ -8,13 +8,15 @@ which went for review, and the receipts written to the file outbox.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import docx
 
-from .config import Config
+from .config import Config, DeadlineConfig
+from .deadlines import SWEDEN, deadline_for, format_period, parse_period, previous_month
+from .decide import MONTHS_SV
 
 MAILBOX = "lagesbild-fas.dalarna@lansstyrelsen.se"
 TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
@@ -48,9 +50,9 @@ def _mail(sender: str, subject: str, body: str, when: datetime, attachment: tupl
     return bytes(msg)
 
 
-def _docx(text: str) -> bytes:
+def _docx(text: str, month: str) -> bytes:
     document = docx.Document()
-    document.add_heading("Mall för lägesbildsinsamling - Sociala risker, oktober månad", 1)
+    document.add_heading(f"Mall för lägesbildsinsamling - Sociala risker, {month} månad", 1)
     for line in text.splitlines():
         document.add_paragraph(line)
     buffer = io.BytesIO()
@@ -58,10 +60,22 @@ def _docx(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def demo_mails(now: datetime) -> list[tuple[str, bytes, datetime]]:
-    """(description, raw mail, arrival time) for the tour, for last month's reports."""
-    first = now.replace(day=1, hour=9, minute=0, second=0, microsecond=0)
-    on_time, late = first + timedelta(days=2), first + timedelta(days=9)
+def demo_period(now: datetime, rule: DeadlineConfig) -> tuple[str, datetime, datetime]:
+    """The latest period whose late demo report (two days after its deadline) already lies in the past,
+    with the arrival times of an on-time and a late report (both before `now`)."""
+    year, month = previous_month(now.year, now.month)
+    while True:
+        deadline = datetime.combine(deadline_for(year, month, rule), time(9), SWEDEN)
+        on_time, late = deadline - timedelta(days=2), deadline + timedelta(days=2)
+        if late < now:
+            return format_period(year, month), on_time, late
+        year, month = previous_month(year, month)
+
+
+def demo_mails(now: datetime, rule: DeadlineConfig | None = None) -> list[tuple[str, bytes, datetime]]:
+    """(description, raw mail, arrival time) for the tour: reports for `demo_period`, all arrived by `now`."""
+    period, on_time, late = demo_period(now, rule or DeadlineConfig())
+    month = MONTHS_SV[parse_period(period)[1] - 1]
     quiet = ["Lugnt under perioden."] * 6 + ["Nattvandring varje fredag."]
     worried = ["Skadegörelse vid resecentrum.", "Hot mot personal på fritidsgården.", "Inget att rapportera.",
                "Bråk vid högstadieskolan.", "Fältgruppen har sett tecken på narkotikahandel vid skateparken.",
@@ -70,17 +84,17 @@ def demo_mails(now: datetime) -> list[tuple[str, bytes, datetime]]:
     with_problems[1] = "En elev (850709-9805) hotade en lärare."
     return [
         ("Mora: report in the mail body, on time",
-         _mail("Anna Berg <anna.berg@mora.se>", "Lägesbild Mora", "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
+         _mail("Anna Berg <anna.berg@mora.se>", f"Lägesbild {month} Mora", "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
         ("Avesta: Word report mentioning drug dealing",
-         _mail("Tobias Rosén <tobias.rosen@avesta.se>", "Lägesbild Avesta", "Hej, se bifogad fil.\n", on_time,
-               ("Lägesbild Avesta.docx", _docx(_report_text("Avesta", [3, 2, 1, 3, 4, 1], worried)))), on_time),
+         _mail("Tobias Rosén <tobias.rosen@avesta.se>", f"Lägesbild {month} Avesta", "Hej, se bifogad fil.\n", on_time,
+               ("Lägesbild Avesta.docx", _docx(_report_text("Avesta", [3, 2, 1, 3, 4, 1], worried), month))), on_time),
         ("Orsa: late, a missing rating and an identity number",
-         _mail("Magnus Lind <magnus.lind@orsa.se>", "Lägesbild Orsa", _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
+         _mail("Magnus Lind <magnus.lind@orsa.se>", f"Lägesbild {month} Orsa", _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
         ("Unregistered sender claiming Älvdalen",
-         _mail("Sara Nord <sara.nord.privat@gmail.com>", "Lägesbild Älvdalen", _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
+         _mail("Sara Nord <sara.nord.privat@gmail.com>", f"Lägesbild {month} Älvdalen", _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
         ("Out-of-office reply (gets no answer)",
          _mail("Per Holm <per.holm@falun.se>", "Automatiskt svar: Påminnelse lägesbild",
-               "Jag är på semester till och med 14 november.\n", on_time, headers={"Auto-Submitted": "auto-replied"}), on_time),
+               "Jag är på semester och läser inte mejl förrän nästa vecka.\n", on_time, headers={"Auto-Submitted": "auto-replied"}), on_time),
         ("A question, not a report",
          _mail("Lisa Ståhl <lisa.stahl@borlange.se>", "Fråga om mallen", "Hej! Var hittar jag den nya mallen?\n", on_time), on_time),
     ]
@@ -97,7 +111,8 @@ def run_demo(config: Config, now: datetime | None = None) -> str:
     before = set(config.outbox_dir.glob("*.eml")) if config.outbox_dir.exists() else set()
     mailbox = MaildirMailbox(config.maildir)
     try:
-        mails = demo_mails(now)
+        period = demo_period(now, config.deadline)[0]
+        mails = demo_mails(now, config.deadline)
         for _, raw, when in mails:
             mailbox.append("INBOX", raw, when)
     finally:
@@ -111,7 +126,7 @@ def run_demo(config: Config, now: datetime | None = None) -> str:
     for path in written:
         subject, to = _headers(path.read_bytes())
         lines.append(f"  - {path.name}: to {to}: {subject}")
-    lines += ["", f"Database: {config.database}. Try: mailbot status, or open an .eml above."]
+    lines += ["", f"Database: {config.database}. Try: mailbot status --period {period}, or open an .eml above."]
     return "\n".join(lines)
 
 

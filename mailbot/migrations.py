@@ -65,7 +65,16 @@ def m002_signals(db: sqlite_utils.Database) -> None:
     db["rules_snapshot"].create({"name": str, "text": str, "saved_at": str}, pk="name")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals]
+def m003_pass_log(db: sqlite_utils.Database) -> None:
+    """Every poll pass's outcome, for `mailbot health` (a bounded log: old rows are pruned)."""
+    db["passes"].create({
+        "id": int, "at": str, "ok": int, "error": str, "seen": int, "processed": int, "review": int,
+        "sent": int, "send_failed": int,
+    }, pk="id")
+    db["passes"].create_index(["ok", "at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals, m003_pass_log]
 
 
 def pending(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

@@ -31,8 +31,8 @@ def due_reminders(config: Config, status: dict, today: date, contacts: dict[str,
     period = status["period"]
     deadline = date.fromisoformat(status["deadline"])
     label = period_label(period)
-    context = {"county": config.county.name, "period": label, "deadline": deadline.isoformat(),
-               "mailbox": config.county.mailbox}
+    context = {"county": config.county.name, "period": label, "period_code": period,
+               "deadline": deadline.isoformat(), "mailbox": config.county.mailbox}
     out: list[Outgoing] = []
     before = deadline - timedelta(days=config.reminders.days_before)
     after = deadline + timedelta(days=config.reminders.notice_days_after)

@@ -89,6 +89,16 @@ def open_db(path: Path) -> Database:
     return db
 
 
+def open_for_reading(path: Path) -> Database:
+    """The database if it exists, else an empty in-memory one: read-only commands never create a file."""
+    if path.exists():
+        return open_db(path)
+    db = Database(sqlite3.connect(":memory:", isolation_level=None))
+    with db.atomic():
+        migrate(db)
+    return db
+
+
 def _use_wal(conn: sqlite3.Connection) -> None:
     """Switch a new database to WAL (kept in the file). The switch needs a moment alone with
     the file and SQLite does not wait for it, so a second process opening the same new
@@ -243,6 +253,31 @@ class Store:
         return self.db.execute(
             f"select count(*) from outbox where recipients like ? and created_at >= ? and kind in ({placeholders})",
             [f'%"{address}"%', since.isoformat(), *kinds]).fetchone()[0]
+
+
+    # -- the pass log (mailbot health) --------------------------------------
+
+    PASS_LOG_ROWS = 2000
+
+    def record_pass(self, row: dict) -> None:
+        with self.db.atomic():
+            last = self.db["passes"].insert(row).last_pk
+            self.db.execute("delete from passes where id <= ?", [last - self.PASS_LOG_ROWS])
+
+    def pass_facts(self) -> dict:
+        """The last pass, the last good one, and the first failure since the last good one."""
+        last = next(self.db.query("select * from passes order by id desc limit 1"), None)
+        good = next(self.db.query("select * from passes where ok = 1 order by id desc limit 1"), None)
+        first_failure = next(self.db.query(
+            "select * from passes where ok = 0 and id > ? order by id limit 1", [good["id"] if good else 0]), None)
+        return {"last": last, "last_ok": good, "failing_since": first_failure}
+
+    def count_queued(self) -> int:
+        return self.db.execute("select count(*) from outbox where status in ('queued', 'sending')").fetchone()[0]
+
+    def count_held(self) -> int:
+        return self.db.execute("select count(*) from messages where target_folder = 'review' "
+                               "and duplicate_of is null").fetchone()[0]
 
 
 def _submission(row: dict) -> StoredSubmission:
