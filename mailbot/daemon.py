@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,6 +25,7 @@ from .deadlines import SWEDEN
 from .errors import ConfigError, TransientError
 from .parse_worker import ParseWorker
 from .store import storage_errors
+from .systemd_notify import notify
 
 logger = logging.getLogger(__name__)
 
@@ -124,12 +126,21 @@ class Daemon:
         self.scheduler.add_job(self.county_job, "date", run_date=datetime.now(SWEDEN), id="county-at-start")
         self.scheduler.start()
         logger.info("mailbot running: polling every %d min (%s)", self.config.poll_minutes, self.config.source)
+        notify("READY=1")
         try:
             self._wait_loop()
         finally:
+            notify("STOPPING=1")
             self.scheduler.shutdown(wait=True)
             self.worker.close()
             logger.info("mailbot stopped")
+
+    def _wait_alive(self, seconds: float) -> None:
+        """Wait (until stopped), telling systemd's watchdog every IDLE_SLICE_SECONDS that the loop lives."""
+        end = time.monotonic() + seconds
+        while not self.stopping.is_set() and (left := end - time.monotonic()) > 0:
+            self.stopping.wait(min(left, IDLE_SLICE_SECONDS))
+            notify("WATCHDOG=1")
 
     def _wait_loop(self) -> None:
         """Wait in IMAP IDLE (when there is a server) and poll at once when mail arrives."""
@@ -137,6 +148,7 @@ class Daemon:
         backoff = 1.0
         try:
             while not self.stopping.is_set():
+                notify("WATCHDOG=1")  # the loop is alive (each turn lasts at most IDLE_SLICE_SECONDS or a backoff)
                 if watcher is None:
                     self.stopping.wait(1.0)
                     continue
@@ -147,7 +159,7 @@ class Daemon:
                     backoff = 1.0
                 except TransientError as e:
                     logger.warning("IDLE failed (%s); retrying in %.0f s", e, backoff)
-                    self.stopping.wait(backoff)
+                    self._wait_alive(backoff)
                     backoff = min(backoff * 2, 300.0)
         finally:
             if watcher is not None:
