@@ -11,6 +11,7 @@ from datetime import date
 
 from .app import poller
 from .config import Config
+from .digest import due_digest
 from .reminders import due_reminders, periods_in_play, summary_due
 from .status import period_status
 from .store import Store
@@ -42,6 +43,11 @@ def run_county_jobs(config: Config, today: date, *, send_summary: bool = True) -
                         queued.append(out.dedupe_key)
             if send_summary and summary_due(status, today) and p.store.outbox_row(f"summary:{period}") is None:
                 queued += queue_summary(p, config, period, today)
+        digest = due_digest(p.store, config, today)
+        if digest is not None:
+            with p.store.db.atomic():
+                if p.queue(digest):
+                    queued.append(digest.dedupe_key)
         p.flush_outbox()
     for key in queued:
         logger.info("county job %s: queued %s", today, key)

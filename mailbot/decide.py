@@ -24,10 +24,14 @@ from .deadlines import SWEDEN, deadline_for, parse_period
 PROCESSED, REVIEW = "processed", "review"
 MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
              "september", "oktober", "november", "december"]
-# Automatic answers to one sender per day (RFC 3834: no loops). Receipts answer
-# reports, which only people send, so they may come more often than replies.
+# Automatic answers to one sender (by normalised address) per day (RFC 3834: no
+# loops). Receipts answer reports, which coordinators send (and correct), so they
+# may come more often than replies to other mail. Over all senders, at most
+# AUTO_ANSWERS_PER_HOUR automatic answers go out in any hour: a flood of mail
+# cannot turn the county's address into a mail cannon.
 REPLY_LIMIT_PER_DAY = 3
 RECEIPT_LIMIT_PER_DAY = 10
+AUTO_ANSWERS_PER_HOUR = 30
 REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
                 "unsupported_format", "personal_data", "no_report", "processing_timeout"}
 
@@ -48,7 +52,8 @@ class Outgoing:
 class Facts:
     received: datetime  # IMAP INTERNALDATE
     previous_submission_at: str | None = None  # the current submission this one would replace
-    replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply)
+    replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply), this sender
+    auto_answers_last_hour: int = 0  # receipts and replies to anyone in the last hour
     already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
     mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
@@ -60,6 +65,9 @@ class Decision:
     on_time: bool | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     forwarded: list[Signal] = field(default_factory=list)  # signals sent on to their units now
+
+
+STRANGER_RECEIPT_SUBJECT = "Lägesbild mottagen"
 
 
 def period_label(period: str | None) -> str:
@@ -115,49 +123,46 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
             {"subject": parsed.subject, "sender": parsed.sender}))
         return Decision(False, REVIEW, None, outgoing)
 
-    if parsed.kind == "report" and may_reply:
-        questions = []
-        by_number = {a.question: a for a in parsed.answers}
-        for q in QUESTIONS:
-            answer = by_number.get(q.number)
-            questions.append({
-                "number": q.number, "title": q.title, "found": answer is not None,
-                "rating": "–" if not q.rated else rating_label(answer.score, answer.color) if answer else "saknas",
-            })
-        outgoing.append(Outgoing(
-            f"receipt:{_mail_key(parsed, facts)}", "receipt", (parsed.sender,), reply_subject(parsed.subject),
-            "receipt",
-            {"county": config.county.name, "municipality": parsed.municipality,
-             "period": period_label(parsed.period), "counted": counted, "registered": registered,
-             "questions": questions if parsed.answers else [],
-             "problems": [p.message for p in parsed.problems],
-             "on_time": on_time, "deadline": deadline.isoformat() if deadline else None,
-             "replaces": facts.previous_submission_at, "source": parsed.source,
-             "mailbox": config.county.mailbox},
-            *thread))
-    elif parsed.kind == "other" and may_reply:
+    if parsed.kind == "report" and may_reply and (registered or parsed.answers):
+        # An unregistered sender is answered only for a report-shaped mail (someone who
+        # plausibly is a coordinator), and the receipt quotes nothing they wrote.
+        outgoing.append(_receipt(parsed, facts, config, counted, registered, on_time, deadline, thread))
+    elif parsed.kind == "other" and may_reply and registered:
         outgoing.append(Outgoing(
             f"reply:{_mail_key(parsed, facts)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
             "no_report", {"county": config.county.name, "mailbox": config.county.mailbox}, *thread))
-
-    if parsed.kind == "report" and not registered:
-        outgoing.append(Outgoing(
-            f"admin:unknown_sender:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
-            f"mailbot: rapport från okänd avsändare {parsed.sender or ''}".strip(), "admin_unknown_sender",
-            {"sender": parsed.sender, "subject": parsed.subject, "municipality": parsed.municipality,
-             "period": period_label(parsed.period)}))
-    if folder == REVIEW and not outgoing and not _is_own(parsed.sender, config):
-        # Nobody can be answered (no usable sender address): the administrators must hear of it.
-        outgoing.append(Outgoing(
-            f"admin:review:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
-            "mailbot: ett mejl behöver granskas", "admin_review",
-            {"sender": parsed.sender, "subject": parsed.subject, "problems": [p.message for p in parsed.problems],
-             "folder": config.imap.review_folder if config.imap else "Att granska"}))
+    # Everything else held for review (unknown senders, spam, unreadable mail) is listed
+    # in the administrators' daily digest (mailbot/digest.py), not announced one by one.
     forwarded: list[Signal] = []
     if counted and rules is not None:
         forwards, forwarded = _forwards(parsed, facts, rules, config)
         outgoing.extend(forwards)
     return Decision(counted, folder, on_time, outgoing, forwarded)
+
+
+def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, registered: bool,
+             on_time: bool | None, deadline: date | None, thread) -> Outgoing:
+    questions = []
+    by_number = {a.question: a for a in parsed.answers}
+    for q in QUESTIONS:
+        answer = by_number.get(q.number)
+        questions.append({
+            "number": q.number, "title": q.title, "found": answer is not None,
+            "rating": "–" if not q.rated else rating_label(answer.score, answer.color) if answer else "saknas",
+        })
+    if registered:
+        subject, problems = reply_subject(parsed.subject), [p.message for p in parsed.problems]
+    else:  # nothing the sender wrote goes back out from the county's address
+        subject, problems = STRANGER_RECEIPT_SUBJECT, []
+    return Outgoing(
+        f"receipt:{_mail_key(parsed, facts)}", "receipt", (parsed.sender,), subject, "receipt",
+        {"county": config.county.name, "municipality": parsed.municipality if registered else None,
+         "period": period_label(parsed.period), "counted": counted, "registered": registered,
+         "questions": questions if parsed.answers else [], "problems": problems,
+         "on_time": on_time, "deadline": deadline.isoformat() if deadline else None,
+         "replaces": facts.previous_submission_at, "source": parsed.source if registered else None,
+         "mailbox": config.county.mailbox},
+        *thread)
 
 
 def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) -> tuple[list[Outgoing], list[Signal]]:
@@ -227,5 +232,17 @@ def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:
         return False
     if parsed.mailing_list:
         return False
+    if facts.auto_answers_last_hour >= AUTO_ANSWERS_PER_HOUR:
+        return False
     limit = RECEIPT_LIMIT_PER_DAY if parsed.kind == "report" else REPLY_LIMIT_PER_DAY
     return facts.replies_last_day < limit
+
+
+def address_key(address: str) -> str:
+    """The address as the reply limits count it: lower case, quotes and a +tag removed.
+
+    '"Victim"@Gmail.com' and 'victim+1@gmail.com' are the same mailbox as victim@gmail.com.
+    """
+    local, _, domain = address.strip().lower().rpartition("@")
+    local = local.strip('"').split("+", 1)[0]
+    return f"{local}@{domain}"

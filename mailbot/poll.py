@@ -120,6 +120,7 @@ class Poller:
             replies_last_day=self.store.replies_to(
                 parsed.sender, self.clock() - timedelta(days=1),
                 ("receipt",) if parsed.kind == "report" else ("reply",)) if parsed.sender else 0,
+            auto_answers_last_hour=self.store.auto_answers_since(self.clock() - timedelta(hours=1)),
         )
         decision = decide(parsed, facts, self.config, self.rules)
         self._record(mail, parsed, sha256, decision, previous.id if previous else None)

@@ -244,15 +244,40 @@ class Store:
         rows = list(self.db["outbox"].rows_where("dedupe_key = ?", [dedupe_key], limit=1))
         return rows[0] if rows else None
 
+    def latest_outbox_row(self, key_prefix: str) -> dict | None:
+        """The newest outbox row whose key starts with `key_prefix` (without its bytes)."""
+        return next(self.db.query(
+            "select id, dedupe_key, kind, status, created_at, sent_at from outbox where dedupe_key like ? "
+            "order by id desc limit 1", [key_prefix.replace("%", "") + "%"]), None)
+
+    def held_since(self, since: str) -> list[dict]:
+        """Mails put in the review folder after `since` (ISO; "" for all), oldest first, with their problem codes."""
+        return list(self.db.query(
+            "select m.id, m.internaldate, m.sender, m.subject, m.kind, m.municipality, m.period, "
+            "(select json_group_array(code) from problems p where p.message_ref = m.id) as codes "
+            "from messages m where m.target_folder = 'review' and m.duplicate_of is null and m.processed_at > ? "
+            "order by m.id", [since]))
+
     def mark_outbox(self, row_id: int, **values) -> None:
         with self.db.atomic():
             self.db["outbox"].update(row_id, values)
 
     def replies_to(self, address: str, since: datetime, kinds: tuple[str, ...]) -> int:
+        """Automatic mails of `kinds` to `address` since then, matched by normalised address
+        (decide.address_key); the rows scanned are bounded by the hourly limit on automatic answers."""
+        from .decide import address_key
+
+        key = address_key(address)
         placeholders = ",".join("?" for _ in kinds)
-        return self.db.execute(
-            f"select count(*) from outbox where recipients like ? and created_at >= ? and kind in ({placeholders})",
-            [f'%"{address}"%', since.isoformat(), *kinds]).fetchone()[0]
+        rows = self.db.execute(
+            f"select recipients from outbox where created_at >= ? and kind in ({placeholders})",
+            [since.isoformat(), *kinds]).fetchall()
+        return sum(1 for (recipients,) in rows if any(address_key(r) == key for r in json.loads(recipients)))
+
+    def auto_answers_since(self, since: datetime) -> int:
+        """Receipts and replies to anyone since then (the global limit on automatic answers)."""
+        return self.db.execute("select count(*) from outbox where created_at >= ? and kind in ('receipt', 'reply')",
+                               [since.isoformat()]).fetchone()[0]
 
 
     # -- the pass log (mailbot health) --------------------------------------

@@ -80,7 +80,7 @@ def test_mail_goes_only_to_the_sender_administrators_and_rule_units(sent):
 
 def test_no_header_carries_injected_lines(sent):
     _, captured = sent
-    assert len(captured) >= 5  # three answers, a forward, an admin notice
+    assert len(captured) >= 4  # three answers and a forward
     for mail in captured:
         parsed = message_from_bytes(mail.raw, policy=policy.default)
         assert parsed["Bcc"] is None and parsed["Cc"] is None
@@ -107,6 +107,15 @@ def test_an_impostor_naming_a_municipality_is_never_counted(sent):
     assert counted == {"Mora"}
     [impostor] = db["messages"].rows_where("sender = ?", ["impostor@mora-kommun.example"])
     assert impostor["target_folder"] == "review"
+
+
+def test_a_stranger_gets_a_receipt_that_quotes_nothing_they_wrote(sent):
+    _, captured = sent
+    [receipt] = [message_from_bytes(m.raw, policy=policy.default) for m in captured
+                 if m.recipients == ["impostor@mora-kommun.example"]]
+    assert receipt["Subject"] == "Lägesbild mottagen"
+    text = receipt.get_body(("plain",)).get_content()
+    assert "finns inte i vår lista" in text and "Mora" not in text and "Att åtgärda" not in text
 
 
 @pytest.mark.parametrize("section", ["imap", "smtp"])
