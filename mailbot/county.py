@@ -20,13 +20,16 @@ logger = logging.getLogger(__name__)
 
 
 def contacts(store: Store, config: Config) -> dict[str, tuple[str, ...]]:
-    """Who gets a municipality's reminders: its configured addresses, else its latest registered sender."""
+    """Who gets a municipality's reminders: its configured addresses, else its latest sender, skipping
+    addresses that bounced for good (then the next known address: another configured one, or an earlier sender)."""
+    bounced = store.bounced_addresses()
     out = {}
     for m in config.directory.municipalities:
-        if m.addresses:
-            out[m.name] = tuple(m.addresses)
-        elif sender := store.latest_sender(m.name):
-            out[m.name] = (sender,)
+        configured = [a for a in m.addresses if a.lower() not in bounced]
+        senders = [a for a in store.senders_of(m.name) if a.lower() not in bounced]
+        chosen = tuple(configured) or tuple(senders[:1])
+        if chosen:
+            out[m.name] = chosen
     return out
 
 

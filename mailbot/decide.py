@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from parsers.classify import is_noreply_address
+from parsers.dsn import reason_in_swedish
 from parsers.model import ParsedMail, Signal
 from parsers.questions import BY_NUMBER, QUESTIONS
 from rules.matcher import find_hits
@@ -54,6 +55,7 @@ class Facts:
     previous_submission_at: str | None = None  # the current submission this one would replace
     replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply), this sender
     auto_answers_last_hour: int = 0  # receipts and replies to anyone in the last hour
+    bounced_mails: tuple[dict, ...] = ()  # for a bounce: our outbox rows it names (message_id, kind, subject)
     already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
     mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
@@ -117,11 +119,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
     may_reply = _may_auto_reply(parsed, facts, config)
 
     if parsed.kind == "bounce":
-        outgoing.append(Outgoing(
-            f"admin:bounce:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
-            "mailbot: ett mejl kunde inte levereras", "admin_bounce",
-            {"subject": parsed.subject, "sender": parsed.sender}))
-        return Decision(False, REVIEW, None, outgoing)
+        return Decision(False, REVIEW, None, [_bounce_notice(parsed, facts, config, rules)])
 
     if parsed.kind == "report" and may_reply and (registered or parsed.answers):
         # An unregistered sender is answered only for a report-shaped mail (someone who
@@ -138,6 +136,34 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
         forwards, forwarded = _forwards(parsed, facts, rules, config)
         outgoing.extend(forwards)
     return Decision(counted, folder, on_time, outgoing, forwarded)
+
+
+OUR_MAILS = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordrad signal",
+             "summary": "månadssammanställning", "feedback": "återkoppling", "admin_notice": "meddelande till administratörer"}
+
+
+def _bounce_notice(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | None) -> Outgoing:
+    """Urgent: which address failed, which of our mails it was, for whom, and why, in Swedish words."""
+    ours = {row["message_id"]: row for row in facts.bounced_mails}
+    failures = []
+    for failure in parsed.delivery_failures:
+        row = ours.get(failure.original_message_id)
+        municipality = config.directory.by_address(failure.recipient)
+        unit = next((u for u in (rules.units if rules else ()) if failure.recipient in
+                     (a.lower() for a in u.addresses)), None)
+        failures.append({
+            "address": failure.recipient or "okänd adress",
+            "what": OUR_MAILS.get(row["kind"], row["kind"]) if row else None,
+            "subject": row["subject"] if row else None,
+            "whom": municipality.name if municipality else unit.name if unit else None,
+            "reason": reason_in_swedish(failure.status, failure.diagnostic),
+            "permanent": failure.permanent, "server": failure.diagnostic, "status": failure.status,
+        })
+    first = failures[0] if failures else {"address": "okänd adress"}
+    return Outgoing(
+        f"admin:bounce:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
+        f"mailbot: mejl till {first['address']} kom inte fram", "admin_bounce",
+        {"failures": failures, "subject": parsed.subject, "sender": parsed.sender})
 
 
 def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, registered: bool,

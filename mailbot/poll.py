@@ -121,6 +121,8 @@ class Poller:
                 parsed.sender, self.clock() - timedelta(days=1),
                 ("receipt",) if parsed.kind == "report" else ("reply",)) if parsed.sender else 0,
             auto_answers_last_hour=self.store.auto_answers_since(self.clock() - timedelta(hours=1)),
+            bounced_mails=tuple(self.store.outbox_by_message_ids(
+                [f.original_message_id for f in parsed.delivery_failures if f.original_message_id])),
         )
         decision = decide(parsed, facts, self.config, self.rules)
         self._record(mail, parsed, sha256, decision, previous.id if previous else None)

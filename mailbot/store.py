@@ -214,6 +214,27 @@ class Store:
             "from submissions s where period = :period and created_at > :since order by created_at",
             {"period": period, "since": since}))
 
+    def senders_of(self, municipality: str) -> list[str]:
+        """Every address that sent a counted report for the municipality, latest first."""
+        rows = self.db.execute("select sender from submissions where municipality = ? and sender is not null "
+                               "group by lower(sender) order by max(received_at) desc", [municipality]).fetchall()
+        return [r[0] for r in rows]
+
+    def bounced_addresses(self) -> set[str]:
+        """Addresses that bounced permanently (from the delivery reports we stored), lower case."""
+        rows = self.db.execute(
+            "select lower(json_extract(f.value, '$.recipient')) from messages m, "
+            "json_each(json_extract(m.parsed_json, '$.delivery_failures')) f "
+            "where m.kind = 'bounce' and json_extract(f.value, '$.permanent')").fetchall()
+        return {r[0] for r in rows if r[0]}
+
+    def outbox_by_message_ids(self, message_ids: list[str]) -> list[dict]:
+        if not message_ids:
+            return []
+        return list(self.db.query(
+            f"select id, message_id, kind, subject, recipients from outbox where message_id in "
+            f"({','.join('?' for _ in message_ids)})", message_ids))
+
     def latest_sender(self, municipality: str) -> str | None:
         row = self.db.execute("select sender from submissions where municipality = ? and sender is not null "
                               "order by received_at desc limit 1", [municipality]).fetchone()

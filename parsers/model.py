@@ -87,6 +87,7 @@ class ParsedMail:
     sent_at: str | None = None  # ISO 8601 from the Date header, if any
     mailing_list: bool = False  # List-Id / Precedence: bulk: never answered automatically
     auth_failures: list[str] = field(default_factory=list)  # e.g. ["dmarc=fail"] from our server's Authentication-Results
+    delivery_failures: list = field(default_factory=list)  # kind "bounce": parsers.dsn.DeliveryFailure records
 
     def to_json(self) -> dict:
         return {
@@ -110,4 +111,6 @@ class ParsedMail:
             ],
             "subject": self.subject,
             "sent_at": self.sent_at,
+            **({"delivery_failures": [f.to_json() for f in self.delivery_failures]}
+               if self.delivery_failures else {}),
         }

@@ -15,6 +15,7 @@ from datetime import date
 from . import mime, sniff
 from .classify import classify, is_mailing_list
 from .directory import Directory
+from .dsn import delivery_failures
 from .doc_reader import read_doc
 from .docx_reader import read_docx
 from .extract import Extraction, extract, normalize, report_problems
@@ -113,6 +114,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     if kind:
         result.kind = kind
         result.municipality = registered.name if registered else None
+        if kind == "bounce":
+            result.delivery_failures = delivery_failures(msg)
         return result
 
     parts = mime.collect_parts(msg, max_bytes=ctx.limits.max_attachment_bytes)

@@ -266,7 +266,7 @@ def test_build_message_inline_parameter_and_plain_mail_unchanged(summary):
     msg = _parse(build_message(out, SENDER, inline=[image])[1])
     [related] = [p for p in msg.walk() if p.get_content_type() == "multipart/related"]
     assert [p.get("Content-ID") for p in related.iter_parts()] == [None, "<x@y>"]
-    plain = Outgoing("k", "admin_notice", ("a@b.se",), "Ämne", "admin_bounce", {"subject": "s", "sender": "x"})
+    plain = Outgoing("k", "admin_notice", ("a@b.se",), "Ämne", "admin_bounce", {"subject": "s", "sender": "x", "failures": []})
     msg = _parse(build_message(plain, SENDER, [("a.txt", b"hej", "text", "plain")])[1])
     assert msg.get_content_type() == "multipart/mixed"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/plain"]
