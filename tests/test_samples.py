@@ -57,5 +57,7 @@ def test_every_record_has_the_interface_fields():
 
 
 def test_missing_file_gets_a_line_too(tmp_path):
-    records = run_parse([tmp_path / "nope.eml"])
-    assert records[0]["kind"] == "other" and records[0]["problems"]
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / "nope.eml")])
+    assert result.exit_code == 66  # an I/O error a script can tell from a mail with no report
+    record = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+    assert record["kind"] == "other" and record["problems"] and record["error"].startswith("cannot read")
