@@ -192,39 +192,67 @@ def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, re
 
 
 def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) -> tuple[list[Outgoing], list[Signal]]:
-    """One mail per unit with the signals not yet forwarded for this municipality and period."""
+    """One mail per unit with the signals not yet forwarded for this municipality and period.
+
+    Per question: the rules that fired (by their display names) and each sentence once,
+    with every word that made any of them fire marked.
+    """
     new = [s for s in parsed.signals if (s.rule, s.question) not in facts.already_forwarded]
-    hits = find_hits(parsed.answers, rules)
-    by_question = {a.question: a for a in parsed.answers}
     units: dict[str, list[Signal]] = {}
     for signal in new:
         unit = rules.unit_for(signal.rule)
         if unit is not None and unit.addresses:
             units.setdefault(unit.key, []).append(signal)
+    if not units:
+        return [], []
+    hits = find_hits(parsed.answers, rules)
+    by_question = {a.question: a for a in parsed.answers}
     outgoing = []
     for key, signals in units.items():
         unit = rules.unit(key)
         items = []
-        for signal in signals:
-            answer = by_question.get(signal.question)
-            excerpts = [h.highlighted("»", "«") for h in hits
-                        if h.rule == signal.rule and h.question == signal.question] or [signal.excerpt]
+        for question in dict.fromkeys(s.question for s in signals):
+            fired = [s for s in signals if s.question == question]
+            names = {s.rule for s in fired}
+            answer = by_question.get(question)
             items.append({
-                "rule": signal.rule, "question": signal.question,
-                "title": BY_NUMBER[signal.question].title if signal.question in BY_NUMBER else "",
+                "question": question,
+                "title": BY_NUMBER[question].title if question in BY_NUMBER else "",
                 "rating": rating_label(answer.score, answer.color) if answer else "saknas",
-                "excerpts": excerpts[:3],
+                "rules": [rules.rule(s.rule).display for s in fired if rules.rule(s.rule)],
+                "excerpts": _sentences([h for h in hits if h.rule in names and h.question == question])
+                or list(dict.fromkeys(s.excerpt for s in fired)),
             })
-        names = ", ".join(dict.fromkeys(s.rule for s in signals))
+        titles = ", ".join(dict.fromkeys(t for item in items for t in item["rules"]))
         outgoing.append(Outgoing(
             f"forward:{_mail_key(parsed, facts)}:{key}", "forward", unit.addresses,
-            f"Signal från {parsed.municipality} ({period_label(parsed.period)}): {names}", "forward",
+            f"Signal från {parsed.municipality} ({period_label(parsed.period)}): {titles}", "forward",
             {"county": config.county.name, "unit": unit.name, "municipality": parsed.municipality,
              "period": period_label(parsed.period), "items": items, "sender": parsed.sender,
              "received": facts.received.astimezone(SWEDEN).strftime("%Y-%m-%d kl. %H:%M"),
              "message_id": parsed.message_id or "", "subject": parsed.subject}))
     forwarded = [s for unit_signals in units.values() for s in unit_signals]
     return outgoing, forwarded
+
+
+MAX_EXCERPTS = 5
+
+
+def _sentences(hits) -> list[str]:
+    """Each sentence once, with the words of every hit in it marked » «."""
+    marks: dict[str, set[tuple[int, int]]] = {}
+    for hit in hits:
+        marks.setdefault(hit.excerpt, set()).update(hit.marks)
+    out = []
+    for excerpt, spans in list(marks.items())[:MAX_EXCERPTS]:
+        text, pos = [], 0
+        for start, end in sorted(spans):
+            if start < pos:  # overlapping marks: extend the open one
+                continue
+            text += [excerpt[pos:start], "»", excerpt[start:end], "«"]
+            pos = end
+        out.append("".join(text) + excerpt[pos:])
+    return out
 
 
 def _mail_key(parsed: ParsedMail, facts: Facts) -> str:

@@ -28,7 +28,7 @@ RATED_QUESTIONS = range(1, 7)  # question 7 has no impact rating
 SCORES = range(1, 6)
 
 _UNIT_KEYS = {"key", "name", "addresses", "handles"}
-_RULE_KEYS = {"name", "unit", "kind", "terms", "except", "questions", "min_score", "colors", "description"}
+_RULE_KEYS = {"name", "title", "unit", "kind", "terms", "except", "questions", "min_score", "colors", "description"}
 _NAME = re.compile(r"^[^\W\d][\w-]*$")
 _ADDRESS = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -345,12 +345,13 @@ class _Builder:
                 ok = False
 
         description = b.string("description", what) or ""
+        title = b.string("title", what) or ""
         if not ok:
             return None
         return Rule(
             name=name, unit=unit, kind=kind, terms=tuple(terms), exceptions=tuple(exceptions),
             questions=tuple(questions or ()), min_score=min_score or None, colors=tuple(colors or ()),
-            description=description, origin=b.where(),
+            description=description, title=title, origin=b.where(),
         )
 
     @staticmethod

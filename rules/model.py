@@ -85,6 +85,11 @@ class Rule:
     colors: tuple[Color, ...] = ()
     description: str = ""
     origin: str = ""  # "file:line" where it is defined
+    title: str = ""  # what units read in forwards ("Narkotika"); default: the name, spelt out
+
+    @property
+    def display(self) -> str:
+        return self.title or self.name.replace("_", " ").replace("-", " ").capitalize()
 
     def applies_to(self, question: int | None) -> bool:
         """Does the question filter let this question through? (None: free text, always.)"""
