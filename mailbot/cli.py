@@ -396,11 +396,17 @@ def rules_check(ctx: click.Context) -> None:
 @rules.command("test")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--text", help="Free text to try instead of a mail.")
+@click.option("--history", is_flag=True, help="Run the rules over the stored reports; compare with what was forwarded.")
+@click.option("--period", "periods", multiple=True, help="With --history: YYYY-MM (repeatable; default: the last 6 months).")
 @click.pass_context
-def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
+def rules_test(ctx: click.Context, file: str | None, text: str | None, history: bool, periods: tuple[str, ...]) -> None:
     """Show which rules fire on a mail (or --text), on which words, and what negation suppressed.
 
+    With --history: what the rules as they are now would forward over the stored
+    reports, beside what was forwarded, so a change is seen before it goes live.
+
     Example: mailbot rules test --text "Vi har sett droghandel men ingen prostitution."
+    Example: mailbot rules test --history --period 2026-09 --period 2026-10
     """
     from parsers.report import parse_message
     from rules.loader import load_rules
@@ -409,13 +415,18 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
 
     from .context import parse_context
 
-    if (file is None) == (text is None):
-        raise click.UsageError("give either FILE or --text")
+    if (file is not None) + (text is not None) + history != 1:
+        raise click.UsageError("give one of FILE, --text or --history")
+    if periods and not history:
+        raise click.UsageError("--period goes with --history")
     config = _config(ctx.find_root())
     try:
         loaded = load_rules(config.rules_dir)
     except RulesError as e:
         raise click.ClickException("invalid routing rules (see `mailbot rules check`):\n" + "\n".join(e.errors)) from e
+    if history:
+        click.echo(_rules_history(config, loaded, list(periods)))
+        return
     if text is not None:
         source = text
     else:
@@ -424,6 +435,28 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
             raise click.ClickException(f"no report found in {file} ({parsed.kind})")
         source = parsed.answers
     click.echo(render_explanations(explain(source, loaded), loaded))
+
+
+def _rules_history(config: Config, loaded, periods: list[str]) -> str:
+    from datetime import datetime
+
+    from .deadlines import SWEDEN, format_period, parse_period, previous_month
+    from .rules_history import compare, render
+    from .status import default_period
+    from .store import Store, open_for_reading
+
+    for period in periods:
+        _check_period(period)
+    if not periods:
+        year, month = parse_period(default_period(config, datetime.now(SWEDEN).date()))
+        for _ in range(6):
+            periods.append(format_period(year, month))
+            year, month = previous_month(year, month)
+    db = open_for_reading(config.database)
+    try:
+        return render(compare(Store(db), loaded, sorted(periods)), loaded)
+    finally:
+        db.close()
 
 
 def main() -> None:

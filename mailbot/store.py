@@ -214,6 +214,14 @@ class Store:
             "from submissions s where period = :period and created_at > :since order by created_at",
             {"period": period, "since": since}))
 
+    def current_submissions(self, periods: list[str]) -> list[dict]:
+        """The current submission of each municipality for each of `periods`, by period and municipality."""
+        if not periods:
+            return []
+        return list(self.db.query(
+            f"select id, municipality, period, received_at from submissions where is_current = 1 and period in "
+            f"({','.join('?' for _ in periods)}) order by period, municipality", periods))
+
     def senders_of(self, municipality: str) -> list[str]:
         """Every address that sent a counted report for the municipality, latest first."""
         rows = self.db.execute("select sender from submissions where municipality = ? and sender is not null "
