@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -53,11 +54,18 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
     Example: mailbot --config config.toml poll
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(verbose)
     ctx.obj = config_path
+
+
+def _configure_logging(verbose: bool) -> None:
+    """One format, times in UTC (every process and library alike); the scheduler's chatter only as warnings."""
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _config(ctx: click.Context) -> Config:

@@ -85,8 +85,8 @@ def pending(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database],
     return [m for m in MIGRATIONS if m.__name__ not in done]
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded; return the names applied."""
+def migrate(db: sqlite_utils.Database, announce: bool = True) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied (logged unless `announce` is False)."""
     db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     applied = []
     for migration in pending(db):
@@ -94,6 +94,6 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         with db.atomic():
             migration(db)
             db["_migrations"].insert({"name": name, "applied_at": datetime.now(timezone.utc).isoformat()})
-        logger.info("applied migration %s", name)
+        logger.log(logging.INFO if announce else logging.DEBUG, "applied migration %s", name)
         applied.append(name)
     return applied

@@ -95,7 +95,7 @@ def open_for_reading(path: Path) -> Database:
         return open_db(path)
     db = Database(sqlite3.connect(":memory:", isolation_level=None))
     with db.atomic():
-        migrate(db)
+        migrate(db, announce=False)
     return db
 
 
