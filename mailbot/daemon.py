@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from .app import open_mailbox, poll_once
 from .config import Config
+from .config_state import LiveConfig
 from .deadlines import SWEDEN
 from .errors import ConfigError, TransientError
 from .parse_worker import ParseWorker
@@ -37,6 +38,7 @@ COUNTY_RETRY_MINUTES = 10  # after a county job that met a locked or full databa
 class Daemon:
     def __init__(self, config: Config):
         self.config = config
+        self.live = LiveConfig(config)  # re-read before every pass: edits apply without a restart
         self.stopping = threading.Event()
         self._retry_delay = RETRY_SECONDS
         self._poll_state = threading.Lock()  # guards the two flags below
@@ -67,9 +69,24 @@ class Daemon:
             self._polling, self._poll_again = again, False
             return again
 
+    def _refresh_config(self) -> None:
+        """Take up an edited configuration file (or keep the last valid one and tell the administrators)."""
+        config, notice = self.live.current()
+        if notice is not None:
+            from .app import poller
+
+            with storage_errors(config.database), poller(config) as p, p.store.db.atomic():
+                p.queue(notice)  # sent by this pass's flush; once per distinct mistake
+        if config.poll_minutes != self.config.poll_minutes and self.scheduler.get_job("poll") is not None:
+            self.scheduler.reschedule_job("poll", trigger="interval", minutes=config.poll_minutes)
+        if config.reminders.job_hour != self.config.reminders.job_hour and self.scheduler.get_job("county"):
+            self.scheduler.reschedule_job("county", trigger="cron", hour=config.reminders.job_hour, minute=0)
+        self.config = config
+
     def _poll_pass(self) -> bool:
         """One pass; False when it failed (a transient failure is retried soon, with backoff)."""
         try:
+            self._refresh_config()
             report = poll_once(self.config, stop=self.stopping.is_set, worker=self.worker)
         except TransientError as e:  # the mail server went away, the database is locked or full
             delay = self._retry_delay
@@ -144,11 +161,17 @@ class Daemon:
 
     def _wait_loop(self) -> None:
         """Wait in IMAP IDLE (when there is a server) and poll at once when mail arrives."""
-        watcher = open_mailbox(self.config) if self.config.imap else None
+        watched = self.config.imap
+        watcher = open_mailbox(self.config) if watched else None
         backoff = 1.0
         try:
             while not self.stopping.is_set():
                 notify("WATCHDOG=1")  # the loop is alive (each turn lasts at most IDLE_SLICE_SECONDS or a backoff)
+                if self.config.imap != watched:  # the configuration changed the mailbox: watch the new one
+                    if watcher is not None:
+                        watcher.close()
+                    watched = self.config.imap
+                    watcher = open_mailbox(self.config) if watched else None
                 if watcher is None:
                     self.stopping.wait(1.0)
                     continue
