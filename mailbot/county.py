@@ -11,6 +11,7 @@ from datetime import date
 
 from .app import poller
 from .config import Config
+from .deadlines import SWEDEN
 from .digest import due_digest
 from .reminders import due_reminders, periods_in_play, summary_due
 from .status import period_status
@@ -38,13 +39,22 @@ def run_county_jobs(config: Config, today: date, *, send_summary: bool = True) -
     queued: list[str] = []
     with poller(config) as p:
         known = contacts(p.store, config)
+        read_at = p.store.last_good_pass()
         for period in periods_in_play(today):
             status = period_status(p.store, config, period, today)
+            deadline = date.fromisoformat(status["deadline"])
+            # Who is missing is known only once the mailbox has been read after the deadline:
+            # until then no "saknas" notice, no list of the missing, no summary (caught up later).
+            read_since_deadline = read_at is not None and read_at.astimezone(SWEDEN).date() > deadline
+            if not read_since_deadline and today > deadline:
+                logger.warning("county job %s: the mailbox has not been read since the deadline for %s (%s); "
+                               "missing notices and the summary wait", today, period, deadline)
             with p.store.db.atomic():
-                for out in due_reminders(config, status, today, known):
+                for out in due_reminders(config, status, today, known, after_deadline=read_since_deadline):
                     if p.queue(out):
                         queued.append(out.dedupe_key)
-            if send_summary and summary_due(status, today) and p.store.outbox_row(f"summary:{period}") is None:
+            if (send_summary and read_since_deadline and summary_due(status, today)
+                    and p.store.outbox_row(f"summary:{period}") is None):
                 queued += queue_summary(p, config, period, today)
         digest = due_digest(p.store, config, today)
         if digest is not None:

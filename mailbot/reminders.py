@@ -22,11 +22,14 @@ def periods_in_play(today: date) -> list[str]:
     return [format_period(*prev), format_period(today.year, today.month)]
 
 
-def due_reminders(config: Config, status: dict, today: date, contacts: dict[str, tuple[str, ...]]) -> list[Outgoing]:
+def due_reminders(config: Config, status: dict, today: date, contacts: dict[str, tuple[str, ...]],
+                  *, after_deadline: bool = True) -> list[Outgoing]:
     """The reminder mails due today for one period's `status` (see status.period_status).
 
     `contacts` maps a municipality to the addresses that get its reminders
-    (configured addresses, else its latest registered sender).
+    (configured addresses, else its latest registered sender). With
+    `after_deadline` False the notices to the missing and the administrators'
+    list are held back (the mailbox has not been read since the deadline).
     """
     period = status["period"]
     deadline = date.fromisoformat(status["deadline"])
@@ -43,7 +46,7 @@ def due_reminders(config: Config, status: dict, today: date, contacts: dict[str,
                     f"reminder:{period}:{row['name']}:before", "reminder", contacts[row["name"]],
                     f"Påminnelse: lägesbild för {label} senast {deadline.isoformat()}", "reminder",
                     {**context, "municipality": row["name"]}))
-    if after <= today <= after + timedelta(days=WINDOW_DAYS):
+    if after_deadline and after <= today <= after + timedelta(days=WINDOW_DAYS):
         missing = [row["name"] for row in status["municipalities"] if row["status"] == "missing"]
         for name in missing:
             if contacts.get(name):

@@ -326,6 +326,11 @@ class Store:
             "select * from passes where ok = 0 and id > ? order by id limit 1", [good["id"] if good else 0]), None)
         return {"last": last, "last_ok": good, "failing_since": first_failure}
 
+    def last_good_pass(self) -> datetime | None:
+        """When the mailbox was last read successfully (the last pass that did not fail)."""
+        row = self.db.execute("select at from passes where ok = 1 order by id desc limit 1").fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
     def count_queued(self) -> int:
         return self.db.execute("select count(*) from outbox where status in ('queued', 'sending')").fetchone()[0]
 
