@@ -14,9 +14,9 @@ from datetime import date, datetime
 from parsers.classify import is_noreply_address
 from parsers.model import ParsedMail, Signal
 from parsers.questions import BY_NUMBER, QUESTIONS
+from parsers.ratings import LEVEL_NAMES
 from rules.matcher import find_hits
 from rules.model import RuleSet
-from parsers.ratings import LEVEL_NAMES
 
 from .config import Config
 from .deadlines import SWEDEN, deadline_for, parse_period

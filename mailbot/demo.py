@@ -8,7 +8,7 @@ which went for review, and the receipts written to the file outbox.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -93,7 +93,7 @@ def run_demo(config: Config, now: datetime | None = None) -> str:
 
     if config.imap is not None or config.smtp is not None:
         raise SystemExit("mailbot demo runs only on the local Maildir and file outbox (no [imap]/[smtp]).")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     before = set(config.outbox_dir.glob("*.eml")) if config.outbox_dir.exists() else set()
     mailbox = MaildirMailbox(config.maildir)
     try:

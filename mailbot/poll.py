@@ -20,8 +20,8 @@ from rules.model import RuleSet
 
 from .compose import build_message
 from .config import Config
-from .decide import PROCESSED, Decision, Facts, decide
 from .deadlines import SWEDEN
+from .decide import PROCESSED, Decision, Facts, decide
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
 from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError

@@ -24,8 +24,8 @@ from rules.model import RulesError
 
 from .compose import InlineImage, render
 from .config import Config
-from .decide import MONTHS_SV, Outgoing, period_label, rating_label
 from .deadlines import format_period, parse_period, previous_month
+from .decide import MONTHS_SV, Outgoing, period_label, rating_label
 from .status import period_status
 from .store import Store
 

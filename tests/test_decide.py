@@ -1,7 +1,7 @@
 """The pure decision: counted or not, which folder, which mails."""
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,8 +10,8 @@ from mailbot.decide import PROCESSED, REVIEW, Facts, decide
 from parsers.model import Answer, ParsedMail, Problem
 
 CONFIG = load_config()
-ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
-LATE = datetime(2026, 11, 9, 9, 0, tzinfo=timezone.utc)
+ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+LATE = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
 
 
 def report(sender="anna@mora.se", municipality="Mora", problems=(), kind="report", **kw) -> ParsedMail:

@@ -9,9 +9,9 @@ of the project's acceptance samples: only the fields present are checked
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from tests.mailbuilder import DOCX_TYPE, build_mail, template_text
 
