@@ -45,15 +45,27 @@ class ReminderConfig:
 
 
 @dataclass(frozen=True)
+class Folders:
+    """Where mail is read from and moved to ("/" separates levels: "Lägesbild/Behandlade")."""
+
+    inbox: str = "INBOX"
+    processed: str = "Behandlade"
+    review: str = "Att granska"
+
+
+DEFAULT_FOLDERS = Folders()
+
+
+@dataclass(frozen=True)
 class ImapConfig:
     host: str
     port: int = 993
     security: str = "ssl"
     user: str = ""
     password_env: str = "MAILBOT_IMAP_PASSWORD"
-    folder: str = "INBOX"
-    processed_folder: str = "Behandlade"
-    review_folder: str = "Att granska"
+    folder: str = DEFAULT_FOLDERS.inbox
+    processed_folder: str = DEFAULT_FOLDERS.processed
+    review_folder: str = DEFAULT_FOLDERS.review
     timeout: float = 60.0
     oauth2_token_command: str = ""
 
@@ -85,6 +97,23 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     hold_failed_authentication: bool = True  # [security]: DKIM/SPF/DMARC fail -> held, not counted
+
+    @property
+    def folders(self) -> Folders:
+        """The configured IMAP folders; the defaults for the local Maildir."""
+        if self.imap is None:
+            return DEFAULT_FOLDERS
+        return Folders(self.imap.folder, self.imap.processed_folder, self.imap.review_folder)
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        """The bot's own addresses, lower-case: the county mailbox, the SMTP sender, the IMAP login."""
+        own = {self.county.mailbox}
+        if self.smtp and self.smtp.sender:
+            own.add(self.smtp.sender.lower())
+        if self.imap and self.imap.user:
+            own.add(self.imap.user.lower())
+        return frozenset(own)
 
 
 def _default_table() -> dict:
@@ -216,8 +245,9 @@ def _build(t: dict, source: str, base: Path) -> Config:
         imap = ImapConfig(
             host=host, port=r.int("port", 993, 1), security=_security(r, host, "ssl"),
             user=r.str("user", ""), password_env=r.str("password_env", "MAILBOT_IMAP_PASSWORD"),
-            folder=r.str("folder", "INBOX"), processed_folder=r.str("processed_folder", "Behandlade"),
-            review_folder=r.str("review_folder", "Att granska"), timeout=r.float("timeout", 60.0),
+            folder=r.str("folder", DEFAULT_FOLDERS.inbox),
+            processed_folder=r.str("processed_folder", DEFAULT_FOLDERS.processed),
+            review_folder=r.str("review_folder", DEFAULT_FOLDERS.review), timeout=r.float("timeout", 60.0),
             oauth2_token_command=r.str("oauth2_token_command", ""),
         )
     if "smtp" in t:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from parsers.classify import is_noreply_address
 from parsers.model import ParsedMail, Signal
 from parsers.questions import BY_NUMBER, QUESTIONS
-from parsers.ratings import LEVEL_NAMES
+from parsers.vocabulary import COLOR_RATINGS, LEVEL_NAMES, MONTH_NAMES
 from rules.matcher import find_hits
 from rules.model import RuleSet
 
@@ -22,8 +22,6 @@ from .config import Config
 from .deadlines import SWEDEN, deadline_for, parse_period
 
 PROCESSED, REVIEW = "processed", "review"
-MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-             "september", "oktober", "november", "december"]
 # Automatic answers to one sender per day (RFC 3834: no loops). Receipts answer
 # reports, which only people send, so they may come more often than replies.
 REPLY_LIMIT_PER_DAY = 3
@@ -66,14 +64,14 @@ def period_label(period: str | None) -> str:
     if not period:
         return "okänd månad"
     year, month = parse_period(period)
-    return f"{MONTHS_SV[month - 1]} {year}"
+    return f"{MONTH_NAMES[month - 1]} {year}"
 
 
 def rating_label(score: int | None, color: str | None) -> str:
     if score is not None:
         return f"{score} ({LEVEL_NAMES[score]})"
     if color is not None:
-        return {"grön": "Grönt", "gul": "Gult", "röd": "Rött"}[color]
+        return COLOR_RATINGS[color]
     return "saknas"
 
 
@@ -152,7 +150,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
             f"admin:review:{_mail_key(parsed, facts)}", "admin_notice", config.county.admins,
             "mailbot: ett mejl behöver granskas", "admin_review",
             {"sender": parsed.sender, "subject": parsed.subject, "problems": [p.message for p in parsed.problems],
-             "folder": config.imap.review_folder if config.imap else "Att granska"}))
+             "folder": config.folders.review}))
     forwarded: list[Signal] = []
     if counted and rules is not None:
         forwards, forwarded = _forwards(parsed, facts, rules, config)
@@ -211,11 +209,11 @@ def _thread(parsed: ParsedMail) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _is_own(address: str | None, config: Config) -> bool:
-    """Our mailbox, our sending address or an administrator's: never answered (no loops)."""
-    own = {config.county.mailbox, *(a.lower() for a in config.county.admins)}
-    if config.smtp and config.smtp.sender:
-        own.add(config.smtp.sender.lower())
-    return bool(address) and address.lower() in own
+    """One of our own addresses or an administrator's: never answered (no loops)."""
+    if not address:
+        return False
+    address = address.lower()
+    return address in config.own_addresses or address in {a.lower() for a in config.county.admins}
 
 
 def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:

@@ -14,28 +14,25 @@ from email.utils import format_datetime, make_msgid
 
 import docx
 
-from .config import Config
+from parsers.questions import QUESTIONS
 
-MAILBOX = "lagesbild-fas.dalarna@lansstyrelsen.se"
-TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
-          "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt",
-          "Positiva åtgärder eller händelser"]
+from .config import Config
 
 
 def _report_text(municipality: str, scores: list[int | None], answers: list[str]) -> str:
     lines = [f"Underlaget inlämnat av kommun: {municipality}", ""]
-    for n, title in enumerate(TITLES, start=1):
-        lines += [f"Fråga {n}, {title}:", answers[n - 1]]
-        if n <= 6 and scores[n - 1] is not None:
-            lines.append(f"Påverkan: {scores[n - 1]}")
+    for q in QUESTIONS:
+        lines += [f"Fråga {q.number}, {q.title}:", answers[q.number - 1]]
+        if q.rated and scores[q.number - 1] is not None:
+            lines.append(f"Påverkan: {scores[q.number - 1]}")
         lines += ["Kommentar:", ""]
     return "\n".join(lines)
 
 
-def _mail(sender: str, subject: str, body: str, when: datetime, attachment: tuple[str, bytes] | None = None,
-          headers: dict[str, str] | None = None) -> bytes:
+def _mail(sender: str, to: str, subject: str, body: str, when: datetime,
+          attachment: tuple[str, bytes] | None = None, headers: dict[str, str] | None = None) -> bytes:
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, MAILBOX, subject
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1].rstrip(">"))
     for key, value in (headers or {}).items():
@@ -58,8 +55,8 @@ def _docx(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def demo_mails(now: datetime) -> list[tuple[str, bytes, datetime]]:
-    """(description, raw mail, arrival time) for the tour, for last month's reports."""
+def demo_mails(now: datetime, to: str) -> list[tuple[str, bytes, datetime]]:
+    """(description, raw mail to `to`, arrival time) for the tour, for last month's reports."""
     first = now.replace(day=1, hour=9, minute=0, second=0, microsecond=0)
     on_time, late = first + timedelta(days=2), first + timedelta(days=9)
     quiet = ["Lugnt under perioden."] * 6 + ["Nattvandring varje fredag."]
@@ -70,19 +67,24 @@ def demo_mails(now: datetime) -> list[tuple[str, bytes, datetime]]:
     with_problems[1] = "En elev (850709-9805) hotade en lärare."
     return [
         ("Mora: report in the mail body, on time",
-         _mail("Anna Berg <anna.berg@mora.se>", "Lägesbild Mora", "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
+         _mail("Anna Berg <anna.berg@mora.se>", to, "Lägesbild Mora",
+               "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
         ("Avesta: Word report mentioning drug dealing",
-         _mail("Tobias Rosén <tobias.rosen@avesta.se>", "Lägesbild Avesta", "Hej, se bifogad fil.\n", on_time,
+         _mail("Tobias Rosén <tobias.rosen@avesta.se>", to, "Lägesbild Avesta", "Hej, se bifogad fil.\n", on_time,
                ("Lägesbild Avesta.docx", _docx(_report_text("Avesta", [3, 2, 1, 3, 4, 1], worried)))), on_time),
         ("Orsa: late, a missing rating and an identity number",
-         _mail("Magnus Lind <magnus.lind@orsa.se>", "Lägesbild Orsa", _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
+         _mail("Magnus Lind <magnus.lind@orsa.se>", to, "Lägesbild Orsa",
+               _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
         ("Unregistered sender claiming Älvdalen",
-         _mail("Sara Nord <sara.nord.privat@gmail.com>", "Lägesbild Älvdalen", _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
+         _mail("Sara Nord <sara.nord.privat@gmail.com>", to, "Lägesbild Älvdalen",
+               _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
         ("Out-of-office reply (gets no answer)",
-         _mail("Per Holm <per.holm@falun.se>", "Automatiskt svar: Påminnelse lägesbild",
-               "Jag är på semester till och med 14 november.\n", on_time, headers={"Auto-Submitted": "auto-replied"}), on_time),
+         _mail("Per Holm <per.holm@falun.se>", to, "Automatiskt svar: Påminnelse lägesbild",
+               "Jag är på semester till och med 14 november.\n", on_time,
+               headers={"Auto-Submitted": "auto-replied"}), on_time),
         ("A question, not a report",
-         _mail("Lisa Ståhl <lisa.stahl@borlange.se>", "Fråga om mallen", "Hej! Var hittar jag den nya mallen?\n", on_time), on_time),
+         _mail("Lisa Ståhl <lisa.stahl@borlange.se>", to, "Fråga om mallen",
+               "Hej! Var hittar jag den nya mallen?\n", on_time), on_time),
     ]
 
 
@@ -97,9 +99,9 @@ def run_demo(config: Config, now: datetime | None = None) -> str:
     before = set(config.outbox_dir.glob("*.eml")) if config.outbox_dir.exists() else set()
     mailbox = MaildirMailbox(config.maildir)
     try:
-        mails = demo_mails(now)
+        mails = demo_mails(now, config.county.mailbox)
         for _, raw, when in mails:
-            mailbox.append("INBOX", raw, when)
+            mailbox.append(config.folders.inbox, raw, when)
     finally:
         mailbox.close()
     report = poll_once(config)

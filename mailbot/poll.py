@@ -51,11 +51,8 @@ class Poller:
         self.config, self.store, self.mailbox, self.sender = config, store, mailbox, sender
         self.parse = parse  # in-process, or a ParseWorker's child process with a time limit
         self.context, self.rules, self.stop, self.clock = context, rules, stop, clock
-        self.folder = config.imap.folder if config.imap else "INBOX"
-        self.folders = {
-            PROCESSED: config.imap.processed_folder if config.imap else "Behandlade",
-            "review": config.imap.review_folder if config.imap else "Att granska",
-        }
+        self.folder = config.folders.inbox
+        self.folders = {PROCESSED: config.folders.processed, "review": config.folders.review}
         self.envelope_from = (config.smtp.sender if config.smtp else "") or config.county.mailbox
 
     # -- the pass -----------------------------------------------------------

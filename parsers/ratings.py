@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from .directory import fold
 
 LEVELS = {"normal": 1, "avvikande": 2, "oroande": 3, "allvarlig": 4, "kritisk": 5}
-LEVEL_NAMES = {1: "Normalt", 2: "Avvikande", 3: "Oroande", 4: "Allvarligt", 5: "Kritiskt"}
 COLORS = {"gron": "grön", "gront": "grön", "green": "grön",
           "gul": "gul", "gult": "gul", "yellow": "gul",
           "rod": "röd", "rott": "röd", "red": "röd"}
