@@ -1,6 +1,6 @@
 """The county's Excel workbook for one year, built from the store (`mailbot export`).
 
-Layout (the workbook the county keeps by hand today, see domain.md):
+Layout (the workbook the county keeps by hand today; README, "Commands"):
 - one sheet per rated question (1-6): rows are the configured
   municipalities, columns the twelve months grouped by quarter, cells the
   level word of the current submission with its fill colour, blank where

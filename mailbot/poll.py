@@ -81,7 +81,7 @@ class Poller:
                 report.errors += 1
                 logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)
         if uids:
-            self.store.set_folder_state(self.folder, uidvalidity, uids[-1])
+            self.store.set_folder_state(self.folder, uidvalidity)
         self.flush_outbox(report)
         return report
 

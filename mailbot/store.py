@@ -172,8 +172,8 @@ class Store:
         rows = list(self.db["messages"].rows_where(where, args, limit=1))
         return rows[0] if rows else None
 
-    def set_folder_state(self, folder: str, uidvalidity: int, last_uid: str | None) -> None:
-        self.db["folder_state"].upsert({"folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid}, pk="folder")
+    def set_folder_state(self, folder: str, uidvalidity: int) -> None:
+        self.db["folder_state"].upsert({"folder": folder, "uidvalidity": uidvalidity}, pk="folder")
 
     def folder_state(self, folder: str) -> dict | None:
         rows = list(self.db["folder_state"].rows_where("folder = ?", [folder]))
@@ -190,10 +190,6 @@ class Store:
         rows = list(self.db["submissions"].rows_where(
             "municipality = ? and period = ?", [municipality, period], order_by="received_at", limit=1))
         return _submission(rows[0]) if rows else None
-
-    def submissions_for_period(self, period: str) -> list[StoredSubmission]:
-        return [_submission(r) for r in self.db["submissions"].rows_where(
-            "period = ? and is_current = 1", [period], order_by="municipality")]
 
     def latest_sender(self, municipality: str) -> str | None:
         row = self.db.execute("select sender from submissions where municipality = ? and sender is not null "

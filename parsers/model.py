@@ -72,7 +72,7 @@ class Attachment:
 
 @dataclass(slots=True)
 class ParsedMail:
-    """What `mailbot parse` prints for one mail (see docs/interface)."""
+    """What `mailbot parse` prints for one mail (README, "Commands")."""
 
     message_id: str | None = None
     sender: str | None = None

@@ -1,6 +1,6 @@
 """Rating lines: "Påverkan: 3", "3 (Oroande)", "Gult", ticked boxes, shaded cells.
 
-Three scales arrive in the same mailbox (domain.md): numbers 1-5, the named
+Three scales arrive in the same mailbox (README): numbers 1-5, the named
 levels Normalt..Kritiskt (= 1..5) and the traffic light grön/gul/röd.
 """
 

@@ -43,5 +43,3 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         return TEXT
     return OTHER
 
-
-DOCUMENT_KINDS = (DOCX, ODT, DOC, RTF, PDF)

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parsers.directory import fold
+from parsers.questions import BY_NUMBER
+from parsers.vocabulary import LEVEL_NAMES
 
 from .model import Color, Rule, RuleKind, RulesError, RuleSet, Term, Unit, WordKey
 from .swedish import stem, tokenize
 
 SHIPPED_DIRECTORY = Path(__file__).parent
 
-QUESTIONS = range(1, 8)
-RATED_QUESTIONS = range(1, 7)  # question 7 has no impact rating
-SCORES = range(1, 6)
+QUESTIONS = frozenset(BY_NUMBER)
+SCORES = frozenset(LEVEL_NAMES)
 
 _UNIT_KEYS = {"key", "name", "addresses", "handles"}
 _RULE_KEYS = {"name", "unit", "kind", "terms", "except", "questions", "min_score", "colors", "description"}

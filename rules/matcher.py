@@ -320,7 +320,7 @@ class _Prepared:
         negated_by = next((n for n in (self._negation(s) for s in spans) if n), None)
         char_spans = tuple((tokens[s[0]].start, tokens[s[-1]].end) for s in spans)
         start, end = sentence_span(text, tokens, spans[0][0])
-        last_start, last_end = sentence_span(text, tokens, spans[-1][-1])
+        _, last_end = sentence_span(text, tokens, spans[-1][-1])
         end = max(end, last_end)
         excerpt, marks = _excerpt(self.masked or text, start, end, char_spans, masked=self.masked is not None)
         return Hit(
