@@ -47,7 +47,8 @@ class Facts:
     received: datetime  # IMAP INTERNALDATE
     previous_submission_at: str | None = None  # the current submission this one would replace
     replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply)
-    already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
+    # (rule, question) already forwarded for this municipality and period
+    already_forwarded: frozenset[tuple[str, int | None]] = frozenset()
     mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
 

@@ -50,7 +50,8 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 # by ordinary routines, like Normalt), gul = 3 (Oroande), röd = 5 (Kritiskt).
 # The county picture counts the two scales apart and never mixes them.
 COLOR_LEVEL = {"grön": 1, "gul": 3, "röd": 5}
-_NOTHING = re.compile(r"^(?:-+|–|inget?a?|nej|ingenting|inget (?:nytt|att (?:rapportera|notera))|se ovan|ej aktuellt)\.?$")
+_NOTHING = re.compile(
+    r"^(?:-+|–|inget?a?|nej|ingenting|inget (?:nytt|att (?:rapportera|notera))|se ovan|ej aktuellt)\.?$")
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class QuestionPicture:
 
     @property
     def color_counts(self) -> tuple[tuple[str, int], ...]:
-        return tuple(zip(COLOR_NAMES.values(), self.colors))
+        return tuple(zip(COLOR_NAMES.values(), self.colors, strict=True))
 
     def text(self) -> str:
         """'Normalt 4, Avvikande 2, ...; Grön 1, Gul 0, Röd 0; ej bedömd 1'."""
@@ -276,7 +277,7 @@ def _watches(rows, periods, steps: int, rose) -> list[Watch]:
             marks = [m[i] if m is not None else None for m in months]
             if any(m is None for m in marks):
                 continue
-            if all(rose(a.level, b.level) for a, b in zip(marks, marks[1:])):
+            if all(rose(a.level, b.level) for a, b in itertools.pairwise(marks)):
                 out.append(Watch(row.name, number, periods[-(steps + 1):], tuple(marks)))
     return out
 

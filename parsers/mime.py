@@ -253,4 +253,5 @@ def authentication_failures(msg: Message) -> list[str]:
     values = msg.get_all("Authentication-Results") or []
     if not values:
         return []
-    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_RESULT.finditer(decode_words(values[0]))})
+    found = _AUTH_RESULT.finditer(decode_words(values[0]))
+    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in found})

@@ -86,7 +86,8 @@ class ParsedMail:
     subject: str = ""
     sent_at: str | None = None  # ISO 8601 from the Date header, if any
     mailing_list: bool = False  # List-Id / Precedence: bulk: never answered automatically
-    auth_failures: list[str] = field(default_factory=list)  # e.g. ["dmarc=fail"] from our server's Authentication-Results
+    # e.g. ["dmarc=fail"], from our receiving server's Authentication-Results
+    auth_failures: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {

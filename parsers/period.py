@@ -47,7 +47,8 @@ def resolve_year(month: int, year: int | None, sent: date | None, today: date) -
     return f"{year:04d}-{month:02d}"
 
 
-_WEEK = re.compile(r"(?<![a-z])(?:vecka|veckorna|v\.?)\s*(\d{1,2})(?:\s*(?:-|–|och|&|/)\s*(?:v\.?\s*)?(\d{1,2}))?(?!\d)")
+_WEEK = re.compile(
+    r"(?<![a-z])(?:vecka|veckorna|v\.?)\s*(\d{1,2})(?:\s*(?:-|–|och|&|/)\s*(?:v\.?\s*)?(\d{1,2}))?(?!\d)")
 
 
 def find_week_period(text: str, sent: date | None, today: date) -> str | None:

@@ -295,7 +295,8 @@ class _Builder:
             try:
                 kind = RuleKind(raw.strip().lower() if isinstance(raw, str) else raw)
             except ValueError:
-                b.error(f'{what}: "kind" ska vara "terms" (ord i texten) eller "rating" (påverkansgrad), inte {raw!r}', "kind")
+                b.error(f'{what}: "kind" ska vara "terms" (ord i texten) eller "rating" (påverkansgrad), '
+                        f'inte {raw!r}', "kind")
                 ok = False
 
         questions = self._questions(b, what, kind)
@@ -336,7 +337,8 @@ class _Builder:
         else:
             for key in ("terms", "except"):
                 if key in b.data:
-                    b.error(f'{what} är av typen "rating" och kan inte ha "{key}" (ta bort raden eller skriv kind = "terms")', key)
+                    b.error(f'{what} är av typen "rating" och kan inte ha "{key}" '
+                            '(ta bort raden eller skriv kind = "terms")', key)
                     ok = False
             if min_score is None and not colors:
                 b.error(f'{what} är av typen "rating" och behöver "min_score" eller "colors"', "kind")
@@ -407,7 +409,8 @@ class _Builder:
                 known = ", ".join(self.units) or "inga"
                 hint = difflib.get_close_matches(rule.unit, list(self.units), n=1)
                 maybe = f' – menade du "{hint[0]}"?' if hint else ""
-                block.error(f'regeln "{rule.name}": enheten "{rule.unit}" finns inte (kända enheter: {known}){maybe}', "unit")
+                block.error(f'regeln "{rule.name}": enheten "{rule.unit}" finns inte '
+                            f'(kända enheter: {known}){maybe}', "unit")
                 continue
             rules.append(rule)
         if self.errors:

@@ -90,7 +90,8 @@ def explain(source: str | Sequence[Answer], rules: RuleSet) -> list[Explanation]
     """
     items = [_Item(None, None, None, source)] if isinstance(source, str) else _items(source)
     return [
-        Explanation(r.rule, bool(r.hits), tuple(r.hits), tuple(r.suppressed), tuple(dict.fromkeys(r.excepted)), tuple(r.notes))
+        Explanation(r.rule, bool(r.hits), tuple(r.hits), tuple(r.suppressed), tuple(dict.fromkeys(r.excepted)),
+                    tuple(r.notes))
         for r in _scan(items, rules)
     ]
 
@@ -105,7 +106,8 @@ def render_explanations(explanations: Sequence[Explanation], rules: RuleSet | No
         for hit in e.hits:
             lines.append(f"  {_where(hit)}{_on(hit)} – {hit.highlighted('[', ']')}")
         for hit in e.suppressed:
-            lines.append(f"  nekat av \"{hit.negated_by}\", räknas inte: {_where(hit)}{_on(hit)} – {hit.highlighted('[', ']')}")
+            lines.append(f"  nekat av \"{hit.negated_by}\", räknas inte: {_where(hit)}{_on(hit)} – "
+                         f"{hit.highlighted('[', ']')}")
         if e.excepted:
             lines.append(f"  undantagna ord: {', '.join(e.excepted)}")
         for note in e.notes:
@@ -227,7 +229,8 @@ def _scan(items: list[_Item], rules: RuleSet) -> list[_Result]:
                 prepared = _Prepared(item, index)
             prepared.run(rule, result, index)
     for result in results:
-        if result.rule.kind is RuleKind.TERMS and result.rule.has_rating_filter() and any(i.question is None for i in items):
+        if (result.rule.kind is RuleKind.TERMS and result.rule.has_rating_filter()
+                and any(i.question is None for i in items)):
             _note(result, "påverkansgränsen prövas inte för fri text")
     return results
 
