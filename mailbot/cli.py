@@ -304,6 +304,7 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
 
     Example: mailbot rules test --text "Vi har sett droghandel men ingen prostitution."
     """
+    from parsers.model import Answer
     from parsers.report import parse_message
     from rules.loader import load_rules
     from rules.matcher import explain, render_explanations
@@ -314,8 +315,8 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None) -> None:
         raise click.UsageError("give either FILE or --text")
     config = _config(ctx.find_root())
     loaded = load_rules(config.rules_dir)
-    if text is not None:
-        source = text
+    if file is None:
+        source: str | list[Answer] = text or ""
     else:
         parsed = parse_message(Path(file).read_bytes(), parse_context(config, loaded))
         if not parsed.answers:

@@ -6,6 +6,7 @@ password_env` name environment variables that are read when connecting.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import tomllib
 from dataclasses import dataclass, field
@@ -180,19 +181,20 @@ class _Reader:
             raise self._fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
-    def int(self, key: str, default: int, minimum: int = 0) -> int:
+    # `str` and `int` name the methods from here on: the builtins by their full names.
+    def int(self, key: builtins.str, default: builtins.int, minimum: builtins.int = 0) -> builtins.int:
         value = self.data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise self._fail(key, f"must be a whole number ≥ {minimum}")
         return value
 
-    def float(self, key: str, default: float) -> float:
+    def float(self, key: builtins.str, default: builtins.float) -> builtins.float:
         value = self.data.get(key, default)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise self._fail(key, "must be a positive number")
         return float(value)
 
-    def strings(self, key: str, default=()) -> tuple[str, ...]:
+    def strings(self, key: builtins.str, default=()) -> tuple[builtins.str, ...]:
         value = self.data.get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self._fail(key, "must be a list of strings")

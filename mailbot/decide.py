@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from parsers.classify import is_noreply_address
-from parsers.model import ParsedMail, Signal
+from parsers.model import Answer, ParsedMail, Signal
 from parsers.questions import BY_NUMBER, QUESTIONS
 from parsers.vocabulary import COLOR_RATINGS, LEVEL_NAMES, MONTH_NAMES
 from rules.matcher import find_hits
-from rules.model import RuleSet
+from rules.model import RuleSet, Unit
 
 from .config import Config
 from .deadlines import SWEDEN, deadline_for, parse_period
@@ -88,7 +88,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
                and parsed.period is not None and bool(parsed.answers))
     on_time = None
     deadline: date | None = None
-    if counted:
+    if counted and parsed.period is not None:
         deadline = deadline_for(*parse_period(parsed.period), config.deadline)
         on_time = facts.received.astimezone(SWEDEN).date() <= deadline
 
@@ -114,7 +114,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
             {"subject": parsed.subject, "sender": parsed.sender}))
         return Decision(False, REVIEW, None, outgoing)
 
-    if parsed.kind == "report" and may_reply:
+    if parsed.kind == "report" and may_reply and parsed.sender:
         questions = []
         by_number = {a.question: a for a in parsed.answers}
         for q in QUESTIONS:
@@ -134,7 +134,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
              "replaces": facts.previous_submission_at, "source": parsed.source,
              "mailbox": config.county.mailbox},
             *thread))
-    elif parsed.kind == "other" and may_reply:
+    elif parsed.kind == "other" and may_reply and parsed.sender:
         outgoing.append(Outgoing(
             f"reply:{_mail_key(parsed, facts)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
             "no_report", {"county": config.county.name, "mailbox": config.county.mailbox}, *thread))
@@ -163,15 +163,17 @@ def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) 
     """One mail per unit with the signals not yet forwarded for this municipality and period."""
     new = [s for s in parsed.signals if (s.rule, s.question) not in facts.already_forwarded]
     hits = find_hits(parsed.answers, rules)
-    by_question = {a.question: a for a in parsed.answers}
+    by_question: dict[int | None, Answer] = {a.question: a for a in parsed.answers}
     units: dict[str, list[Signal]] = {}
+    known: dict[str, Unit] = {}
     for signal in new:
-        unit = rules.unit_for(signal.rule)
-        if unit is not None and unit.addresses:
-            units.setdefault(unit.key, []).append(signal)
+        found = rules.unit_for(signal.rule)
+        if found is not None and found.addresses:
+            known[found.key] = found
+            units.setdefault(found.key, []).append(signal)
     outgoing = []
     for key, signals in units.items():
-        unit = rules.unit(key)
+        unit = known[key]
         items = []
         for signal in signals:
             answer = by_question.get(signal.question)

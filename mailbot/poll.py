@@ -24,7 +24,7 @@ from .deadlines import SWEDEN
 from .decide import PROCESSED, Decision, Facts, decide
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
-from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
+from .sender import Delivery, PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
 from .store import Store, dumps, storage_errors, utcnow
 
 logger = logging.getLogger(__name__)
@@ -106,8 +106,8 @@ class Poller:
         previous = None
         if parsed.kind == "report" and parsed.municipality and parsed.period:
             previous = self.store.current_submission(parsed.municipality, parsed.period)
-        already = frozenset()
-        if previous is not None:
+        already: frozenset[tuple[str, int | None]] = frozenset()
+        if previous is not None and parsed.municipality and parsed.period:
             already = self.store.forwarded_signals(parsed.municipality, parsed.period)
         facts = Facts(
             already_forwarded=already,
@@ -210,7 +210,7 @@ class Poller:
         with self.sender.session() as session:
             return self._send_in(session, rows, tried, report)
 
-    def _send_in(self, session: Sender, rows: list[dict], tried: set[int], report: PollReport) -> bool:
+    def _send_in(self, session: Delivery, rows: list[dict], tried: set[int], report: PollReport) -> bool:
         for row in rows:
             tried.add(row["id"])
             if self.stop():

@@ -64,7 +64,14 @@ class Mark:
     @property
     def level(self) -> int:
         """The level for trends (colours mapped, see COLOR_LEVEL)."""
-        return self.score if self.score is not None else COLOR_LEVEL[self.color]
+        return self.score if self.score is not None else COLOR_LEVEL[self.light]
+
+    @property
+    def light(self) -> str:
+        """The traffic-light colour of a mark without a score."""
+        if self.color is None:
+            raise ValueError(f"{self!r} has neither a score nor a colour")
+        return self.color
 
     @property
     def label(self) -> str:
@@ -72,7 +79,7 @@ class Mark:
 
     @property
     def short(self) -> str:
-        return str(self.score) if self.score is not None else COLOR_NAMES[self.color]
+        return str(self.score) if self.score is not None else COLOR_NAMES[self.light]
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ class QuestionPicture:
     number: int
     title: str
     levels: tuple[int, ...]  # municipalities at 1 Normalt .. 5 Kritiskt
-    colors: tuple[int, int, int]  # municipalities at Grön, Gul, Röd
+    colors: tuple[int, ...]  # municipalities at Grön, Gul, Röd
     unrated: int  # reported, but gave this question no rating
 
     @property
@@ -262,7 +269,7 @@ def _picture(number: int, rows: tuple[MunicipalityRow, ...]) -> QuestionPicture:
         elif mark.score is not None:
             levels[mark.score - 1] += 1
         else:
-            colors[list(COLOR_NAMES).index(mark.color)] += 1
+            colors[list(COLOR_NAMES).index(mark.light)] += 1
     return QuestionPicture(number, BY_NUMBER[number].title, tuple(levels), tuple(colors), unrated)
 
 
@@ -274,8 +281,8 @@ def _watches(rows, periods, steps: int, rose) -> list[Watch]:
             continue
         for i, number in enumerate(RATED):
             months = row.trend[-(steps + 1):]
-            marks = [m[i] if m is not None else None for m in months]
-            if any(m is None for m in marks):
+            marks = [mark for m in months if m is not None and (mark := m[i]) is not None]
+            if len(marks) < len(months):
                 continue
             if all(rose(a.level, b.level) for a, b in itertools.pairwise(marks)):
                 out.append(Watch(row.name, number, periods[-(steps + 1):], tuple(marks)))
@@ -304,7 +311,7 @@ def _signals(store: Store, config: Config, period: str) -> tuple[UnitSignals, ..
     units: dict[str | None, list] = {}
     for unit, municipality, count in rows:
         units.setdefault(unit, []).append((municipality, count))
-    out = [UnitSignals(key or "", names.get(key, key or "okänd enhet"), sum(n for _, n in items),
+    out = [UnitSignals(key or "", names.get(key or "", key or "okänd enhet"), sum(n for _, n in items),
                        tuple(m for m, _ in items)) for key, items in units.items()]
     return tuple(sorted(out, key=lambda u: (-u.count, u.name)))
 
@@ -349,7 +356,7 @@ def _style(mark: Mark | None) -> tuple[str, str]:
     elif mark.score is not None:
         fill, text = LEVEL_PALETTE[mark.score]
     else:
-        fill, text = COLOR_PALETTE[mark.color]
+        fill, text = COLOR_PALETTE[mark.light]
     return f"#{fill}", f"#{text}"
 
 
@@ -449,7 +456,7 @@ def _feedback_context(summary: Summary, row: MunicipalityRow) -> dict:
     months = [MONTH_ABBREVIATIONS[parse_period(p)[1] - 1] for p in periods]
     questions = []
     for i, picture in enumerate(summary.questions):
-        trend = [(marks[i].short if marks and marks[i] else "–") for marks in row.trend[first:]]
+        trend = [(m.short if marks and (m := marks[i]) else "–") for marks in row.trend[first:]]
         mark = row.marks[i]
         questions.append({"number": picture.number, "title": picture.title,
                           "own": mark.label if mark else "ej bedömd", "county": picture, "trend": trend})

@@ -348,7 +348,7 @@ class _Builder:
                 ok = False
 
         description = b.string("description", what) or ""
-        if not ok:
+        if not ok or name is None or unit is None:
             return None
         return Rule(
             name=name, unit=unit, kind=kind, terms=tuple(terms), exceptions=tuple(exceptions),

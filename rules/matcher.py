@@ -155,7 +155,7 @@ class _Index:
     def __init__(self, rules: RuleSet):
         self.keys: dict[WordKey, int] = {}
         self.term_ids: dict[tuple[str, str], tuple[tuple[int, ...], ...]] = {}
-        self.exceptions: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        self.exceptions: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
         for rule in rules.rules:
             for term in rule.terms:
                 self.term_ids[(rule.name, term.text)] = tuple(
@@ -291,8 +291,9 @@ class _Prepared:
 
     def _negation(self, span: tuple[int, ...]) -> str | None:
         for i in span:
-            if self.negated[i] is not None:
-                return self.tokens[self.negated[i]].word
+            negator = self.negated[i]
+            if negator is not None:
+                return self.tokens[negator].word
         after = negated_after(self.tokens, span[-1])
         return self.tokens[after].word if after is not None else None
 
