@@ -410,8 +410,10 @@ def heatmap_png(summary: Summary) -> bytes:
 
 
 def _context(summary: Summary, heatmap_cid: str | None, workbook: str | None) -> dict:
+    scale = [f"{color} = {level}" for color, level in COLOR_LEVEL.items()]
     return {"s": summary, "heatmap_cid": heatmap_cid, "workbook": workbook,
-            "color_levels": COLOR_LEVEL, "level_names": [LEVEL_NAMES[n] for n in LEVEL_NAMES]}
+            "color_scale": ", ".join(scale[:-1]) + " och " + scale[-1],
+            "level_names": [LEVEL_NAMES[n] for n in LEVEL_NAMES], "color_names": list(COLOR_NAMES.values())}
 
 
 def render_text(summary: Summary) -> str:
