@@ -154,13 +154,16 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
              "folder": config.folders.review}))
     forwarded: list[Signal] = []
     if counted and rules is not None:
-        forwards, forwarded = _forwards(parsed, facts, rules, config)
+        where = config.folders.processed if folder == PROCESSED else config.folders.review
+        forwards, forwarded = _forwards(parsed, facts, rules, config, where)
         outgoing.extend(forwards)
     return Decision(counted, folder, on_time, outgoing, forwarded)
 
 
-def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) -> tuple[list[Outgoing], list[Signal]]:
-    """One mail per unit with the signals not yet forwarded for this municipality and period."""
+def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config,
+              folder: str) -> tuple[list[Outgoing], list[Signal]]:
+    """One mail per unit with the signals not yet forwarded for this municipality and period;
+    `folder` is where the report itself goes."""
     new = [s for s in parsed.signals if (s.rule, s.question) not in facts.already_forwarded]
     hits = find_hits(parsed.answers, rules)
     by_question: dict[int | None, Answer] = {a.question: a for a in parsed.answers}
@@ -192,7 +195,7 @@ def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) 
             {"county": config.county.name, "unit": unit.name, "municipality": parsed.municipality,
              "period": period_label(parsed.period), "items": items, "sender": parsed.sender,
              "received": facts.received.astimezone(SWEDEN).strftime("%Y-%m-%d kl. %H:%M"),
-             "message_id": parsed.message_id or "", "subject": parsed.subject}))
+             "message_id": parsed.message_id or "", "subject": parsed.subject, "folder": folder}))
     forwarded = [s for unit_signals in units.values() for s in unit_signals]
     return outgoing, forwarded
 

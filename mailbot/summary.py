@@ -25,6 +25,7 @@ from parsers.vocabulary import (
     LEVEL_PALETTE,
     MISSING_FILL,
     MONTH_ABBREVIATIONS,
+    listing,
 )
 from rules.loader import load_rules, rules_from_texts
 from rules.model import RulesError
@@ -410,9 +411,8 @@ def heatmap_png(summary: Summary) -> bytes:
 
 
 def _context(summary: Summary, heatmap_cid: str | None, workbook: str | None) -> dict:
-    scale = [f"{color} = {level}" for color, level in COLOR_LEVEL.items()]
     return {"s": summary, "heatmap_cid": heatmap_cid, "workbook": workbook,
-            "color_scale": ", ".join(scale[:-1]) + " och " + scale[-1],
+            "color_scale": listing(f"{color} = {level}" for color, level in COLOR_LEVEL.items()),
             "level_names": [LEVEL_NAMES[n] for n in LEVEL_NAMES], "color_names": list(COLOR_NAMES.values())}
 
 

@@ -34,3 +34,9 @@ COLOR_PALETTE = {
     "röd": ("D9433A", "FFFFFF"),
 }
 MISSING_FILL = "D6D6D6"  # no report, or no rating
+
+
+def listing(words, last: str = "och") -> str:
+    """ "a, b och c" (or "eller")."""
+    words = list(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1] if len(words) > 1 else "".join(words)
