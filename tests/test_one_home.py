@@ -48,3 +48,15 @@ def test_level_and_traffic_light_words_live_in_the_vocabulary():
 
 def test_default_folder_names_live_in_the_config():
     assert _homes((DEFAULT_FOLDERS.processed, DEFAULT_FOLDERS.review), 1) == {"mailbot/config.py"}
+
+
+def test_parsers_read_no_clock_and_import_no_mailbot():
+    """parsers/ is pure: the reference day comes in as ParseContext.today."""
+    for path in (ROOT / "parsers").glob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("today", "now", "utcnow", "time"):
+                assert not (isinstance(node.value, ast.Name) and node.value.id in ("date", "datetime", "time")), \
+                    f"{path.name}:{node.lineno} reads the clock"
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                assert node.module.split(".")[0] not in ("mailbot", "rules"), f"{path.name}:{node.lineno}"
