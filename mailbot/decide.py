@@ -22,7 +22,7 @@ from .config import Config
 from .deadlines import SWEDEN, deadline_for, parse_period
 
 PROCESSED, REVIEW = "processed", "review"
-# Automatic answers to one sender per day (RFC 3834: no loops). Receipts answer
+# Automatic answers to one sender in any 24 hours (RFC 3834: no loops). Receipts answer
 # reports, which only people send, so they may come more often than replies.
 REPLY_LIMIT_PER_DAY = 3
 RECEIPT_LIMIT_PER_DAY = 10
