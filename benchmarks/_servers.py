@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mailbot.config import load_config  # noqa: E402
+from parsers.vocabulary import MONTH_NAMES  # noqa: E402
 from tests.docx_factory import template_docx  # noqa: E402
 from tests.dovecot import PASSWORD_ENV, Account, DovecotServer  # noqa: E402
 from tests.mailbuilder import DOCX_TYPE, build_mail, template_text  # noqa: E402
@@ -36,8 +37,6 @@ from tests.server_config import write_server_config  # noqa: E402
 from tests.smtp_server import SmtpTestServer  # noqa: E402
 
 CET = timezone(timedelta(hours=1))
-MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-             "september", "oktober", "november", "december"]
 LATEST_PERIOD = (2026, 10)  # the newest month a generated report covers
 OLDEST_YEAR = 2001  # the period parser reads years 20xx; older months wrap around to the newest again
 APPEND_BATCH = 200  # messages per MULTIAPPEND command
@@ -117,7 +116,7 @@ def report_mail(n: int, docx: bool = True, rng: random.Random | None = None) -> 
     name, domain = places[n % len(places)]
     year, month = _months_back(n // len(places))
     period = f"{year:04d}-{month:02d}"
-    label = f"{MONTHS_SV[month - 1]} {year}"
+    label = f"{MONTH_NAMES[month - 1]} {year}"
     sender = f"handlaggare{n}@{domain}"
     scores = tuple(rng.randint(1, 3) for _ in range(6))
     if docx:

@@ -32,9 +32,9 @@ from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 
+import docx  # noqa: E402 - after _servers, which puts the repository on sys.path
 from _servers import BenchServers, ReportMail, append_mails, inbox_count, mailbot_argv, mailbot_env, report_mail
 
-import docx  # noqa: E402 - after _servers, which puts the repository on sys.path
 from mailbot.store import open_db  # noqa: E402
 from tests.dovecot import Account  # noqa: E402
 

@@ -241,7 +241,8 @@ def verify(storm: Storm) -> list[tuple[str, bool]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kills", type=int, default=100, help="SIGKILLs that must land on a running poll (default 100)")
+    parser.add_argument("--kills", type=int, default=100,
+                        help="SIGKILLs that must land on a running poll (default 100)")
     parser.add_argument("--mails", type=int, default=60, help="distinct report submissions (default 60)")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--min-delay", type=float, default=0.3, help="earliest kill after the start, s (default 0.3)")

@@ -96,8 +96,9 @@ def main() -> None:
         assert record.kind == "report" and len(record.answers) == 7, (name, record)
         baseline = rate(bare, args.seconds)
         read = rate(reader, args.seconds)
-        parsed = rate(lambda: parse_message(raw, context), args.seconds)
-        print(f"{name:<6} {baseline:>9.1f} {read:>9.1f} {baseline / read:>6.2f} {parsed:>9.1f} {baseline / parsed:>6.2f}")
+        parsed = rate(lambda raw=raw: parse_message(raw, context), args.seconds)
+        print(f"{name:<6} {baseline:>9.1f} {read:>9.1f} {baseline / read:>6.2f} "
+              f"{parsed:>9.1f} {baseline / parsed:>6.2f}")
     print("reader = the format reader alone (bytes -> blocks); parse = the whole mail through")
     print("parse_message (MIME, sniffing, reading, extraction, municipality, period, problems).")
 

@@ -405,7 +405,8 @@ def rules_check(ctx: click.Context) -> None:
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--text", help="Free text to try instead of a mail.")
 @click.option("--history", is_flag=True, help="Run the rules over the stored reports; compare with what was forwarded.")
-@click.option("--period", "periods", multiple=True, help="With --history: YYYY-MM (repeatable; default: the last 6 months).")
+@click.option("--period", "periods", multiple=True,
+              help="With --history: YYYY-MM (repeatable; default: the last 6 months).")
 @click.pass_context
 def rules_test(ctx: click.Context, file: str | None, text: str | None, history: bool, periods: tuple[str, ...]) -> None:
     """Show which rules fire on a mail (or --text), on which words, and what negation suppressed.
@@ -416,6 +417,7 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None, history: 
     Example: mailbot rules test --text "Vi har sett droghandel men ingen prostitution."
     Example: mailbot rules test --history --period 2026-09 --period 2026-10
     """
+    from parsers.model import Answer
     from parsers.report import parse_message
     from rules.loader import load_rules
     from rules.matcher import explain, render_explanations
@@ -435,8 +437,8 @@ def rules_test(ctx: click.Context, file: str | None, text: str | None, history: 
     if history:
         click.echo(_rules_history(config, loaded, list(periods)))
         return
-    if text is not None:
-        source = text
+    if file is None:
+        source: str | list[Answer] = text or ""
     else:
         parsed = parse_message(Path(file).read_bytes(), parse_context(config, loaded))
         if not parsed.answers:

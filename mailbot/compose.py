@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import cast
 
 import jinja2
 
@@ -81,8 +83,9 @@ class InlineImage:
     filename: str | None = None
 
 
-def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes, str, str]] = (),
-                  inline: list[InlineImage] = ()) -> tuple[str, bytes]:
+def build_message(out: Outgoing, sender: str,
+                  attachments: Sequence[tuple[str, bytes, str, str] | InlineImage] = (),
+                  inline: Sequence[InlineImage] = ()) -> tuple[str, bytes]:
     """(Message-ID, message bytes) for an outgoing mail.
 
     With inline images the HTML alternative becomes multipart/related:
@@ -113,7 +116,9 @@ def build_message(out: Outgoing, sender: str, attachments: list[tuple[str, bytes
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
-        html_part = msg.get_payload()[-1]
+        payload = msg.get_payload()
+        assert isinstance(payload, list)  # multipart/alternative: [text/plain, text/html]
+        html_part = cast(EmailMessage, payload[-1])
         for image in images:
             html_part.add_related(image.data, maintype=image.maintype, subtype=image.subtype,
                                   cid=f"<{header_safe(image.cid, 250)}>", disposition="inline",

@@ -6,6 +6,7 @@ password_env` name environment variables that are read when connecting.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import tomllib
 from dataclasses import dataclass, field
@@ -45,15 +46,27 @@ class ReminderConfig:
 
 
 @dataclass(frozen=True)
+class Folders:
+    """Where mail is read from and moved to ("/" separates levels: "Lägesbild/Behandlade")."""
+
+    inbox: str = "INBOX"
+    processed: str = "Behandlade"
+    review: str = "Att granska"
+
+
+DEFAULT_FOLDERS = Folders()
+
+
+@dataclass(frozen=True)
 class ImapConfig:
     host: str
     port: int = 993
     security: str = "ssl"
     user: str = ""
     password_env: str = "MAILBOT_IMAP_PASSWORD"
-    folder: str = "INBOX"
-    processed_folder: str = "Behandlade"
-    review_folder: str = "Att granska"
+    folder: str = DEFAULT_FOLDERS.inbox
+    processed_folder: str = DEFAULT_FOLDERS.processed
+    review_folder: str = DEFAULT_FOLDERS.review
     timeout: float = 60.0
     oauth2_token_command: str = ""
 
@@ -85,6 +98,23 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     hold_failed_authentication: bool = True  # [security]: DKIM/SPF/DMARC fail -> held, not counted
+
+    @property
+    def folders(self) -> Folders:
+        """The configured IMAP folders; the defaults for the local Maildir."""
+        if self.imap is None:
+            return DEFAULT_FOLDERS
+        return Folders(self.imap.folder, self.imap.processed_folder, self.imap.review_folder)
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        """The bot's own addresses, lower-case: the county mailbox, the SMTP sender, the IMAP login."""
+        own = {self.county.mailbox}
+        if self.smtp and self.smtp.sender:
+            own.add(self.smtp.sender.lower())
+        if self.imap and self.imap.user:
+            own.add(self.imap.user.lower())
+        return frozenset(own)
 
 
 def _default_table() -> dict:
@@ -151,19 +181,20 @@ class _Reader:
             raise self._fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
-    def int(self, key: str, default: int, minimum: int = 0) -> int:
+    # `str` and `int` name the methods from here on: the builtins by their full names.
+    def int(self, key: builtins.str, default: builtins.int, minimum: builtins.int = 0) -> builtins.int:
         value = self.data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise self._fail(key, f"must be a whole number ≥ {minimum}")
         return value
 
-    def float(self, key: str, default: float) -> float:
+    def float(self, key: builtins.str, default: builtins.float) -> builtins.float:
         value = self.data.get(key, default)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise self._fail(key, "must be a positive number")
         return float(value)
 
-    def strings(self, key: str, default=()) -> tuple[str, ...]:
+    def strings(self, key: builtins.str, default=()) -> tuple[builtins.str, ...]:
         value = self.data.get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self._fail(key, "must be a list of strings")
@@ -216,8 +247,9 @@ def _build(t: dict, source: str, base: Path) -> Config:
         imap = ImapConfig(
             host=host, port=r.int("port", 993, 1), security=_security(r, host, "ssl"),
             user=r.str("user", ""), password_env=r.str("password_env", "MAILBOT_IMAP_PASSWORD"),
-            folder=r.str("folder", "INBOX"), processed_folder=r.str("processed_folder", "Behandlade"),
-            review_folder=r.str("review_folder", "Att granska"), timeout=r.float("timeout", 60.0),
+            folder=r.str("folder", DEFAULT_FOLDERS.inbox),
+            processed_folder=r.str("processed_folder", DEFAULT_FOLDERS.processed),
+            review_folder=r.str("review_folder", DEFAULT_FOLDERS.review), timeout=r.float("timeout", 60.0),
             oauth2_token_command=r.str("oauth2_token_command", ""),
         )
     if "smtp" in t:

@@ -69,11 +69,11 @@ def run_county_jobs(config: Config, today: date, *, send_summary: bool = True) -
 
 def queue_summary(p, config: Config, period: str, today: date) -> list[str]:
     """Queue the monthly summary (leadership + administrators) and the feedback mails."""
-    from .export import build_workbook
-    from .summary import build_summary, summary_mails
-    from .reminders import year_of
-
     import io
+
+    from .export import build_workbook
+    from .reminders import year_of
+    from .summary import build_summary, summary_mails
 
     summary = build_summary(p.store, config, period, today)
     buffer = io.BytesIO()

@@ -1,6 +1,6 @@
 """Deadline rules: when a month's report is due, and whether it came on time.
 
-Two rules are in use (see domain.md): "the last working day of the month"
+Two rules are in use (README, "Deadlines and reminders"): "the last working day of the month"
 and "N days after the month ends". Pure functions; Swedish public holidays
 come from the `holidays` package, the eves (julafton, midsommarafton,
 nyårsafton) are configurable because they are de facto days off.

@@ -13,18 +13,16 @@ from datetime import date, datetime
 
 from parsers.classify import is_noreply_address
 from parsers.dsn import reason_in_swedish
-from parsers.model import ParsedMail, Signal
+from parsers.model import Answer, ParsedMail, Signal
 from parsers.questions import BY_NUMBER, QUESTIONS
+from parsers.vocabulary import COLOR_RATINGS, LEVEL_NAMES, MONTH_NAMES
 from rules.matcher import find_hits
-from rules.model import RuleSet
-from parsers.ratings import LEVEL_NAMES
+from rules.model import RuleSet, Unit
 
 from .config import Config
 from .deadlines import SWEDEN, deadline_for, parse_period
 
 PROCESSED, REVIEW = "processed", "review"
-MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-             "september", "oktober", "november", "december"]
 # Automatic answers to one sender (by normalised address) per day (RFC 3834: no
 # loops). Receipts answer reports, which coordinators send (and correct), so they
 # may come more often than replies to other mail. Over all senders, at most
@@ -56,7 +54,8 @@ class Facts:
     replies_last_day: int = 0  # automatic answers of the kind this mail would get (receipt or reply), this sender
     auto_answers_last_hour: int = 0  # receipts and replies to anyone in the last hour
     bounced_mails: tuple[dict, ...] = ()  # for a bounce: our outbox rows it names (message_id, kind, subject)
-    already_forwarded: frozenset[tuple[str, int | None]] = frozenset()  # (rule, question) for this municipality and period
+    # (rule, question) already forwarded for this municipality and period
+    already_forwarded: frozenset[tuple[str, int | None]] = frozenset()
     mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
 
@@ -76,14 +75,14 @@ def period_label(period: str | None) -> str:
     if not period:
         return "okänd månad"
     year, month = parse_period(period)
-    return f"{MONTHS_SV[month - 1]} {year}"
+    return f"{MONTH_NAMES[month - 1]} {year}"
 
 
 def rating_label(score: int | None, color: str | None) -> str:
     if score is not None:
         return f"{score} ({LEVEL_NAMES[score]})"
     if color is not None:
-        return {"grön": "Grönt", "gul": "Gult", "röd": "Rött"}[color]
+        return COLOR_RATINGS[color]
     return "saknas"
 
 
@@ -99,7 +98,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
                and parsed.period is not None and bool(parsed.answers))
     on_time = None
     deadline: date | None = None
-    if counted:
+    if counted and parsed.period is not None:
         deadline = deadline_for(*parse_period(parsed.period), config.deadline)
         on_time = facts.received.astimezone(SWEDEN).date() <= deadline
 
@@ -121,11 +120,11 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
     if parsed.kind == "bounce":
         return Decision(False, REVIEW, None, [_bounce_notice(parsed, facts, config, rules)])
 
-    if parsed.kind == "report" and may_reply and (registered or parsed.answers):
+    if parsed.kind == "report" and may_reply and parsed.sender and (registered or parsed.answers):
         # An unregistered sender is answered only for a report-shaped mail (someone who
         # plausibly is a coordinator), and the receipt quotes nothing they wrote.
         outgoing.append(_receipt(parsed, facts, config, counted, registered, on_time, deadline, thread))
-    elif parsed.kind == "other" and may_reply and registered:
+    elif parsed.kind == "other" and may_reply and parsed.sender and registered:
         outgoing.append(Outgoing(
             f"reply:{_mail_key(parsed, facts)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
             "no_report", {"county": config.county.name, "mailbox": config.county.mailbox}, *thread))
@@ -133,13 +132,15 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
     # in the administrators' daily digest (mailbot/digest.py), not announced one by one.
     forwarded: list[Signal] = []
     if counted and rules is not None:
-        forwards, forwarded = _forwards(parsed, facts, rules, config)
+        where = config.folders.processed if folder == PROCESSED else config.folders.review
+        forwards, forwarded = _forwards(parsed, facts, rules, config, where)
         outgoing.extend(forwards)
     return Decision(counted, folder, on_time, outgoing, forwarded)
 
 
 OUR_MAILS = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordrad signal",
-             "summary": "månadssammanställning", "feedback": "återkoppling", "admin_notice": "meddelande till administratörer"}
+             "summary": "månadssammanställning", "feedback": "återkoppling",
+             "admin_notice": "meddelande till administratörer"}
 
 
 def _bounce_notice(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | None) -> Outgoing:
@@ -168,6 +169,7 @@ def _bounce_notice(parsed: ParsedMail, facts: Facts, config: Config, rules: Rule
 
 def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, registered: bool,
              on_time: bool | None, deadline: date | None, thread) -> Outgoing:
+    assert parsed.sender is not None  # decide() answers only mail with a sender
     questions = []
     by_number = {a.question: a for a in parsed.answers}
     for q in QUESTIONS:
@@ -191,46 +193,52 @@ def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, re
         *thread)
 
 
-def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config) -> tuple[list[Outgoing], list[Signal]]:
-    """One mail per unit with the signals not yet forwarded for this municipality and period.
+def _forwards(parsed: ParsedMail, facts: Facts, rules: RuleSet, config: Config,
+              folder: str) -> tuple[list[Outgoing], list[Signal]]:
+    """One mail per unit with the signals not yet forwarded for this municipality and period;
+    `folder` is where the report itself goes.
 
     Per question: the rules that fired (by their display names) and each sentence once,
     with every word that made any of them fire marked.
     """
     new = [s for s in parsed.signals if (s.rule, s.question) not in facts.already_forwarded]
     units: dict[str, list[Signal]] = {}
+    known: dict[str, Unit] = {}
     for signal in new:
-        unit = rules.unit_for(signal.rule)
-        if unit is not None and unit.addresses:
-            units.setdefault(unit.key, []).append(signal)
+        found = rules.unit_for(signal.rule)
+        if found is not None and found.addresses:
+            known[found.key] = found
+            units.setdefault(found.key, []).append(signal)
     if not units:
         return [], []
     hits = find_hits(parsed.answers, rules)
-    by_question = {a.question: a for a in parsed.answers}
+    by_question: dict[int | None, Answer] = {a.question: a for a in parsed.answers}
     outgoing = []
     for key, signals in units.items():
-        unit = rules.unit(key)
+        unit = known[key]
         items = []
+        titles: dict[str, None] = {}  # the rules' display names, in order, once
         for question in dict.fromkeys(s.question for s in signals):
             fired = [s for s in signals if s.question == question]
             names = {s.rule for s in fired}
             answer = by_question.get(question)
+            shown = [rule.display for s in fired if (rule := rules.rule(s.rule)) is not None]
+            titles.update(dict.fromkeys(shown))
             items.append({
                 "question": question,
                 "title": BY_NUMBER[question].title if question in BY_NUMBER else "",
                 "rating": rating_label(answer.score, answer.color) if answer else "saknas",
-                "rules": [rules.rule(s.rule).display for s in fired if rules.rule(s.rule)],
+                "rules": shown,
                 "excerpts": _sentences([h for h in hits if h.rule in names and h.question == question])
                 or list(dict.fromkeys(s.excerpt for s in fired)),
             })
-        titles = ", ".join(dict.fromkeys(t for item in items for t in item["rules"]))
         outgoing.append(Outgoing(
             f"forward:{_mail_key(parsed, facts)}:{key}", "forward", unit.addresses,
-            f"Signal från {parsed.municipality} ({period_label(parsed.period)}): {titles}", "forward",
+            f"Signal från {parsed.municipality} ({period_label(parsed.period)}): {', '.join(titles)}", "forward",
             {"county": config.county.name, "unit": unit.name, "municipality": parsed.municipality,
              "period": period_label(parsed.period), "items": items, "sender": parsed.sender,
              "received": facts.received.astimezone(SWEDEN).strftime("%Y-%m-%d kl. %H:%M"),
-             "message_id": parsed.message_id or "", "subject": parsed.subject}))
+             "message_id": parsed.message_id or "", "subject": parsed.subject, "folder": folder}))
     forwarded = [s for unit_signals in units.values() for s in unit_signals]
     return outgoing, forwarded
 
@@ -270,11 +278,11 @@ def _thread(parsed: ParsedMail) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _is_own(address: str | None, config: Config) -> bool:
-    """Our mailbox, our sending address or an administrator's: never answered (no loops)."""
-    own = {config.county.mailbox, *(a.lower() for a in config.county.admins)}
-    if config.smtp and config.smtp.sender:
-        own.add(config.smtp.sender.lower())
-    return bool(address) and address.lower() in own
+    """One of our own addresses or an administrator's: never answered (no loops)."""
+    if not address:
+        return False
+    address = address.lower()
+    return address in config.own_addresses or address in {a.lower() for a in config.county.admins}
 
 
 def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:

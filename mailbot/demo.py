@@ -8,36 +8,33 @@ which went for review, and the receipts written to the file outbox.
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import docx
 
+from parsers.questions import QUESTIONS
+from parsers.vocabulary import MONTH_NAMES
+
 from .config import Config, DeadlineConfig
 from .deadlines import SWEDEN, deadline_for, format_period, parse_period, previous_month
-from .decide import MONTHS_SV
-
-MAILBOX = "lagesbild-fas.dalarna@lansstyrelsen.se"
-TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
-          "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt",
-          "Positiva åtgärder eller händelser"]
 
 
 def _report_text(municipality: str, scores: list[int | None], answers: list[str]) -> str:
     lines = [f"Underlaget inlämnat av kommun: {municipality}", ""]
-    for n, title in enumerate(TITLES, start=1):
-        lines += [f"Fråga {n}, {title}:", answers[n - 1]]
-        if n <= 6 and scores[n - 1] is not None:
-            lines.append(f"Påverkan: {scores[n - 1]}")
+    for q in QUESTIONS:
+        lines += [f"Fråga {q.number}, {q.title}:", answers[q.number - 1]]
+        if q.rated and scores[q.number - 1] is not None:
+            lines.append(f"Påverkan: {scores[q.number - 1]}")
         lines += ["Kommentar:", ""]
     return "\n".join(lines)
 
 
-def _mail(sender: str, subject: str, body: str, when: datetime, attachment: tuple[str, bytes] | None = None,
-          headers: dict[str, str] | None = None) -> bytes:
+def _mail(sender: str, to: str, subject: str, body: str, when: datetime,
+          attachment: tuple[str, bytes] | None = None, headers: dict[str, str] | None = None) -> bytes:
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, MAILBOX, subject
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1].rstrip(">"))
     for key, value in (headers or {}).items():
@@ -72,10 +69,10 @@ def demo_period(now: datetime, rule: DeadlineConfig) -> tuple[str, datetime, dat
         year, month = previous_month(year, month)
 
 
-def demo_mails(now: datetime, rule: DeadlineConfig | None = None) -> list[tuple[str, bytes, datetime]]:
-    """(description, raw mail, arrival time) for the tour: reports for `demo_period`, all arrived by `now`."""
+def demo_mails(now: datetime, to: str, rule: DeadlineConfig | None = None) -> list[tuple[str, bytes, datetime]]:
+    """(description, raw mail to `to`, arrival time) for the tour: reports for `demo_period`, all arrived by `now`."""
     period, on_time, late = demo_period(now, rule or DeadlineConfig())
-    month = MONTHS_SV[parse_period(period)[1] - 1]
+    month = MONTH_NAMES[parse_period(period)[1] - 1]
     quiet = ["Lugnt under perioden."] * 6 + ["Nattvandring varje fredag."]
     worried = ["Skadegörelse vid resecentrum.", "Hot mot personal på fritidsgården.", "Inget att rapportera.",
                "Bråk vid högstadieskolan.", "Fältgruppen har sett tecken på narkotikahandel vid skateparken.",
@@ -84,19 +81,25 @@ def demo_mails(now: datetime, rule: DeadlineConfig | None = None) -> list[tuple[
     with_problems[1] = "En elev (850709-9805) hotade en lärare."
     return [
         ("Mora: report in the mail body, on time",
-         _mail("Anna Berg <anna.berg@mora.se>", f"Lägesbild {month} Mora", "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
+         _mail("Anna Berg <anna.berg@mora.se>", to, f"Lägesbild {month} Mora",
+               "Hej!\n\n" + _report_text("Mora", [1, 2, 1, 1, 1, 1], quiet), on_time), on_time),
         ("Avesta: Word report mentioning drug dealing",
-         _mail("Tobias Rosén <tobias.rosen@avesta.se>", f"Lägesbild {month} Avesta", "Hej, se bifogad fil.\n", on_time,
+         _mail("Tobias Rosén <tobias.rosen@avesta.se>", to, f"Lägesbild {month} Avesta", "Hej, se bifogad fil.\n",
+               on_time,
                ("Lägesbild Avesta.docx", _docx(_report_text("Avesta", [3, 2, 1, 3, 4, 1], worried), month))), on_time),
         ("Orsa: late, a missing rating and an identity number",
-         _mail("Magnus Lind <magnus.lind@orsa.se>", f"Lägesbild {month} Orsa", _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
+         _mail("Magnus Lind <magnus.lind@orsa.se>", to, f"Lägesbild {month} Orsa",
+               _report_text("Orsa", [1, 2, None, 1, 1, 1], with_problems), late), late),
         ("Unregistered sender claiming Älvdalen",
-         _mail("Sara Nord <sara.nord.privat@gmail.com>", f"Lägesbild {month} Älvdalen", _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
+         _mail("Sara Nord <sara.nord.privat@gmail.com>", to, f"Lägesbild {month} Älvdalen",
+               _report_text("Älvdalen", [1] * 6, quiet), on_time), on_time),
         ("Out-of-office reply (gets no answer)",
-         _mail("Per Holm <per.holm@falun.se>", "Automatiskt svar: Påminnelse lägesbild",
-               "Jag är på semester och läser inte mejl förrän nästa vecka.\n", on_time, headers={"Auto-Submitted": "auto-replied"}), on_time),
+         _mail("Per Holm <per.holm@falun.se>", to, "Automatiskt svar: Påminnelse lägesbild",
+               "Jag är på semester och läser inte mejl förrän nästa vecka.\n", on_time,
+               headers={"Auto-Submitted": "auto-replied"}), on_time),
         ("A question, not a report",
-         _mail("Lisa Ståhl <lisa.stahl@borlange.se>", "Fråga om mallen", "Hej! Var hittar jag den nya mallen?\n", on_time), on_time),
+         _mail("Lisa Ståhl <lisa.stahl@borlange.se>", to, "Fråga om mallen",
+               "Hej! Var hittar jag den nya mallen?\n", on_time), on_time),
     ]
 
 
@@ -107,14 +110,14 @@ def run_demo(config: Config, now: datetime | None = None) -> str:
 
     if config.imap is not None or config.smtp is not None:
         raise SystemExit("mailbot demo runs only on the local Maildir and file outbox (no [imap]/[smtp]).")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     before = set(config.outbox_dir.glob("*.eml")) if config.outbox_dir.exists() else set()
     mailbox = MaildirMailbox(config.maildir)
     try:
         period = demo_period(now, config.deadline)[0]
-        mails = demo_mails(now, config.deadline)
+        mails = demo_mails(now, config.county.mailbox, config.deadline)
         for _, raw, when in mails:
-            mailbox.append("INBOX", raw, when)
+            mailbox.append(config.folders.inbox, raw, when)
     finally:
         mailbox.close()
     report = poll_once(config)

@@ -33,7 +33,7 @@ def due_digest(store: Store, config: Config, today: date) -> Outgoing | None:
     return Outgoing(
         key, "admin_notice", config.county.admins,
         f"mailbot: {len(items)} mejl att granska", "admin_digest",
-        {"items": items, "county": config.county.name, "folder": config.imap.review_folder if config.imap else "Att granska"})
+        {"items": items, "county": config.county.name, "folder": config.folders.review})
 
 
 def _item(row: dict) -> dict:

@@ -1,6 +1,6 @@
 """The county's Excel workbook for one year, built from the store (`mailbot export`).
 
-Layout (the workbook the county keeps by hand today, see domain.md):
+Layout (the workbook the county keeps by hand today; README, "Commands"):
 - one sheet per rated question (1-6): rows are the configured
   municipalities, columns the twelve months grouped by quarter, cells the
   level word of the current submission with its fill colour, blank where
@@ -25,26 +25,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from parsers.personal_data import mask
 from parsers.questions import QUESTIONS
-from parsers.ratings import LEVEL_NAMES
+from parsers.vocabulary import COLOR_NAMES, COLOR_PALETTE, LEVEL_NAMES, LEVEL_PALETTE, MONTH_ABBREVIATIONS
 
 from .config import Config
 from .deadlines import SWEDEN, format_period
 from .store import Store
 
-MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-COLOR_NAMES = {"grön": "Grön", "gul": "Gul", "röd": "Röd"}
 NO_RATING = "–"
 
 # level word -> (fill RRGGBB, font RRGGBB)
 LEVEL_STYLE = {
-    "Normalt": ("C6EFCE", "006100"),
-    "Avvikande": ("FFEB9C", "7F6000"),
-    "Oroande": ("F4B084", "000000"),
-    "Allvarligt": ("F8696B", "000000"),
-    "Kritiskt": ("9C0006", "FFFFFF"),
-    "Grön": ("00B050", "000000"),
-    "Gul": ("FFFF00", "000000"),
-    "Röd": ("FF0000", "FFFFFF"),
+    **{LEVEL_NAMES[n]: LEVEL_PALETTE[n] for n in LEVEL_NAMES},
+    **{COLOR_NAMES[c]: COLOR_PALETTE[c] for c in COLOR_NAMES},
 }
 
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
@@ -119,7 +111,7 @@ def _question_sheet(wb: Workbook, question, year: int, names: list[str], current
         cell = _put(ws, 2, first, f"Kv {quarter + 1}")
         ws.merge_cells(start_row=2, start_column=first, end_row=2, end_column=first + 2)
         cell.font, cell.alignment, cell.fill = BOLD, CENTER, HEADER_FILL
-    for col, header in enumerate(("Kommun", *MONTHS), start=1):
+    for col, header in enumerate(("Kommun", *MONTH_ABBREVIATIONS), start=1):
         cell = _put(ws, 3, col, header)
         cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, GRID
         cell.alignment = CENTER if col > 1 else Alignment()
@@ -180,7 +172,7 @@ def _yes_no(flag) -> str:
 
 
 def _header(ws: Worksheet, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
-    for col, (header, width) in enumerate(zip(headers, widths), start=1):
+    for col, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = _put(ws, 1, col, header)
         cell.font, cell.fill = BOLD, HEADER_FILL
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -192,7 +184,7 @@ def _style_level(cell, word: str | None) -> None:
     if word in LEVEL_STYLE:
         fill, font = LEVEL_STYLE[word]
         cell.fill = PatternFill("solid", fgColor=fill)
-        cell.font = Font(color=font, bold=word in ("Kritiskt", "Röd"))
+        cell.font = Font(color=font, bold=font == "FFFFFF")  # the darkest fills
 
 
 def _put(ws: Worksheet, row: int, col: int, value):

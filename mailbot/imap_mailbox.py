@@ -264,6 +264,7 @@ class ImapMailbox:
             if not data or data.get(b"BODY[]") is None:
                 return None
             when = _aware(data[b"INTERNALDATE"])
+            assert self._uidvalidity is not None  # _ensure_selected has set it
             return IncomingMail(self.config.folder, self._uidvalidity, uid, when, bytes(data[b"BODY[]"]))
 
         return self._run(f"fetch of UID {uid}", step)

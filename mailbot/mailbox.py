@@ -2,7 +2,8 @@
 
 The poll loop only needs four things from a mailbox: which messages are
 waiting, one message's bytes and arrival time, moving a message to a
-folder once it is handled, and closing. Nothing is ever deleted.
+folder once it is handled, and closing; the daemon also waits on it for
+new mail (`wait_for_new`: IMAP IDLE, or a plain sleep). Nothing is ever deleted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class Mailbox(Protocol):
 
     def move(self, uid: str, folder: str) -> None:
         """Move a message to `folder` (created if missing). Never deletes."""
+
+    def wait_for_new(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for new mail (IMAP IDLE); True when some arrived."""
 
     def close(self) -> None:
         """Log out / release resources."""

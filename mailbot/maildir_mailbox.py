@@ -90,7 +90,9 @@ class MaildirMailbox:
             if internaldate.tzinfo is None:
                 internaldate = internaldate.astimezone()  # naive: this machine's local time
             stamp = internaldate.timestamp()
-            os.utime(_path(target, key), (stamp, stamp))
+            path = _path(target, key)
+            if path is not None:
+                os.utime(path, (stamp, stamp))
         return key
 
     def wait_for_new(self, timeout: float) -> bool:
@@ -105,7 +107,7 @@ class MaildirMailbox:
 def _path(box: mailbox.Maildir, key: str) -> Path | None:
     """The file of `key`, or None. The stdlib keeps key → file private; `_lookup` rescans when needed."""
     try:
-        return Path(box._path) / box._lookup(key)
+        return Path(box._path) / box._lookup(key)  # type: ignore[attr-defined]
     except KeyError:
         return None
 

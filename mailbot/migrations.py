@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -93,7 +93,7 @@ def migrate(db: sqlite_utils.Database, announce: bool = True) -> list[str]:
         name = migration.__name__
         with db.atomic():
             migration(db)
-            db["_migrations"].insert({"name": name, "applied_at": datetime.now(timezone.utc).isoformat()})
+            db["_migrations"].insert({"name": name, "applied_at": datetime.now(UTC).isoformat()})
         logger.log(logging.INFO if announce else logging.DEBUG, "applied migration %s", name)
         applied.append(name)
     return applied

@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import signal
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from parsers.model import ParsedMail, Problem
 from parsers.report import ParseContext, headers_only_record, parse_message
@@ -34,7 +35,7 @@ def _serve(conn: Connection) -> None:
     # ends when the parent hangs up (or kills it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    context = None
+    context: ParseContext | None = None  # the parent sends one before the first mail
     while True:
         try:
             kind, payload = conn.recv()
@@ -45,6 +46,7 @@ def _serve(conn: Connection) -> None:
         if kind == "context":
             context = payload
         else:
+            assert context is not None, "the parent sends a context before the first mail"
             conn.send(parse_message(payload, context))
 
 
@@ -55,7 +57,7 @@ class ParseWorker:
         self.max_seconds = max_seconds
         self._mp = multiprocessing.get_context("forkserver")
         self._mp.set_forkserver_preload(_PRELOAD)
-        self._process = None
+        self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._context: ParseContext | None = None  # the context the child holds
 
@@ -79,17 +81,18 @@ class ParseWorker:
                 "no_report", "Meddelandet kunde inte läsas automatiskt. En handläggare tittar på det."))
 
     def _ready(self, context: ParseContext) -> Connection:
-        if self._process is None or not self._process.is_alive():
+        if self._process is None or self._conn is None or not self._process.is_alive():
             self._kill()
             parent, child = self._mp.Pipe()
             self._process = self._mp.Process(target=_serve, args=(child,), name="mailbot-parser", daemon=True)
             self._process.start()
             child.close()
             self._conn = parent
+        conn = self._conn
         if context is not self._context:
-            self._conn.send(("context", context))
+            conn.send(("context", context))
             self._context = context
-        return self._conn
+        return conn
 
     def _kill(self) -> None:
         if self._process is not None:

@@ -20,11 +20,11 @@ from rules.model import RuleSet
 
 from .compose import build_message
 from .config import Config
-from .decide import PROCESSED, Decision, Facts, decide
 from .deadlines import SWEDEN
+from .decide import PROCESSED, Decision, Facts, decide
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
-from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
+from .sender import Delivery, PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
 from .store import Store, dumps, storage_errors, utcnow
 
 logger = logging.getLogger(__name__)
@@ -51,11 +51,8 @@ class Poller:
         self.config, self.store, self.mailbox, self.sender = config, store, mailbox, sender
         self.parse = parse  # in-process, or a ParseWorker's child process with a time limit
         self.context, self.rules, self.stop, self.clock = context, rules, stop, clock
-        self.folder = config.imap.folder if config.imap else "INBOX"
-        self.folders = {
-            PROCESSED: config.imap.processed_folder if config.imap else "Behandlade",
-            "review": config.imap.review_folder if config.imap else "Att granska",
-        }
+        self.folder = config.folders.inbox
+        self.folders = {PROCESSED: config.folders.processed, "review": config.folders.review}
         self.envelope_from = (config.smtp.sender if config.smtp else "") or config.county.mailbox
 
     # -- the pass -----------------------------------------------------------
@@ -84,7 +81,7 @@ class Poller:
                 report.errors += 1
                 logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)
         if uids:
-            self.store.set_folder_state(self.folder, uidvalidity, uids[-1])
+            self.store.set_folder_state(self.folder, uidvalidity)
         self.flush_outbox(report)
         return report
 
@@ -109,8 +106,8 @@ class Poller:
         previous = None
         if parsed.kind == "report" and parsed.municipality and parsed.period:
             previous = self.store.current_submission(parsed.municipality, parsed.period)
-        already = frozenset()
-        if previous is not None:
+        already: frozenset[tuple[str, int | None]] = frozenset()
+        if previous is not None and parsed.municipality and parsed.period:
             already = self.store.forwarded_signals(parsed.municipality, parsed.period)
         facts = Facts(
             already_forwarded=already,
@@ -216,7 +213,7 @@ class Poller:
         with self.sender.session() as session:
             return self._send_in(session, rows, tried, report)
 
-    def _send_in(self, session: Sender, rows: list[dict], tried: set[int], report: PollReport) -> bool:
+    def _send_in(self, session: Delivery, rows: list[dict], tried: set[int], report: PollReport) -> bool:
         for row in rows:
             tried.add(row["id"])
             if self.stop():

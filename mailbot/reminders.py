@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from .config import Config
-from .decide import Outgoing, period_label
 from .deadlines import format_period, parse_period, previous_month
+from .decide import Outgoing, period_label
 
 WINDOW_DAYS = 14  # how long after its day a reminder may still go out (the daemon was down)
 

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from rules.loader import SHIPPED_DIRECTORY, load_rules, rules_fingerprint, rules_from_texts
-from rules.model import RuleSet, RulesError
+from rules.model import RulesError, RuleSet
 
 from .config import Config
 from .decide import Outgoing

@@ -61,11 +61,13 @@ class PermanentSendError(SendError, MessageError):
     """This mail is refused for good (5xx on every recipient, bad address): give up and tell the administrators."""
 
 
-class Sender(Protocol):
+class Delivery(Protocol):
     def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
         """Deliver `raw` (as given; SMTP makes line ends CRLF) to `recipients`, or raise a SendError."""
 
-    def session(self) -> AbstractContextManager[Sender]:
+
+class Sender(Delivery, Protocol):
+    def session(self) -> AbstractContextManager[Delivery]:
         """A sender for a batch of mails that may share one connection."""
 
 
@@ -171,7 +173,7 @@ class SmtpSender:
     def _open(self, password: str) -> smtplib.SMTP:
         c = self.config
         if c.security == "ssl":
-            client = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._context())
         else:
             client = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
         try:

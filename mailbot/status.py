@@ -16,7 +16,7 @@ def default_period(config: Config, today: date) -> str:
 
 def period_status(store: Store, config: Config, period: str, today: date) -> dict:
     deadline = deadline_for(*parse_period(period), config.deadline)
-    rows = []
+    rows: list[dict[str, str | None]] = []
     for municipality in config.directory.municipalities:
         first = store.first_submission(municipality.name, period)
         if first is not None:
@@ -38,7 +38,7 @@ def format_table(result: dict) -> str:
     for r in result["municipalities"]:
         received = r["received"][:16].replace("T", " ") if r["received"] else ""
         lines.append(f"{r['name']:<{width}}  {STATUS_SV[r['status']]:<7} {received}")
-    counts = {}
+    counts: dict[str, int] = {}
     for r in result["municipalities"]:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     lines += ["", ", ".join(f"{STATUS_SV[k]}: {v}" for k, v in sorted(counts.items()))]

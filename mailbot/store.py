@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -38,7 +38,7 @@ _LOW_SPACE_BYTES = 1024 * 1024  # with less than this free, an I/O error is repo
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Database(sqlite_utils.Database):
@@ -182,8 +182,8 @@ class Store:
         rows = list(self.db["messages"].rows_where(where, args, limit=1))
         return rows[0] if rows else None
 
-    def set_folder_state(self, folder: str, uidvalidity: int, last_uid: str | None) -> None:
-        self.db["folder_state"].upsert({"folder": folder, "uidvalidity": uidvalidity, "last_uid": last_uid}, pk="folder")
+    def set_folder_state(self, folder: str, uidvalidity: int) -> None:
+        self.db["folder_state"].upsert({"folder": folder, "uidvalidity": uidvalidity}, pk="folder")
 
     def folder_state(self, folder: str) -> dict | None:
         rows = list(self.db["folder_state"].rows_where("folder = ?", [folder]))
@@ -200,10 +200,6 @@ class Store:
         rows = list(self.db["submissions"].rows_where(
             "municipality = ? and period = ?", [municipality, period], order_by="received_at", limit=1))
         return _submission(rows[0]) if rows else None
-
-    def submissions_for_period(self, period: str) -> list[StoredSubmission]:
-        return [_submission(r) for r in self.db["submissions"].rows_where(
-            "period = ? and is_current = 1", [period], order_by="municipality")]
 
     def arrived_after(self, period: str, since: str) -> list[dict]:
         """Submissions for `period` stored after the moment `since` (ISO), oldest first, each with

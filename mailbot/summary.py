@@ -18,14 +18,22 @@ from datetime import date
 
 from parsers.personal_data import find_personal_numbers
 from parsers.questions import BY_NUMBER, QUESTIONS
-from parsers.ratings import LEVEL_NAMES
+from parsers.vocabulary import (
+    COLOR_NAMES,
+    COLOR_PALETTE,
+    LEVEL_NAMES,
+    LEVEL_PALETTE,
+    MISSING_FILL,
+    MONTH_ABBREVIATIONS,
+    listing,
+)
 from rules.loader import load_rules, rules_from_texts
 from rules.model import RulesError
 
 from .compose import InlineImage, render
 from .config import Config
-from .decide import MONTHS_SV, Outgoing, period_label, rating_label
 from .deadlines import format_period, parse_period, previous_month
+from .decide import Outgoing, period_label, rating_label
 from .status import period_status
 from .store import Store
 
@@ -43,8 +51,8 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 # by ordinary routines, like Normalt), gul = 3 (Oroande), röd = 5 (Kritiskt).
 # The county picture counts the two scales apart and never mixes them.
 COLOR_LEVEL = {"grön": 1, "gul": 3, "röd": 5}
-COLOR_NAMES = {"grön": "Grön", "gul": "Gul", "röd": "Röd"}
-_NOTHING = re.compile(r"^(?:-+|–|inget?a?|nej|ingenting|inget (?:nytt|att (?:rapportera|notera))|se ovan|ej aktuellt)\.?$")
+_NOTHING = re.compile(
+    r"^(?:-+|–|inget?a?|nej|ingenting|inget (?:nytt|att (?:rapportera|notera))|se ovan|ej aktuellt)\.?$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,14 @@ class Mark:
     @property
     def level(self) -> int:
         """The level for trends (colours mapped, see COLOR_LEVEL)."""
-        return self.score if self.score is not None else COLOR_LEVEL[self.color]
+        return self.score if self.score is not None else COLOR_LEVEL[self.light]
+
+    @property
+    def light(self) -> str:
+        """The traffic-light colour of a mark without a score."""
+        if self.color is None:
+            raise ValueError(f"{self!r} has neither a score nor a colour")
+        return self.color
 
     @property
     def label(self) -> str:
@@ -65,7 +80,7 @@ class Mark:
 
     @property
     def short(self) -> str:
-        return str(self.score) if self.score is not None else COLOR_NAMES[self.color]
+        return str(self.score) if self.score is not None else COLOR_NAMES[self.light]
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,7 @@ class QuestionPicture:
     number: int
     title: str
     levels: tuple[int, ...]  # municipalities at 1 Normalt .. 5 Kritiskt
-    colors: tuple[int, int, int]  # municipalities at Grön, Gul, Röd
+    colors: tuple[int, ...]  # municipalities at Grön, Gul, Röd
     unrated: int  # reported, but gave this question no rating
 
     @property
@@ -100,7 +115,7 @@ class QuestionPicture:
 
     @property
     def color_counts(self) -> tuple[tuple[str, int], ...]:
-        return tuple(zip(COLOR_NAMES.values(), self.colors))
+        return tuple(zip(COLOR_NAMES.values(), self.colors, strict=True))
 
     def text(self) -> str:
         """'Normalt 4, Avvikande 2, ...; Grön 1, Gul 0, Röd 0; ej bedömd 1'."""
@@ -272,7 +287,7 @@ def _picture(number: int, rows: tuple[MunicipalityRow, ...]) -> QuestionPicture:
         elif mark.score is not None:
             levels[mark.score - 1] += 1
         else:
-            colors[list(COLOR_NAMES).index(mark.color)] += 1
+            colors[list(COLOR_NAMES).index(mark.light)] += 1
     return QuestionPicture(number, BY_NUMBER[number].title, tuple(levels), tuple(colors), unrated)
 
 
@@ -284,10 +299,10 @@ def _watches(rows, periods, steps: int, rose) -> list[Watch]:
             continue
         for i, number in enumerate(RATED):
             months = row.trend[-(steps + 1):]
-            marks = [m[i] if m is not None else None for m in months]
-            if any(m is None for m in marks):
+            marks = [mark for m in months if m is not None and (mark := m[i]) is not None]
+            if len(marks) < len(months):
                 continue
-            if all(rose(a.level, b.level) for a, b in zip(marks, marks[1:])):
+            if all(rose(a.level, b.level) for a, b in itertools.pairwise(marks)):
                 out.append(Watch(row.name, number, periods[-(steps + 1):], tuple(marks)))
     return out
 
@@ -314,7 +329,7 @@ def _signals(store: Store, config: Config, period: str) -> tuple[UnitSignals, ..
     units: dict[str | None, list] = {}
     for unit, municipality, count in rows:
         units.setdefault(unit, []).append((municipality, count))
-    out = [UnitSignals(key or "", names.get(key, key or "okänd enhet"), sum(n for _, n in items),
+    out = [UnitSignals(key or "", names.get(key or "", key or "okänd enhet"), sum(n for _, n in items),
                        tuple(m for m, _ in items)) for key, items in units.items()]
     return tuple(sorted(out, key=lambda u: (-u.count, u.name)))
 
@@ -352,18 +367,25 @@ def quote(text: str) -> str | None:
 
 # -- the picture --------------------------------------------------------------
 
-LEVEL_COLORS = {1: "#b9e3a3", 2: "#fff29a", 3: "#ffc56e", 4: "#f2845c", 5: "#b8322a"}
-TRAFFIC_COLORS = {"grön": "#4caf50", "gul": "#f4d03f", "röd": "#d9433a"}
-MISSING_COLOR = "#d6d6d6"
-SHORT_TITLES = {1: "1 Ordning/\notrygghet", 2: "2 Hot och\nvåld", 3: "3 Extremism/\nnätverk",
-                4: "4 Ungdomar/\nskolor", 5: "5 Alkohol/\nnarkotika", 6: "6 Övrigt"}
-STATUS_NOTE = {"late": " (sen)", "missing": " (saknas)", "pending": " (väntar)", "on_time": ""}
-
-
-def _cell_color(mark: Mark | None) -> str:
+def _style(mark: Mark | None) -> tuple[str, str]:
+    """(fill, text) colours of a heatmap cell, "#rrggbb"."""
     if mark is None:
-        return MISSING_COLOR
-    return LEVEL_COLORS[mark.score] if mark.score is not None else TRAFFIC_COLORS[mark.color]
+        fill, text = MISSING_FILL, "000000"
+    elif mark.score is not None:
+        fill, text = LEVEL_PALETTE[mark.score]
+    else:
+        fill, text = COLOR_PALETTE[mark.light]
+    return f"#{fill}", f"#{text}"
+
+
+def _column_label(number: int) -> str:
+    """ "1 Ordning/\notrygghet", "2 Hot och\nvåld": the question's short title on two lines."""
+    short = BY_NUMBER[number].short
+    two_lines = short.replace("/", "/\n", 1) if "/" in short else "\n".join(short.rsplit(" ", 1))
+    return f"{number} {two_lines}"
+
+
+STATUS_NOTE = {"late": " (sen)", "missing": " (saknas)", "pending": " (väntar)", "on_time": ""}
 
 
 def heatmap_png(summary: Summary) -> bytes:
@@ -373,16 +395,15 @@ def heatmap_png(summary: Summary) -> bytes:
     from matplotlib.patches import Patch
 
     rows = summary.rows
-    grid = [[to_rgb(_cell_color(m)) for m in row.marks] for row in rows]
+    grid = [[to_rgb(_style(m)[0]) for m in row.marks] for row in rows]
     fig = Figure(figsize=(9, 2.6 + 0.36 * len(rows)), dpi=100, layout="constrained")
     ax = fig.subplots()
     ax.imshow(grid, aspect="auto", interpolation="nearest")
     for y, row in enumerate(rows):
         for x, mark in enumerate(row.marks):
-            dark = mark is not None and (mark.score == 5 or mark.color == "röd")
             ax.text(x, y, mark.short if mark else "–", ha="center", va="center", fontsize=9,
-                    color="white" if dark else "#222222")
-    ax.set_xticks(range(len(RATED)), [SHORT_TITLES[q] for q in RATED], fontsize=9)
+                    color=_style(mark)[1])
+    ax.set_xticks(range(len(RATED)), [_column_label(q) for q in RATED], fontsize=9)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)), [r.name + STATUS_NOTE.get(r.status, "") for r in rows], fontsize=9)
     ax.set_xticks([x - 0.5 for x in range(1, len(RATED))], minor=True)
@@ -392,9 +413,9 @@ def heatmap_png(summary: Summary) -> bytes:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title(f"Lägesbild {summary.label}: påverkan per kommun och fråga", fontsize=11, pad=12)
-    levels = [Patch(facecolor=LEVEL_COLORS[n], label=f"{n} {LEVEL_NAMES[n]}") for n in LEVEL_NAMES]
-    others = [Patch(facecolor=c, label=COLOR_NAMES[k]) for k, c in TRAFFIC_COLORS.items()]
-    others.append(Patch(facecolor=MISSING_COLOR, label="Saknas / ej bedömd"))
+    levels = [Patch(facecolor=f"#{LEVEL_PALETTE[n][0]}", label=f"{n} {LEVEL_NAMES[n]}") for n in LEVEL_NAMES]
+    others = [Patch(facecolor=f"#{COLOR_PALETTE[c][0]}", label=COLOR_NAMES[c]) for c in COLOR_NAMES]
+    others.append(Patch(facecolor=f"#{MISSING_FILL}", label="Saknas / ej bedömd"))
     # the legend fills column by column: interleave so the first row holds the levels, the second the rest
     legend = [p for pair in itertools.zip_longest(levels, others) for p in pair if p is not None]
     fig.legend(handles=legend, loc="outside lower center", ncol=len(levels), fontsize=8, frameon=False)
@@ -408,7 +429,8 @@ def heatmap_png(summary: Summary) -> bytes:
 
 def _context(summary: Summary, heatmap_cid: str | None, workbook: str | None) -> dict:
     return {"s": summary, "heatmap_cid": heatmap_cid, "workbook": workbook,
-            "color_levels": COLOR_LEVEL, "level_names": [LEVEL_NAMES[n] for n in LEVEL_NAMES]}
+            "color_scale": listing(f"{color} = {level}" for color, level in COLOR_LEVEL.items()),
+            "level_names": [LEVEL_NAMES[n] for n in LEVEL_NAMES], "color_names": list(COLOR_NAMES.values())}
 
 
 def render_text(summary: Summary) -> str:
@@ -450,10 +472,10 @@ def summary_mails(summary: Summary, config: Config, workbook: bytes | None = Non
 def _feedback_context(summary: Summary, row: MunicipalityRow) -> dict:
     first = next(i for i, marks in enumerate(row.trend) if marks is not None)
     periods = summary.trend_periods[first:]
-    months = [MONTHS_SV[parse_period(p)[1] - 1][:3] for p in periods]
+    months = [MONTH_ABBREVIATIONS[parse_period(p)[1] - 1] for p in periods]
     questions = []
     for i, picture in enumerate(summary.questions):
-        trend = [(marks[i].short if marks and marks[i] else "–") for marks in row.trend[first:]]
+        trend = [(m.short if marks and (m := marks[i]) else "–") for marks in row.trend[first:]]
         mark = row.marks[i]
         questions.append({"number": picture.number, "title": picture.title,
                           "own": mark.label if mark else "ej bedömd", "county": picture, "trend": trend})

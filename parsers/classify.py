@@ -154,6 +154,8 @@ def _dsn_actions(msg: Message) -> set[str]:
             continue
         payload = part.get_payload()
         for fields in payload if isinstance(payload, list) else []:
+            if not isinstance(fields, Message):
+                continue
             action = str(fields.get("Action", "")).strip().lower()
             if action:
                 actions.add(action)
@@ -227,7 +229,9 @@ def _first_text_blocks(msg: Message) -> list[Block]:
 
 
 def _decode(part: Message) -> str:
-    payload = part.get_payload(decode=True) or b""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = b""
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")

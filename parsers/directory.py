@@ -46,13 +46,6 @@ class Directory:
                     return m
         return None
 
-    def by_name(self, name: str) -> Municipality | None:
-        key = fold(name.strip())
-        for m in self.municipalities:
-            if fold(m.name) == key:
-                return m
-        return None
-
     def find_in_text(self, text: str) -> Municipality | None:
         """The municipality named in free text, preferring explicit statements.
 

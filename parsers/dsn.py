@@ -48,6 +48,8 @@ def delivery_failures(msg: Message) -> list[DeliveryFailure]:
             continue
         payload = part.get_payload()
         for fields in (payload if isinstance(payload, list) else [])[:MAX_FAILURES + 1]:
+            if not isinstance(fields, Message):
+                continue
             action = str(fields.get("Action", "")).strip().lower()
             recipient = _address(str(fields.get("Final-Recipient", "") or fields.get("Original-Recipient", "")))
             if recipient is None or action in ("delivered", "relayed", "expanded"):

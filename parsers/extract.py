@@ -22,6 +22,7 @@ from .ratings import (
     parse_value,
     split_label,
 )
+from .vocabulary import COLOR_RATINGS, LEVEL_NAMES, listing
 
 _CLOSING = re.compile(
     r"^(?:med )?(?:vanlig(?:a)?|basta) halsning(?:ar)?\b|^halsningar\b|^mvh\b|^halsning\b"
@@ -199,8 +200,8 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
             problems.append(Problem(
                 "invalid_score",
                 f"Fråga {number} ({q.title}) har påverkansgraden \"{invalid}\", som inte går att tolka. "
-                "Ange en siffra 1–5 (eller Normalt, Avvikande, Oroande, Allvarligt, Kritiskt "
-                "alternativt Grönt, Gult eller Rött).", number))
+                f"Ange en siffra 1–5 (eller {', '.join(LEVEL_NAMES.values())} "
+                f"alternativt {listing(COLOR_RATINGS.values(), 'eller')}).", number))
         else:
             problems.append(Problem(
                 "missing_score",

@@ -243,7 +243,7 @@ class _Reader(HTMLParser):
     def unknown_decl(self, data: str) -> None:
         self._conditional(data)
 
-    def parse_marked_section(self, i: int, report: int = 1) -> int:
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
         # The stdlib raises AssertionError on malformed "<![...": skip it instead.
         try:
             return super().parse_marked_section(i, report)

@@ -177,7 +177,8 @@ def _payload(part: Message, max_bytes: int | None) -> tuple[bytes, int]:
         if estimate > max_bytes:
             return _decode_head(encoded[:_HEAD_CHARS], encoding), estimate
     try:
-        return part.get_payload(decode=True) or b"", 0
+        decoded = part.get_payload(decode=True)
+        return decoded if isinstance(decoded, bytes) else b"", 0
     except Exception:  # noqa: BLE001 - broken base64 and friends
         return b"", 0
 
@@ -224,7 +225,7 @@ def _walk(msg: Message, depth: int):
         ctype = part.get_content_type()
         if ctype == "message/rfc822":
             payload = part.get_payload()
-            inner = payload[0] if isinstance(payload, list) and payload else None
+            inner = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
             if inner is not None and header(part, "Content-Transfer-Encoding").strip().lower() in _ENCODED:
                 inner = _decode_attached_mail(part, inner)  # against RFC 2046, but clients do it
             if isinstance(inner, Message) and depth < MAX_DEPTH:
@@ -253,4 +254,5 @@ def authentication_failures(msg: Message) -> list[str]:
     values = msg.get_all("Authentication-Results") or []
     if not values:
         return []
-    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_RESULT.finditer(decode_words(values[0]))})
+    found = _AUTH_RESULT.finditer(decode_words(values[0]))
+    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in found})

@@ -72,7 +72,7 @@ class Attachment:
 
 @dataclass(slots=True)
 class ParsedMail:
-    """What `mailbot parse` prints for one mail (see docs/interface)."""
+    """What `mailbot parse` prints for one mail (README, "Commands")."""
 
     message_id: str | None = None
     sender: str | None = None
@@ -86,7 +86,8 @@ class ParsedMail:
     subject: str = ""
     sent_at: str | None = None  # ISO 8601 from the Date header, if any
     mailing_list: bool = False  # List-Id / Precedence: bulk: never answered automatically
-    auth_failures: list[str] = field(default_factory=list)  # e.g. ["dmarc=fail"] from our server's Authentication-Results
+    # e.g. ["dmarc=fail"], from our receiving server's Authentication-Results
+    auth_failures: list[str] = field(default_factory=list)
     delivery_failures: list = field(default_factory=list)  # kind "bounce": parsers.dsn.DeliveryFailure records
 
     def to_json(self) -> dict:

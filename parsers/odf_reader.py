@@ -29,9 +29,6 @@ _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 BODY_TEXT = f"{_OFFICE}body/{_OFFICE}text"
 P, H = _TEXT + "p", _TEXT + "h"
 TABLE, ROW, CELL = _TABLE + "table", _TABLE + "table-row", _TABLE + "table-cell"
-TABLE_COLUMN_ELEMENTS = frozenset(
-    _TABLE + tag for tag in ("table-column", "table-columns", "table-header-columns", "table-column-group")
-)
 SPACE, TAB, LINE_BREAK = _TEXT + "s", _TEXT + "tab", _TEXT + "line-break"
 TEXT_BOX = _DRAW + "text-box"
 DISPLAY = _STYLE + "display"

@@ -317,7 +317,7 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
             continue
         fill = _fill_at(fills, (left.value + right.value) / 2, (bottom.value + top.value) / 2)
         if fill is not current_fill:
-            gap = left.value - previous_right if previous_right is not None else None
+            gap: float | None = left.value - previous_right if previous_right is not None else None
             wide = gap is None or gap >= _CELL_GAP_EM * (previous_size or 0.0)
             if wide or not "".join(current).strip():
                 runs.append((current, current_fill))

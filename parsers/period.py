@@ -6,15 +6,11 @@ import re
 from datetime import date
 
 from .directory import fold
+from .vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
 
-MONTHS = {
-    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
-    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
-}
-ABBREVIATIONS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
-}
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
+ABBREVIATIONS = {name: number for number, name in enumerate(MONTH_ABBREVIATIONS, start=1) if name not in MONTHS}
+ABBREVIATIONS["sept"] = 9
 _FULL = "|".join(MONTHS)
 _ABBR = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 _YEAR = r"(?:\s*,?\s*(?P<year>20\d\d))?"
@@ -43,26 +39,27 @@ def find_month(text: str, *, abbreviations: bool = True) -> tuple[int, int | Non
     return month, year
 
 
-def resolve_year(month: int, year: int | None, sent: date | None) -> str:
-    """YYYY-MM; without a year, the latest such month not after the month sent."""
+def resolve_year(month: int, year: int | None, sent: date | None, today: date) -> str:
+    """YYYY-MM; without a year, the latest such month not after the month sent (else `today`'s)."""
     if year is None:
-        reference = sent or date.today()
+        reference = sent or today
         year = reference.year if month <= reference.month else reference.year - 1
     return f"{year:04d}-{month:02d}"
 
 
-_WEEK = re.compile(r"(?<![a-z])(?:vecka|veckorna|v\.?)\s*(\d{1,2})(?:\s*(?:-|–|och|&|/)\s*(?:v\.?\s*)?(\d{1,2}))?(?!\d)")
+_WEEK = re.compile(
+    r"(?<![a-z])(?:vecka|veckorna|v\.?)\s*(\d{1,2})(?:\s*(?:-|–|och|&|/)\s*(?:v\.?\s*)?(\d{1,2}))?(?!\d)")
 
 
-def find_week_period(text: str, sent: date | None) -> str | None:
+def find_week_period(text: str, sent: date | None, today: date) -> str | None:
     """YYYY-MM for a biweekly report named by ISO weeks ("Lägesbild v. 44-45"): the month
-    of the Thursday of the last week named, in the year it was sent."""
+    of the Thursday of the last week named, in the year it was sent (else `today`'s year)."""
     m = _WEEK.search(fold(text))
     if not m:
         return None
     week = int(m.group(2) or m.group(1))
-    year = (sent or date.today()).isocalendar()[0]
-    if sent is not None and week > sent.isocalendar()[1] + 1:
+    year, this_week, _ = (sent or today).isocalendar()
+    if week > this_week + 1:
         year -= 1  # "v. 52" sent in January
     try:
         thursday = date.fromisocalendar(year, week, 4)

@@ -21,40 +21,42 @@ class Question:
     title_patterns: tuple[str, ...]  # regexes over folded text, anchored at the title start
     prompt: str  # the template's question wording (Dalarna monthly)
     rated: bool = True
+    short: str = ""  # a label for narrow places (the heatmap's columns)
 
 
 QUESTIONS: tuple[Question, ...] = (
     Question(1, "Ordningsstörningar och otrygghet",
              (r"ordningsstorningar?(?: och otrygghet)?", r"otrygghet och ordningsstorningar"),
              "Vilka ordningsstörningar och händelser som kan skapa otrygghet i samhället "
-             "(t. ex. inbrott, buskörning, bränder eller skadegörelse) har förekommit den senaste månaden?"),
+             "(t. ex. inbrott, buskörning, bränder eller skadegörelse) har förekommit den senaste månaden?",
+             short="Ordning/otrygghet"),
     Question(2, "Hot och våld",
              (r"hot och vald", r"vald och hot"),
              "Vilka händelser och trender kan ni se vad gäller hot och våldsbrott under den senaste "
-             "månaden (både i offentliga miljöer och i hemmet)?"),
+             "månaden (både i offentliga miljöer och i hemmet)?", short="Hot och våld"),
     Question(3, "Extremism och kriminella nätverk",
              (r"\(?valdsbejakande\)? ?extremism(?: och kriminella natverk)?", r"extremism(?: och kriminella natverk)?",
               r"kriminella natverk"),
              "Vilka indikationer på \"våldsbejakande extremism\", kriminella nätverk eller kriminella aktörer "
              "(t. ex. i form av klotter, klistermärken, propagandaspridning och rekrytering) har förekommit "
-             "under den senaste månaden?"),
+             "under den senaste månaden?", short="Extremism/nätverk"),
     Question(4, "Ungdomar/skolor",
              (r"ungdomar ?(?:/|och|,) ?skol(?:or|a)", r"skol(?:or|a) ?(?:/|och) ?ungdomar", r"ungdomar\b"),
              "På vilka skolor, fritidsgårdar eller i andra miljöer kopplade till ungdomar har ni "
-             "uppmärksammat bråk eller andra oroligheter och på vilket vis?"),
+             "uppmärksammat bråk eller andra oroligheter och på vilket vis?", short="Ungdomar/skolor"),
     Question(5, "Alkohol, narkotika, doping och tobak",
              (r"alkohol,? (?:narkotika|droger)", r"andts?\b", r"narkotika"),
              "Vilka indikationer och trender har ni sett under den senaste månaden vad gäller droghandel "
-             "och bruk/missbruk av alkohol, narkotika och doping och tobak?"),
+             "och bruk/missbruk av alkohol, narkotika och doping och tobak?", short="Alkohol/narkotika"),
     Question(6, "Övrigt",
              (r"ovrigt\b",),
              "Övrig information som kan vara av intresse för den regionala lägesbilden (t. ex. hot mot "
              "personal och politiker, trakasserier, ofredanden, ryktesspridning i sociala medier, "
-             "kommande arrangemang eller evenemang)?"),
+             "kommande arrangemang eller evenemang)?", short="Övrigt"),
     Question(7, "Positiva åtgärder eller händelser",
              (r"positiva (?:atgarder|handelser)",),
              "Positiva åtgärder eller händelser som syftar till att öka tryggheten och förebygga sociala risker?",
-             rated=False),
+             rated=False, short="Positivt"),
 )
 
 BY_NUMBER = {q.number: q for q in QUESTIONS}

@@ -137,7 +137,7 @@ def _is_header_block(texts: list[str], index: int) -> bool:
     first = _header_key(texts[index])
     if first not in _KEYS["from"] and first not in _KEYS["subject"]:
         return False
-    found = set()
+    found: set[str] = set()
     strays = 0
     for text in texts[index : index + _HEADER_WINDOW]:
         if not text:

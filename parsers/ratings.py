@@ -1,6 +1,6 @@
 """Rating lines: "Påverkan: 3", "3 (Oroande)", "Gult", ticked boxes, shaded cells.
 
-Three scales arrive in the same mailbox (domain.md): numbers 1-5, the named
+Three scales arrive in the same mailbox (README): numbers 1-5, the named
 levels Normalt..Kritiskt (= 1..5) and the traffic light grön/gul/röd.
 """
 
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from .directory import fold
 
 LEVELS = {"normal": 1, "avvikande": 2, "oroande": 3, "allvarlig": 4, "kritisk": 5}
-LEVEL_NAMES = {1: "Normalt", 2: "Avvikande", 3: "Oroande", 4: "Allvarligt", 5: "Kritiskt"}
 COLORS = {"gron": "grön", "gront": "grön", "green": "grön",
           "gul": "gul", "gult": "gul", "yellow": "gul",
           "rod": "röd", "rott": "röd", "red": "röd"}

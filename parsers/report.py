@@ -1,7 +1,7 @@
 """One mail in, one ParsedMail out: the parser's single entry point.
 
 Pure: bytes and a ParseContext in, a record out. No I/O, no clock except
-the mail's own dates. Never raises on bad input.
+the mail's own dates and `ParseContext.today`. Never raises on bad input.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import date
 from . import mime, sniff
 from .classify import classify, is_mailing_list
 from .directory import Directory
-from .dsn import delivery_failures
 from .doc_reader import read_doc
 from .docx_reader import read_docx
+from .dsn import delivery_failures
 from .extract import Extraction, extract, normalize, report_problems
 from .html_reader import html_to_blocks
 from .model import (
@@ -45,6 +45,7 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\
 class ParseContext:
     directory: Directory
     period_for_sent_date: Callable[[date], str]  # the deadline rule's guess when no month is written
+    today: date  # the reference day for a mail without a date (parsers never read the clock)
     own_addresses: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
     # Routing: answers in, signals out (rules.matcher.match bound to the rules in
@@ -290,10 +291,10 @@ def _set_period(result: ParsedMail, sent, ctx: ParseContext, texts: list[str]) -
     for i, text in enumerate(texts):
         found = find_month(text, abbreviations=i < 2) if text else None
         if found:
-            result.period = resolve_year(*found, sent_day)
+            result.period = resolve_year(*found, sent_day, ctx.today)
             return
     for text in texts[:2]:
-        if text and (by_week := find_week_period(text, sent_day)):
+        if text and (by_week := find_week_period(text, sent_day, ctx.today)):
             result.period = by_week
             return
     if sent_day is not None:

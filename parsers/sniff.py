@@ -8,6 +8,7 @@ import zipfile
 DOCX, ODT, DOC, PDF, RTF, IMAGE, TEXT, OTHER = "docx", "odt", "doc", "pdf", "rtf", "image", "text", "other"
 
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emz", ".wmz")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -33,7 +34,7 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         return DOC if name.endswith((".doc", ".dot")) or not name.endswith((".xls", ".ppt", ".msg")) else OTHER
     if head.startswith(b"{\\rtf"):
         return RTF
-    if head.startswith(_IMAGE_MAGIC) or name.endswith((".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emz", ".wmz")):
+    if head.startswith(_IMAGE_MAGIC) or name.endswith(_IMAGE_SUFFIXES):
         return IMAGE
     if name.endswith((".docx", ".docm", ".dotx")):
         return DOCX
@@ -43,5 +44,3 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         return TEXT
     return OTHER
 
-
-DOCUMENT_KINDS = (DOCX, ODT, DOC, RTF, PDF)

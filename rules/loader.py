@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parsers.directory import fold
+from parsers.questions import BY_NUMBER
+from parsers.vocabulary import LEVEL_NAMES
 
 from .model import Color, Rule, RuleKind, RulesError, RuleSet, Term, Unit, WordKey
 from .swedish import stem, tokenize
 
 SHIPPED_DIRECTORY = Path(__file__).parent
 
-QUESTIONS = range(1, 8)
-RATED_QUESTIONS = range(1, 7)  # question 7 has no impact rating
-SCORES = range(1, 6)
+QUESTIONS = frozenset(BY_NUMBER)
+SCORES = frozenset(LEVEL_NAMES)
 
 _UNIT_KEYS = {"key", "name", "addresses", "handles"}
 _RULE_KEYS = {"name", "title", "unit", "kind", "terms", "except", "questions", "min_score", "colors", "description"}
@@ -294,7 +295,8 @@ class _Builder:
             try:
                 kind = RuleKind(raw.strip().lower() if isinstance(raw, str) else raw)
             except ValueError:
-                b.error(f'{what}: "kind" ska vara "terms" (ord i texten) eller "rating" (påverkansgrad), inte {raw!r}', "kind")
+                b.error(f'{what}: "kind" ska vara "terms" (ord i texten) eller "rating" (påverkansgrad), '
+                        f'inte {raw!r}', "kind")
                 ok = False
 
         questions = self._questions(b, what, kind)
@@ -335,7 +337,8 @@ class _Builder:
         else:
             for key in ("terms", "except"):
                 if key in b.data:
-                    b.error(f'{what} är av typen "rating" och kan inte ha "{key}" (ta bort raden eller skriv kind = "terms")', key)
+                    b.error(f'{what} är av typen "rating" och kan inte ha "{key}" '
+                            '(ta bort raden eller skriv kind = "terms")', key)
                     ok = False
             if min_score is None and not colors:
                 b.error(f'{what} är av typen "rating" och behöver "min_score" eller "colors"', "kind")
@@ -346,7 +349,7 @@ class _Builder:
 
         description = b.string("description", what) or ""
         title = b.string("title", what) or ""
-        if not ok:
+        if not ok or name is None or unit is None:
             return None
         return Rule(
             name=name, unit=unit, kind=kind, terms=tuple(terms), exceptions=tuple(exceptions),
@@ -407,7 +410,8 @@ class _Builder:
                 known = ", ".join(self.units) or "inga"
                 hint = difflib.get_close_matches(rule.unit, list(self.units), n=1)
                 maybe = f' – menade du "{hint[0]}"?' if hint else ""
-                block.error(f'regeln "{rule.name}": enheten "{rule.unit}" finns inte (kända enheter: {known}){maybe}', "unit")
+                block.error(f'regeln "{rule.name}": enheten "{rule.unit}" finns inte '
+                            f'(kända enheter: {known}){maybe}', "unit")
                 continue
             rules.append(rule)
         if self.errors:

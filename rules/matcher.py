@@ -90,7 +90,8 @@ def explain(source: str | Sequence[Answer], rules: RuleSet) -> list[Explanation]
     """
     items = [_Item(None, None, None, source)] if isinstance(source, str) else _items(source)
     return [
-        Explanation(r.rule, bool(r.hits), tuple(r.hits), tuple(r.suppressed), tuple(dict.fromkeys(r.excepted)), tuple(r.notes))
+        Explanation(r.rule, bool(r.hits), tuple(r.hits), tuple(r.suppressed), tuple(dict.fromkeys(r.excepted)),
+                    tuple(r.notes))
         for r in _scan(items, rules)
     ]
 
@@ -105,7 +106,8 @@ def render_explanations(explanations: Sequence[Explanation], rules: RuleSet | No
         for hit in e.hits:
             lines.append(f"  {_where(hit)}{_on(hit)} – {hit.highlighted('[', ']')}")
         for hit in e.suppressed:
-            lines.append(f"  nekat av \"{hit.negated_by}\", räknas inte: {_where(hit)}{_on(hit)} – {hit.highlighted('[', ']')}")
+            lines.append(f"  nekat av \"{hit.negated_by}\", räknas inte: {_where(hit)}{_on(hit)} – "
+                         f"{hit.highlighted('[', ']')}")
         if e.excepted:
             lines.append(f"  undantagna ord: {', '.join(e.excepted)}")
         for note in e.notes:
@@ -153,7 +155,7 @@ class _Index:
     def __init__(self, rules: RuleSet):
         self.keys: dict[WordKey, int] = {}
         self.term_ids: dict[tuple[str, str], tuple[tuple[int, ...], ...]] = {}
-        self.exceptions: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        self.exceptions: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
         for rule in rules.rules:
             for term in rule.terms:
                 self.term_ids[(rule.name, term.text)] = tuple(
@@ -227,7 +229,8 @@ def _scan(items: list[_Item], rules: RuleSet) -> list[_Result]:
                 prepared = _Prepared(item, index)
             prepared.run(rule, result, index)
     for result in results:
-        if result.rule.kind is RuleKind.TERMS and result.rule.has_rating_filter() and any(i.question is None for i in items):
+        if (result.rule.kind is RuleKind.TERMS and result.rule.has_rating_filter()
+                and any(i.question is None for i in items)):
             _note(result, "påverkansgränsen prövas inte för fri text")
     return results
 
@@ -288,8 +291,9 @@ class _Prepared:
 
     def _negation(self, span: tuple[int, ...]) -> str | None:
         for i in span:
-            if self.negated[i] is not None:
-                return self.tokens[self.negated[i]].word
+            negator = self.negated[i]
+            if negator is not None:
+                return self.tokens[negator].word
         after = negated_after(self.tokens, span[-1])
         return self.tokens[after].word if after is not None else None
 
@@ -320,7 +324,7 @@ class _Prepared:
         negated_by = next((n for n in (self._negation(s) for s in spans) if n), None)
         char_spans = tuple((tokens[s[0]].start, tokens[s[-1]].end) for s in spans)
         start, end = sentence_span(text, tokens, spans[0][0])
-        last_start, last_end = sentence_span(text, tokens, spans[-1][-1])
+        _, last_end = sentence_span(text, tokens, spans[-1][-1])
         end = max(end, last_end)
         excerpt, marks = _excerpt(self.masked or text, start, end, char_spans, masked=self.masked is not None)
         return Hit(

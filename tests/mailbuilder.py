@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 
 MAILBOX = "lagesbild-fas.dalarna@lansstyrelsen.se"
 
@@ -17,7 +17,7 @@ def build_mail(
     body: str | None = "Hej!\nHär kommer lägesbilden.\n",
     html: str | None = None,
     attachments: list[tuple[str, bytes, tuple[str, str]]] = (),
-    date: datetime = datetime(2026, 11, 3, 9, 12, tzinfo=timezone.utc),
+    date: datetime = datetime(2026, 11, 3, 9, 12, tzinfo=UTC),
     headers: dict[str, str] | None = None,
 ) -> bytes:
     msg = EmailMessage()

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -113,9 +113,9 @@ def test_the_missing_list_suggests_a_command_that_works():
     assert "mailbot status --period 2026-10" in render(notice.template, notice.context)[0]
 
 
-@pytest.mark.parametrize("today", [datetime(2026, 12, 1, 7, tzinfo=timezone.utc),
-                                   datetime(2026, 11, 20, 12, tzinfo=timezone.utc),
-                                   datetime(2027, 1, 9, 12, tzinfo=timezone.utc)])
+@pytest.mark.parametrize("today", [datetime(2026, 12, 1, 7, tzinfo=UTC),
+                                   datetime(2026, 11, 20, 12, tzinfo=UTC),
+                                   datetime(2027, 1, 9, 12, tzinfo=UTC)])
 def test_the_demo_is_consistent_on_any_day(tmp_path, today):
     (tmp_path / "config.toml").write_text(
         '[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')

@@ -33,6 +33,22 @@ def test_connection_only_file_keeps_defaults(tmp_path):
     assert len(config.directory.municipalities) == 15
 
 
+def test_folders_and_own_addresses_have_one_home(tmp_path):
+    default = load_config()
+    assert (default.folders.inbox, default.folders.processed, default.folders.review) == (
+        "INBOX", "Behandlade", "Att granska")
+    assert default.own_addresses == {"lagesbild-fas.dalarna@lansstyrelsen.se"}
+    path = tmp_path / "c.toml"
+    path.write_text('[imap]\nhost = "127.0.0.1"\nsecurity = "none"\nuser = "Bot@Lst.example"\n'
+                    'processed_folder = "Lägesbild/Klara"\n'
+                    '[smtp]\nhost = "127.0.0.1"\nsecurity = "none"\nfrom = "No-Reply@Lst.example"\n')
+    config = load_config(path)
+    assert (config.folders.inbox, config.folders.processed, config.folders.review) == (
+        "INBOX", "Lägesbild/Klara", "Att granska")
+    assert config.own_addresses == {"lagesbild-fas.dalarna@lansstyrelsen.se", "bot@lst.example",
+                                    "no-reply@lst.example"}
+
+
 @pytest.mark.parametrize("text, message", [
     ('[imap]\nhost = "mail.example.se"\nsecurity = "none"\n', "only loopback"),
     ('[imap]\nhost = "x"\nprot = 993\n', "unknown key 'prot' in [imap]"),

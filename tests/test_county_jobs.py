@@ -82,8 +82,9 @@ def test_reminder_days_are_relative_to_the_configured_deadline():
 
 
 def test_summary_goes_out_once_after_the_deadline(config):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     report(config, "anna@mora.se", "Lägesbild oktober", date(2026, 11, 3))
     report(config, "erik@falun.se", "Lägesbild oktober", date(2026, 11, 5))

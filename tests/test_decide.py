@@ -1,7 +1,7 @@
 """The pure decision: counted or not, which folder, which mails."""
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,8 +10,8 @@ from mailbot.decide import PROCESSED, REVIEW, Facts, decide
 from parsers.model import Answer, ParsedMail, Problem
 
 CONFIG = load_config()
-ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
-LATE = datetime(2026, 11, 9, 9, 0, tzinfo=timezone.utc)
+ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+LATE = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
 
 
 def report(sender="anna@mora.se", municipality="Mora", problems=(), kind="report", **kw) -> ParsedMail:
@@ -146,3 +146,17 @@ def test_mails_without_message_id_are_told_apart_by_their_bytes():
     keys = [decide(parsed, Facts(ON_TIME, mail_sha256=digest), CONFIG).outgoing[0].dedupe_key
             for parsed, digest in ((first, "a" * 64), (second, "b" * 64))]
     assert keys == ["receipt:sha256:" + "a" * 64, "receipt:sha256:" + "b" * 64]
+
+
+def test_a_forward_names_the_folder_the_report_went_to():
+    from parsers.model import Signal
+    from rules.loader import load_rules
+
+    rules = load_rules(None)
+    signals = [Signal("narkotika", 5, "narkotikahandel vid skateparken")]
+    clean = decide(report(signals=signals), Facts(ON_TIME), CONFIG, rules)
+    held = decide(report(signals=signals, problems=[Problem("personal_data", "pnr", 2)]), Facts(ON_TIME), CONFIG, rules)
+    [forward] = [o for o in clean.outgoing if o.kind == "forward"]
+    assert forward.context["folder"] == CONFIG.folders.processed == "Behandlade"
+    [forward] = [o for o in held.outgoing if o.kind == "forward"]
+    assert forward.context["folder"] == CONFIG.folders.review == "Att granska"

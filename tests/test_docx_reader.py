@@ -13,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from parsers import doc_reader, odf_reader
+from parsers.doc_reader import read_doc
 from parsers.docx_reader import (
     CORRUPT,
     ENCRYPTED,
@@ -21,8 +23,6 @@ from parsers.docx_reader import (
     TOO_MUCH_TEXT,
     read_docx,
 )
-from parsers import doc_reader, odf_reader
-from parsers.doc_reader import read_doc
 from parsers.model import Block, Limits, UnreadableDocument
 from parsers.odf_reader import read_odt
 from tests.docx_factory import (

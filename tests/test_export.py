@@ -15,6 +15,7 @@ import pytest
 from mailbot.config import load_config
 from mailbot.export import export_year, sheet_title
 from mailbot.store import Store, open_db
+from parsers.vocabulary import COLOR_PALETTE, LEVEL_PALETTE
 
 YEAR = 2026
 SHEETS = ["1 Ordningsstörningar", "2 Hot och våld", "3 Extremism", "4 Ungdomar-skolor",
@@ -101,19 +102,19 @@ def test_sheets_and_layout(wb, config):
 def test_cells_hold_the_current_level_with_its_colour(wb):
     ws = wb["1 Ordningsstörningar"]
     falun = row_of(ws, "Falun")
-    assert ws.cell(falun, 2).value == "Normalt" and fill(ws.cell(falun, 2)) == "C6EFCE"
+    assert ws.cell(falun, 2).value == "Normalt" and fill(ws.cell(falun, 2)) == LEVEL_PALETTE[1][0]
     assert ws.cell(falun, 3).value is None  # February: nothing received
     assert ws.cell(falun, 4).value == "Avvikande"  # the correction, not the superseded "Kritiskt"
-    assert fill(ws.cell(falun, 4)) == "FFEB9C"
+    assert fill(ws.cell(falun, 4)) == LEVEL_PALETTE[2][0]
     borlange = row_of(ws, "Borlänge")
-    assert ws.cell(borlange, 13).value == "Allvarligt" and fill(ws.cell(borlange, 13)) == "F8696B"
+    assert ws.cell(borlange, 13).value == "Allvarligt" and fill(ws.cell(borlange, 13)) == LEVEL_PALETTE[4][0]
     assert ws.cell(row_of(ws, "Mora"), 13).value is None  # December of the year before is not 2026
     avesta = row_of(ws, "Avesta")
     assert all(ws.cell(avesta, c).value is None for c in range(2, 14))
 
     assert wb["2 Hot och våld"].cell(falun, 2).value == "Oroande"
     kritiskt = wb["5 Alkohol, narkotika, doping"].cell(falun, 2)
-    assert kritiskt.value == "Kritiskt" and fill(kritiskt) == "9C0006" and kritiskt.font.color.rgb[-6:] == "FFFFFF"
+    assert kritiskt.value == "Kritiskt" and fill(kritiskt) == LEVEL_PALETTE[5][0] and kritiskt.font.color.rgb[-6:] == "FFFFFF"
     assert wb["2 Hot och våld"].cell(falun, 4).value == "–"  # reported in March, question 2 without rating
 
 
@@ -121,7 +122,7 @@ def test_traffic_light_and_unrated(wb):
     ludvika = row_of(wb["1 Ordningsstörningar"], "Ludvika")
     cells = {name: wb[name].cell(ludvika, 3) for name in SHEETS[:5]}
     assert [c.value for c in cells.values()] == ["Grön", "Gul", "Röd", "Gul", "–"]
-    assert [fill(c) for c in list(cells.values())[:3]] == ["00B050", "FFFF00", "FF0000"]
+    assert [fill(c) for c in list(cells.values())[:3]] == [COLOR_PALETTE[c][0] for c in ("grön", "gul", "röd")]
     assert cells["5 Alkohol, narkotika, doping"].fill.fill_type is None
 
 

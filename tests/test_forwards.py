@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mailbot.compose import render
 from mailbot.config import load_config
@@ -26,7 +26,7 @@ def parsed_report() -> ParsedMail:
 
 
 def test_a_forward_names_signals_and_marks_each_sentence_once():
-    decision = decide(parsed_report(), Facts(datetime(2026, 11, 3, tzinfo=timezone.utc)), CONFIG, RULES)
+    decision = decide(parsed_report(), Facts(datetime(2026, 11, 3, tzinfo=UTC)), CONFIG, RULES)
     forwards = {o.context["unit"]: o for o in decision.outgoing if o.kind == "forward"}
     andt = next(o for name, o in forwards.items() if name.startswith("ANDT"))
     assert "_" not in andt.subject and "Narkotika och droghandel" in andt.subject

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mailbot.app import poll_once
 from mailbot.config import load_config
-from mailbot.county import run_county_jobs
 from mailbot.context import parse_context
+from mailbot.county import run_county_jobs
 from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.store import open_db
 from parsers.mime import collect_parts, parse_bytes

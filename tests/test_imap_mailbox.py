@@ -58,10 +58,10 @@ def test_fetch_gives_exact_bytes_and_the_appended_internaldate(box):
     sent = mails(3)
     times = [datetime(2026, 11, 3, 9, 12, 5, tzinfo=CET), datetime(2026, 11, 7, 23, 59, 59, tzinfo=CET),
              datetime(2026, 11, 8, 0, 0, 1, tzinfo=UTC)]
-    for raw, when in zip(sent, times):
+    for raw, when in zip(sent, times, strict=True):
         box.append("INBOX", raw, when)
     uidvalidity, uids = box.waiting()
-    for uid, raw, when in zip(uids, sent, times):
+    for uid, raw, when in zip(uids, sent, times, strict=True):
         mail = box.fetch(uid)
         assert mail.raw == raw
         assert mail.internaldate == when and mail.internaldate.utcoffset() is not None

@@ -33,7 +33,7 @@ def folder_contents(box: MaildirMailbox, folder: str) -> list[bytes]:
 
 def test_waiting_lists_appended_mail_oldest_first(box):
     sent = mails(3)
-    keys = [box.append("INBOX", raw, when) for raw, when in zip(sent, [TIMES[2], TIMES[0], TIMES[1]])]
+    keys = [box.append("INBOX", raw, when) for raw, when in zip(sent, [TIMES[2], TIMES[0], TIMES[1]], strict=True)]
     uidvalidity, uids = box.waiting()
     assert uidvalidity == UIDVALIDITY == 1
     assert uids == [keys[1], keys[2], keys[0]]
@@ -41,9 +41,9 @@ def test_waiting_lists_appended_mail_oldest_first(box):
 
 def test_fetch_gives_exact_bytes_and_the_appended_internaldate(box):
     sent = [raw.replace(b"\n", b"\r\n") for raw in mails(2)] + [b"Subject: broken\n\n\xff\xfe not utf-8\n"]
-    for raw, when in zip(sent, TIMES):
+    for raw, when in zip(sent, TIMES, strict=True):
         box.append("INBOX", raw, when)
-    for uid, raw, when in zip(box.waiting()[1], sent, TIMES):
+    for uid, raw, when in zip(box.waiting()[1], sent, TIMES, strict=True):
         mail = box.fetch(uid)
         assert mail.raw == raw
         assert mail.internaldate == when and mail.internaldate.utcoffset() is not None
@@ -58,7 +58,7 @@ def test_fetch_does_not_mark_the_message_seen(box):
 
 def test_move_creates_folders_keeps_the_time_and_empties_the_inbox(box):
     sent = mails(3)
-    keys = [box.append("INBOX", raw, when) for raw, when in zip(sent, TIMES)]
+    keys = [box.append("INBOX", raw, when) for raw, when in zip(sent, TIMES, strict=True)]
     box.move(keys[0], "Behandlade")
     box.move(keys[1], "Att granska")
     box.move(keys[2], "Behandlade")

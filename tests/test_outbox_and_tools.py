@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def config(tmp_path):
 
 def deliver(config, raw):
     box = MaildirMailbox(config.maildir)
-    box.append("INBOX", raw, datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc))
+    box.append("INBOX", raw, datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
     box.close()
 
 
@@ -45,7 +45,7 @@ def smtp_poller(config, server, clock):
 
 def test_temporary_failure_is_retried_later_and_sent_once(config, smtp_server):
     deliver(config, build_mail(body=template_text()))
-    now = [datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 11, 3, 10, 0, tzinfo=UTC)]
     ctx, p = smtp_poller(config, smtp_server, lambda: now[0])
     smtp_server.fail_with(451, "försök senare", times=1)
     first = p.run_once()
@@ -65,7 +65,7 @@ def test_temporary_failure_is_retried_later_and_sent_once(config, smtp_server):
 
 def test_permanent_failure_gives_up_and_tells_the_administrators(config, smtp_server):
     deliver(config, build_mail(body=template_text()))
-    ctx, p = smtp_poller(config, smtp_server, lambda: datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc))
+    ctx, p = smtp_poller(config, smtp_server, lambda: datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
     smtp_server.fail_with(550, "okänd mottagare", times=1)
     p.run_once()
     rows = {r["kind"]: r for r in p.store.db["outbox"].rows}
@@ -80,7 +80,7 @@ def test_permanent_failure_gives_up_and_tells_the_administrators(config, smtp_se
 def test_server_down_keeps_everything_queued(config, smtp_server):
     deliver(config, build_mail(body=template_text()))
     smtp_server.stop()
-    ctx, p = smtp_poller(config, smtp_server, lambda: datetime(2026, 11, 3, 10, 0, tzinfo=timezone.utc))
+    ctx, p = smtp_poller(config, smtp_server, lambda: datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
     p.run_once()
     assert next(p.store.db["outbox"].rows)["status"] == "queued"
     smtp_server.start()
@@ -107,7 +107,7 @@ def test_reprocess_updates_stored_results_and_sends_nothing(config):
 
 
 def test_demo_shows_the_whole_path(config):
-    text = run_demo(config, now=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    text = run_demo(config, now=datetime(2026, 11, 20, tzinfo=UTC))
     assert "6 read" in text and "Att granska" not in text
     files = list(config.outbox_dir.glob("*.eml"))
     assert len(files) >= 5  # receipts, the question's answer, admin notice (no answer to the out-of-office)

@@ -30,14 +30,21 @@ def test_find_month(text, expected):
     ("Lägesbild oktober", date(2026, 11, 2), None),
 ])
 def test_find_week_period(text, sent, period):
-    assert find_week_period(text, sent) == period
+    assert find_week_period(text, sent, date(2030, 6, 1)) == period  # the mail's date wins over today
+
+
+def test_without_a_sent_date_the_context_day_decides():
+    assert resolve_year(12, None, None, date(2027, 1, 5)) == "2026-12"
+    assert resolve_year(11, None, None, date(2026, 11, 27)) == "2026-11"
+    assert find_week_period("Lägesbild v52", None, date(2027, 1, 4)) == "2026-12"
 
 
 def test_resolve_year_uses_the_latest_month_not_after_sending():
-    assert resolve_year(12, None, date(2027, 1, 5)) == "2026-12"
-    assert resolve_year(10, None, date(2026, 11, 3)) == "2026-10"
-    assert resolve_year(11, None, date(2026, 11, 27)) == "2026-11"
-    assert resolve_year(9, 2025, date(2026, 11, 3)) == "2025-09"
+    today = date(2030, 6, 1)  # a mail's date wins over today
+    assert resolve_year(12, None, date(2027, 1, 5), today) == "2026-12"
+    assert resolve_year(10, None, date(2026, 11, 3), today) == "2026-10"
+    assert resolve_year(11, None, date(2026, 11, 27), today) == "2026-11"
+    assert resolve_year(9, 2025, date(2026, 11, 3), today) == "2025-09"
 
 
 @pytest.mark.parametrize("sent, rule, period", [
@@ -131,3 +138,17 @@ def test_swedish_public_holidays_and_eves_are_not_working_days():
     assert not is_working_day(date(2026, 6, 6), eves)  # nationaldagen (a Saturday anyway)
     assert not is_working_day(date(2027, 1, 6), eves)  # trettondedag jul, a Wednesday
     assert is_working_day(date(2027, 1, 7), eves)
+
+
+def test_a_mail_without_a_date_takes_the_year_from_the_context():
+    from mailbot.config import load_config
+    from mailbot.context import parse_context
+    from parsers.report import parse_message
+    from tests.mailbuilder import build_mail, template_text
+
+    mail = build_mail(subject="Lägesbild november", body=template_text())
+    raw = b"".join(line for line in mail.splitlines(keepends=True) if not line.startswith(b"Date:"))
+    assert b"Date:" not in raw
+    config = load_config()
+    assert parse_message(raw, parse_context(config, today=date(2027, 1, 5))).period == "2026-11"
+    assert parse_message(raw, parse_context(config, today=date(2026, 10, 1))).period == "2025-11"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from mailbot.store import open_db
 from tests.mailbuilder import build_mail, template_text
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
-ARRIVED = datetime(2026, 11, 3, 9, 30, tzinfo=timezone.utc)
+ARRIVED = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_resubmission_supersedes_and_says_so(config):
     second = build_mail(subject="Lägesbild oktober, rättad", body=template_text(scores=(3, 3, 3, 3, 3, 3)))
     deliver(config, first)
     poll_once(config)
-    deliver(config, second, when=datetime(2026, 11, 4, 8, 0, tzinfo=timezone.utc))
+    deliver(config, second, when=datetime(2026, 11, 4, 8, 0, tzinfo=UTC))
     poll_once(config)
     db = open_db(config.database)
     rows = list(db["submissions"].rows_where(order_by="id"))

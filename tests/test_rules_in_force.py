@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -41,7 +41,7 @@ def deliver(config, text):
     answers = [f"Svar {n}." for n in range(1, 8)]
     answers[4] = text
     box = MaildirMailbox(config.maildir)
-    box.append("INBOX", build_mail(body=template_text(answers=answers)), datetime(2026, 11, 3, 9, tzinfo=timezone.utc))
+    box.append("INBOX", build_mail(body=template_text(answers=answers)), datetime(2026, 11, 3, 9, tzinfo=UTC))
     box.close()
 
 

@@ -27,7 +27,7 @@ def run_parse(paths: list[Path]) -> list[dict]:
 
 def check(paths: list[Path], skip: tuple[str, ...] = ()) -> None:
     failures = {}
-    for path, record in zip(paths, run_parse(paths)):
+    for path, record in zip(paths, run_parse(paths), strict=True):
         expected_path = path.with_suffix(".expected.json")
         if expected_path.exists():
             expected = json.loads(expected_path.read_text("utf-8"))

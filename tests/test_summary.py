@@ -200,6 +200,9 @@ def test_summary_mail_has_inline_heatmap_and_workbook(mails):
     assert image.get_content_type() == "image/png"
     cid = image["Content-ID"].strip("<>")
     assert f'src="cid:{cid}"' in html.get_content()
+    assert "<th>Grön</th><th>Gul</th><th>Röd</th><th>Ej bedömd</th>" in html.get_content()
+    assert "Grön/Gul/Röd: kommuner som bedömer" in html.get_content()
+    assert "Trafikljus räknas här som grön = 1, gul = 3 och röd = 5." in html.get_content()
     assert _png_size(image.get_content())[0] > 100
     [xlsx] = list(msg.iter_attachments())
     assert xlsx.get_filename() == "Lägesbild 2026.xlsx"
@@ -258,6 +261,7 @@ def test_feedback_to_each_reporting_municipality(mails):
 def test_render_text_for_the_cli(summary):
     text = render_text(summary)
     assert "Sent (1): Borlänge" in text and "Värmekartan" not in text and "Bifogat" not in text
+    assert "(Trafikljus räknas här som grön = 1, gul = 3 och röd = 5.)" in text
 
 
 def test_build_message_inline_parameter_and_plain_mail_unchanged(summary):

@@ -9,9 +9,9 @@ of the project's acceptance samples: only the fields present are checked
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from tests.mailbuilder import DOCX_TYPE, build_mail, template_text
 
@@ -86,7 +86,7 @@ def build() -> None:
          answers=answers([1, 3, 2, 4, 1, 2]), problems_absent=["missing_score", "missing_answer"])
 
     rows = [[(f"{n}. {TITLES[n - 1]}", ""), (ANSWERS[n - 1], ""),
-             ("", f"background:{c}")] for n, c in zip(range(1, 7), ["#00B050", "#FFFF00", "#00B050", "#FF0000", "#00B050", "#FFFF00"])]
+             ("", f"background:{c}")] for n, c in zip(range(1, 7), ["#00B050", "#FFFF00", "#00B050", "#FF0000", "#00B050", "#FFFF00"], strict=True)]
     rows.append([("7. " + TITLES[6], ""), (ANSWERS[6], ""), ("", "")])
     case("reports", "body-html-shaded-cells-ludvika",
          build_mail(sender="Karin Ek <karin.ek@ludvika.se>", subject="Lägesrapportering oktober",
@@ -308,7 +308,7 @@ def build_hostile() -> None:
     """Broken and hostile mail: each must end with a record and a clear problem, never a crash."""
     scores = [2, 3, 1, 4, 1, 2]
     inner = build_mail(body=template_text(scores=scores), date=NOV3)
-    for level in range(10):  # a report forwarded ten levels deep
+    for _ in range(10):  # a report forwarded ten levels deep
         inner = build_mail(subject="VB: Lägesbild oktober", body="Vidarebefordrar.\n", date=NOV3,
                            attachments=[("vidarebefordrat.eml", inner, ("message", "rfc822"))])
     case("broken", "nested-rfc822-ten-levels", inner, kind="other", municipality="Mora", problems_present=["no_report"])
