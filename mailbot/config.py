@@ -98,6 +98,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     hold_failed_authentication: bool = True  # [security]: DKIM/SPF/DMARC fail -> held, not counted
+    auto_answers_per_hour: int = 100  # [limits]: receipts and replies to anyone, in any hour
 
     @property
     def folders(self) -> Folders:
@@ -280,7 +281,9 @@ def _build(t: dict, source: str, base: Path) -> Config:
     if not isinstance(hold, bool):
         raise r._fail("hold_failed_authentication", "must be true or false")
     r = _Reader(source, "limits", t.get("limits", {}),
-                {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars", "max_seconds"})
+                {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars", "max_seconds",
+                 "auto_answers_per_hour"})
+    auto_answers_per_hour = r.int("auto_answers_per_hour", 100, 1)
     limits = Limits(
         max_attachment_bytes=r.int("max_attachment_mb", 20, 1) * 1024 * 1024,
         max_unpacked_bytes=r.int("max_unpacked_mb", 50, 1) * 1024 * 1024,
@@ -293,5 +296,5 @@ def _build(t: dict, source: str, base: Path) -> Config:
         directory=Directory(tuple(municipalities)), database=database, maildir=maildir,
         outbox_dir=outbox_dir, imap=imap, smtp=smtp,
         rules_dir=path(rules_dir) if rules_dir else None, poll_minutes=poll_minutes, limits=limits,
-        reminders=reminders, hold_failed_authentication=hold,
+        reminders=reminders, hold_failed_authentication=hold, auto_answers_per_hour=auto_answers_per_hour,
     )

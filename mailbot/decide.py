@@ -26,11 +26,10 @@ PROCESSED, REVIEW = "processed", "review"
 # Automatic answers to one sender (by normalised address) per day (RFC 3834: no
 # loops). Receipts answer reports, which coordinators send (and correct), so they
 # may come more often than replies to other mail. Over all senders, at most
-# AUTO_ANSWERS_PER_HOUR automatic answers go out in any hour: a flood of mail
-# cannot turn the county's address into a mail cannon.
+# `[limits] auto_answers_per_hour` automatic answers go out in any hour: a flood
+# of mail cannot turn the county's address into a mail cannon.
 REPLY_LIMIT_PER_DAY = 3
 RECEIPT_LIMIT_PER_DAY = 10
-AUTO_ANSWERS_PER_HOUR = 30
 REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
                 "unsupported_format", "personal_data", "no_report", "processing_timeout"}
 
@@ -294,7 +293,7 @@ def _may_auto_reply(parsed: ParsedMail, facts: Facts, config: Config) -> bool:
         return False
     if parsed.mailing_list:
         return False
-    if facts.auto_answers_last_hour >= AUTO_ANSWERS_PER_HOUR:
+    if facts.auto_answers_last_hour >= config.auto_answers_per_hour:
         return False
     limit = RECEIPT_LIMIT_PER_DAY if parsed.kind == "report" else REPLY_LIMIT_PER_DAY
     return facts.replies_last_day < limit

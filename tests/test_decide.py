@@ -57,10 +57,9 @@ def test_a_stranger_is_answered_only_for_a_report_shaped_mail():
 
 
 def test_the_hourly_limit_stops_every_automatic_answer():
-    from mailbot.decide import AUTO_ANSWERS_PER_HOUR
-
-    assert decide(report(), Facts(ON_TIME, auto_answers_last_hour=AUTO_ANSWERS_PER_HOUR - 1), CONFIG).outgoing
-    assert decide(report(), Facts(ON_TIME, auto_answers_last_hour=AUTO_ANSWERS_PER_HOUR), CONFIG).outgoing == []
+    limit = CONFIG.auto_answers_per_hour
+    assert decide(report(), Facts(ON_TIME, auto_answers_last_hour=limit - 1), CONFIG).outgoing
+    assert decide(report(), Facts(ON_TIME, auto_answers_last_hour=limit), CONFIG).outgoing == []
 
 
 @pytest.mark.parametrize("written", ['"victim"@gmail.com', "Victim+1@Gmail.COM", "victim+x+y@gmail.com"])
