@@ -71,6 +71,7 @@ class Heading:
     number: int
     rest: str  # the text after the title, in original case (question wording and/or answer)
     explicit: bool  # had "Fråga N" or "N." before it
+    titled: bool = True  # the template's title was recognised (not a bare "Fråga 3:" / "Question 3")
 
 
 # Words that may continue a title in some template variant ("Alkohol,
@@ -114,7 +115,7 @@ def match_heading(text: str) -> Heading | None:
         if end is not None:
             return Heading(number, _clean_rest(text[rest_start + end:]), True)
         if m.group("a"):  # "Fråga 3:" without a recognisable title still counts
-            return Heading(number, _clean_rest(text[rest_start:]), True)
+            return Heading(number, _clean_rest(text[rest_start:]), True, titled=False)
         return None
     stripped = folded.lstrip(" -•*▪◦·")
     offset = len(folded) - len(stripped)

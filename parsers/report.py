@@ -14,10 +14,11 @@ from datetime import date
 
 from . import mime, sniff
 from .classify import classify, is_mailing_list
-from .directory import Directory
 from .doc_reader import read_doc
 from .docx_reader import read_docx
-from .extract import Extraction, extract, normalize, report_problems
+from .correction import mentions_receipt, phrased_ratings, strip_receipt, table_rating
+from .directory import Directory, fold
+from .extract import Extraction, extract_all, normalize, report_problems
 from .html_reader import html_to_blocks
 from .model import (
     Answer,
@@ -25,13 +26,16 @@ from .model import (
     Block,
     Limits,
     ParsedMail,
+    ParsedReport,
     Problem,
     Signal,
     UnreadableDocument,
 )
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import find_month, find_week_period, resolve_year
+from .period import find_heading_month, find_month, find_week_period, month_label, resolve_year
+from .questions import BY_NUMBER
+from .ratings import Rating
 from .personal_data import find_personal_numbers
 from .quoting import forwarded_body, split_reply
 
@@ -55,7 +59,20 @@ class ParseContext:
 class _Candidate:
     source: str
     extraction: Extraction
-    title_text: str  # text that may name the municipality/period (preamble, file name)
+    title_text: str  # text that may name the municipality (file name, preamble)
+    heading_lines: list[str] = field(default_factory=list)  # the document's own title lines (preamble)
+    filename: str = ""
+
+
+@dataclass
+class _Body:
+    """The mail body's own text and what a correction by reply may hold."""
+
+    own_text: str = ""
+    table: dict[int, str] = field(default_factory=dict)  # receipt table rows pasted in the own text
+    quoted_table: dict[int, str] = field(default_factory=dict)  # the rows of a quoted receipt
+    phrased: dict[int, Rating] = field(default_factory=dict)  # "Påverkan på fråga 2 är 3"
+    quotes_receipt: bool = False
 
 
 def parse_message(raw: bytes, ctx: ParseContext) -> ParsedMail:
@@ -85,8 +102,10 @@ def headers_only_record(raw: bytes, ctx: ParseContext, problem: Problem) -> Pars
         )
         sent = mime.sent_date(msg)
         result.sent_at = sent.isoformat() if sent else None
-        registered = ctx.directory.by_address(result.sender)
-        result.municipality = registered.name if registered else None
+        registered = ctx.directory.registered_for(result.sender)
+        result.municipality = registered[0].name if len(registered) == 1 else None
+        result.in_reply_to = message_ids(mime.header(msg, "In-Reply-To"))
+        result.references = message_ids(mime.header(msg, "References"))
         return result
     except Exception:  # noqa: BLE001 - the same boundary as parse_message
         logger.exception("could not read the headers of a message of %d bytes", len(raw))
@@ -102,58 +121,257 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     )
     sent = mime.sent_date(msg)
     result.sent_at = sent.isoformat() if sent else None
+    result.in_reply_to = message_ids(mime.header(msg, "In-Reply-To"))
+    result.references = message_ids(mime.header(msg, "References"))
     if not msg.keys() or (result.sender is None and not msg.get_payload()):
         result.problems.append(Problem("no_report", "Filen är inte ett läsbart e-postmeddelande."))
         return result
 
-    registered = ctx.directory.by_address(result.sender)
+    registered = ctx.directory.registered_for(result.sender)
     result.mailing_list = is_mailing_list(msg)
     result.auth_failures = mime.authentication_failures(msg)
     kind = classify(msg)
     if kind:
         result.kind = kind
-        result.municipality = registered.name if registered else None
+        result.municipality = registered[0].name if len(registered) == 1 else None
         return result
 
     parts = mime.collect_parts(msg, max_bytes=ctx.limits.max_attachment_bytes)
     candidates, unreadable = _attachment_candidates(parts.attachments, ctx.limits)
-    body_text = _body_candidates(parts, result.subject, candidates)
+    body = _body_candidates(parts, result.subject, candidates)
     for inner in parts.forwarded[:5]:  # a report forwarded as an attached mail (.eml/.msg as rfc822)
         inner_parts = mime.collect_parts(inner, depth=1, max_bytes=ctx.limits.max_attachment_bytes)
         more, more_unreadable = _attachment_candidates(inner_parts.attachments, ctx.limits)
         candidates += more
         unreadable += more_unreadable
         _body_candidates(inner_parts, "VB:", candidates)
-    best = max(candidates, key=lambda c: c.extraction.weight, default=None)
-    if best is not None and not best.extraction.found:
-        best = None
+    result.quotes_receipt = body.quotes_receipt
+    mail = _MailFacts(result, registered, sent.date() if sent else None, body.own_text)
 
-    if best is None and unreadable:
+    reports = _full_reports(candidates, mail, ctx)
+    if not reports:
+        partial = _partial_report(candidates, body, mail, ctx)
+        reports = [partial] if partial is not None else []
+    if reports:
+        result.kind = "report"
+        result.reports = reports
+        _adopt(result, reports[0])
+        if len(reports) > 1:
+            months = " och ".join(month_label(r.period) for r in reports if r.period)
+            result.notes.append(
+                f"Mejlet innehöll lägesbilder för flera månader ({months}). Vi läste var och en för sig; "
+                f"den för {month_label(reports[0].period)} räknas som det här mejlets rapport." if reports[0].period
+                else f"Mejlet innehöll flera lägesbilder ({months}); vi läste var och en för sig.")
+    elif unreadable and _looks_like_submission(mail, [name for name, _ in unreadable]):
         name, problem = unreadable[0]
         result.kind = "report"
-        result.source = f"attachment:{name}" if name else None
-        result.problems.append(problem)
-    elif best is None:
+        report = ParsedReport(source=f"attachment:{name}" if name else None, problems=[problem])
+        _set_municipality(report, mail, ctx, "")
+        _set_period(report, mail, ctx, "")
+        result.reports = [report]
+        _adopt(result, report)
+    else:
         result.kind = "other"
         result.problems.append(Problem(
             "no_report",
             "Vi hittade ingen lägesbild i ditt meddelande. Skicka rapporten som Word- eller PDF-fil "
             "eller klistra in frågorna med svar direkt i mejlet."))
-    else:
-        result.kind = "report"
-        result.source = best.source
-        result.answers = [best.extraction.answers[n] for n in sorted(best.extraction.answers)]
-        result.problems.extend(report_problems(best.extraction))
-        result.problems.extend(_personal_data_problems(result))
-        if ctx.find_signals is not None:
-            result.signals = ctx.find_signals(result.answers)
-
-    title_text = best.title_text if best else ""
-    _set_municipality(result, registered, ctx, [title_text, result.subject, body_text])
-    if result.kind == "report":
-        _set_period(result, sent, ctx, [result.subject, title_text, body_text])
+        holder = ParsedReport()
+        _set_municipality(holder, mail, ctx, "", is_report=False)
+        result.municipality = holder.municipality
+        result.problems.extend(p for p in holder.problems if p.code == "unknown_sender")
     result.problems.sort(key=lambda p: (p.question or 0, p.code))
     return result
+
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+_MAX_IDS = 50
+
+
+def message_ids(value: str) -> list[str]:
+    """The Message-IDs ("<...>") in an In-Reply-To or References header, at most 50."""
+    ids: list[str] = []
+    for m in _MESSAGE_ID.finditer(value[:20_000]):
+        if m.group() not in ids:
+            ids.append(m.group())
+        if len(ids) >= _MAX_IDS:
+            break
+    return ids
+
+
+_REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+@dataclass
+class _MailFacts:
+    """What every report in one mail shares."""
+
+    result: ParsedMail
+    registered: tuple
+    sent_day: date | None
+    own_text: str
+
+    @property
+    def is_reply(self) -> bool:
+        r = self.result
+        return bool(r.in_reply_to or r.references or r.quotes_receipt
+                    or (_REPLY_SUBJECT.match(r.subject) and not _FORWARD_SUBJECT.match(r.subject)))
+
+    @property
+    def subject_for_period(self) -> str:
+        """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread."""
+        subject = self.result.subject
+        return "" if _REPLY_SUBJECT.match(subject) or _FORWARD_SUBJECT.match(subject) else subject
+
+
+def _adopt(result: ParsedMail, report: ParsedReport) -> None:
+    """The primary report's fields become the mail's top-level fields."""
+    result.source = report.source
+    result.municipality = report.municipality
+    result.period = report.period
+    result.period_source = report.period_source
+    result.answers = list(report.answers)
+    result.signals = list(report.signals)
+    result.problems = list(report.problems)
+    result.partial = report.partial
+
+
+def _full_reports(candidates: list[_Candidate], mail: _MailFacts, ctx: ParseContext) -> list[ParsedReport]:
+    """One report per month found (twins of one report, like a docx and its PDF, count once), primary first."""
+    found = [c for c in candidates if c.extraction.found]
+    if not found:
+        return []
+    groups: dict[str | None, _Candidate] = {}
+    for candidate in found:
+        own = _own_month(candidate)
+        key = resolve_year(*own, mail.sent_day) if own else None
+        if key not in groups or candidate.extraction.weight > groups[key].extraction.weight:
+            groups[key] = candidate
+    if len(groups) > 1 and None in groups:
+        undated = groups.pop(None)  # a twin without its own month: part of the best dated one
+        best = max(groups, key=lambda k: groups[k].extraction.weight)
+        if undated.extraction.weight > groups[best].extraction.weight:
+            groups[best] = undated
+    reports = [_full_report(c, mail, ctx) for c in groups.values()]
+    if len(reports) > 1:
+        for r in reports:  # the subject names one of them; the others are not in conflict with it
+            r.problems = [p for p in r.problems if p.code != "period_conflict"]
+        primary = _primary(reports, mail)
+        reports.sort(key=lambda r: (r is not primary, r.period or ""))
+        for r in reports[1:]:
+            r.primary = False
+    return reports
+
+
+def _own_month(candidate: _Candidate) -> tuple[int, int | None] | None:
+    """The month a candidate's own heading or file name names."""
+    found = find_heading_month(_title_lines(candidate.heading_lines))
+    if found is None and candidate.filename:
+        found = find_month(candidate.filename)
+    return found
+
+
+def _full_report(candidate: _Candidate, mail: _MailFacts, ctx: ParseContext) -> ParsedReport:
+    extraction = candidate.extraction
+    report = ParsedReport(source=candidate.source)
+    report.answers = [extraction.answers[n] for n in sorted(extraction.answers)]
+    report.problems.extend(report_problems(extraction))
+    report.problems.extend(_personal_data_problems(report.answers))
+    if ctx.find_signals is not None:
+        report.signals = ctx.find_signals(report.answers)
+    _set_municipality(report, mail, ctx, candidate.title_text, candidate.heading_lines)
+    _set_period(report, mail, ctx, candidate.title_text, candidate.heading_lines, candidate.filename)
+    report.problems.sort(key=lambda p: (p.question or 0, p.code))
+    return report
+
+
+_NOT_THIS = re.compile(r"misstag|av fel|fel fil|felaktig|ignorera|bortse|gammal|gamla|forra manadens|forra rapporten"
+                       r"|ska inte|skall inte|inte raknas|redan skickat|redan inskickad")
+_THIS = re.compile(r"\bgaller\b|\bratt\b|aktuell|ska raknas|skall raknas|den nya|denna manad|den har manaden")
+
+
+def _primary(reports: list[ParsedReport], mail: _MailFacts) -> ParsedReport:
+    """The report the mail counts: the one its text says counts, else the subject's month, else the latest."""
+    chosen, rejected = set(), set()
+    for sentence in re.split(r"(?<=[.!?;])\s+|\n", fold(mail.own_text)[:5000]):
+        found = find_month(sentence, abbreviations=False)
+        if not found:
+            continue
+        for r in reports:
+            if r.period and int(r.period[5:]) == found[0]:
+                (rejected if _NOT_THIS.search(sentence) else chosen if _THIS.search(sentence) else set()).add(r.period)
+    for r in reports:
+        if r.period in chosen and r.period not in rejected:
+            return r
+    remaining = [r for r in reports if r.period not in rejected] or reports
+    subject = find_month(mail.subject_for_period) if mail.subject_for_period else None
+    for r in remaining:
+        if subject and r.period and int(r.period[5:]) == subject[0]:
+            return r
+    return max(remaining, key=lambda r: r.period or "")
+
+
+def _partial_report(candidates: list[_Candidate], body: _Body, mail: _MailFacts, ctx: ParseContext
+                    ) -> ParsedReport | None:
+    """A correction that gives only some questions, or None.
+
+    In a reply (In-Reply-To/References, "SV:", or our receipt quoted) any of:
+    questions of the template filled in again, "Fråga 2: Påverkan 3",
+    "Påverkan på fråga 2 är 3", the receipt's table pasted with a value
+    changed (only the rows that differ from the quoted receipt). Outside a
+    reply only the template's clear evidence (two titles, or a title and a
+    rating) makes one.
+    """
+    answers: dict[int, Answer] = {}
+    problems: list[Problem] = []
+    source = None
+    usable = [c for c in candidates if c.extraction.answers and c.extraction.evidence]
+    best = max(usable, key=lambda c: c.extraction.weight, default=None)
+    if best is not None:
+        ex = best.extraction
+        clear = len(ex.titled) >= 2 or (ex.titled and ex.rated)
+        if mail.is_reply or clear:
+            source = best.source
+            for number, a in ex.answers.items():
+                answers[number] = Answer(number, a.score, a.color, a.text or None)
+            problems += [p for p in ex.problems if p.code == "invalid_score"]
+    if mail.is_reply:
+        for number, text in body.table.items():
+            if body.quoted_table.get(number, "") == text:
+                continue  # the row as we sent it: not a change
+            rating = table_rating(text)
+            if rating is not None and BY_NUMBER[number].rated:
+                old = answers.get(number, Answer(number, text=None))
+                answers[number] = Answer(number, rating.score, rating.color, old.text)
+                source = source or "body"
+        for number, rating in body.phrased.items():
+            old = answers.get(number, Answer(number, text=None))
+            answers[number] = Answer(number, rating.score, rating.color, old.text)
+            source = source or "body"
+    if not answers:
+        return None
+    report = ParsedReport(source=source, partial=True)
+    report.answers = [answers[n] for n in sorted(answers)]
+    report.problems = problems + _personal_data_problems(report.answers)
+    if ctx.find_signals is not None:
+        report.signals = ctx.find_signals([a for a in report.answers if a.text])
+    own = best is not None and best.source == source
+    _set_municipality(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [])
+    _set_period(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [],
+                best.filename if own else "")
+    report.problems.sort(key=lambda p: (p.question or 0, p.code))
+    return report
+
+
+_SUBMISSION_WORDS = re.compile(r"lagesbild|lagesrapport|rapport|sociala risker|underlag|redovisning")
+
+
+def _looks_like_submission(mail: _MailFacts, names: list[str | None]) -> bool:
+    """An unreadable attachment is a report only in a mail that reads like one."""
+    texts = [mail.result.subject, mail.own_text[:3000], *(n or "" for n in names)]
+    if any(_SUBMISSION_WORDS.search(fold(t)) for t in texts):
+        return True
+    return bool(mail.registered) and any(find_month(t, abbreviations=False) for t in texts[:1] + texts[2:])
 
 
 # Formats a report may come in that we do not read: tell the sender.
@@ -181,9 +399,11 @@ def _attachment_candidates(attachments: list[Attachment], limits: Limits):
             code = "unsupported_format" if kind == sniff.RTF else "unreadable_attachment"
             unreadable.append((name, Problem(code, f"Bilagan \"{name}\" kunde inte läsas: {e.reason}")))
             continue
-        extraction = extract(blocks)
-        title = "\n".join([name] + extraction.preamble[:15])
-        candidates.append(_Candidate(f"attachment:{name}", extraction, title))
+        blocks, _ = strip_receipt(blocks)
+        for k, extraction in enumerate(extract_all(blocks)):
+            title = "\n".join([name] + extraction.preamble[:15])
+            source = f"attachment:{name}" if k == 0 else f"attachment:{name}#{k + 1}"
+            candidates.append(_Candidate(source, extraction, title, extraction.preamble[:15], name))
     return candidates, unreadable
 
 
@@ -228,30 +448,41 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidate]) -> str:
-    """Add the mail body's report (own text; forwarded text for forwards) to candidates.
+def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidate]) -> _Body:
+    """Add the mail body's report(s) (own text; forwarded text for forwards) to candidates.
 
-    Returns the body's own text, used later to find municipality and period.
+    Our receipt's table and wording are taken out first: quoted or pasted,
+    they are never answers. Returns the body's own text and the pieces a
+    correction by reply may hold.
     """
     variants: list[list[Block]] = [text_blocks(t) for t in parts.plain]
     variants += [html_to_blocks(h) for h in parts.html]
-    own_text = ""
+    body = _Body()
     is_forward = bool(_FORWARD_SUBJECT.match(subject))
     for blocks in variants:
         own, quoted = split_reply(blocks)
-        if not own_text:
-            own_text = "\n".join(b.text for b in own)
-        extraction = extract(own)
-        if not extraction.found and (is_forward or not any(b.text.strip() for b in own)) and quoted:
-            extraction = extract(forwarded_body(quoted))
-        candidates.append(_Candidate("body", extraction, "\n".join(extraction.preamble[:15])))
-    return own_text
+        own_empty = not any(b.text.strip() for b in own)
+        body.quotes_receipt = body.quotes_receipt or mentions_receipt(quoted)
+        own, table = strip_receipt(own)
+        phrased, own = phrased_ratings(own)
+        if not body.own_text and not own_empty:
+            body.own_text = "\n".join(b.text for b in own)
+            body.table, body.phrased = table, phrased
+            body.quoted_table = strip_receipt(quoted)[1]
+        extractions = extract_all(own)
+        if not any(e.found for e in extractions) and (is_forward or own_empty) and quoted:
+            extractions = extract_all(strip_receipt(forwarded_body(quoted))[0])
+        for k, extraction in enumerate(extractions):
+            preamble = extraction.preamble[:15]
+            candidates.append(_Candidate("body" if k == 0 else f"body#{k + 1}", extraction,
+                                         "\n".join(preamble), preamble))
+    return body
 
 
-def _personal_data_problems(result: ParsedMail) -> list[Problem]:
+def _personal_data_problems(answers: list[Answer]) -> list[Problem]:
     problems = []
-    for answer in result.answers:
-        if find_personal_numbers(answer.text):
+    for answer in answers:
+        if answer.text and find_personal_numbers(answer.text):
             problems.append(Problem(
                 "personal_data",
                 f"Svaret på fråga {answer.question} innehåller något som ser ut som ett personnummer. "
@@ -260,43 +491,122 @@ def _personal_data_problems(result: ParsedMail) -> list[Problem]:
     return problems
 
 
-def _set_municipality(result: ParsedMail, registered, ctx: ParseContext, texts: list[str]) -> None:
-    if registered is not None:
-        result.municipality = registered.name
+_TITLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|sociala risker|manad|rapport|period|avser|galler|kommun")
+
+
+def _title_lines(lines: list[str]) -> list[str]:
+    """The lines of a preamble that read like a title, not prose."""
+    return [line for line in lines
+            if len(line) <= 40 or (len(line) <= 100 and _TITLE_WORDS.search(fold(line)))]
+
+
+def _set_municipality(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
+                      title_text: str, heading_lines: list[str] = (), is_report: bool = True) -> None:
+    """The registered sender's municipality, checked against what the report and subject state.
+
+    An address registered for several municipalities: the text decides. A
+    registered sender whose report or subject names another municipality:
+    `municipality_conflict` (the record holds the named one: the document
+    outranks the address). A report naming two municipalities: `joint_report`.
+    """
+    directory = ctx.directory
+    result = mail.result
+    registered = mail.registered
+    subject = result.subject
+    titles = _title_lines(list(heading_lines))
+    stated = None
+    for text in ("\n".join(titles), subject):
+        if text and (stated := directory.find_in_text(text)):
+            break
+    joint = directory.joint_in_text("\n".join([subject, *titles[:4]]))
+    if joint:
+        names = " och ".join(m.name for m in joint)
+        report.problems.append(Problem(
+            "joint_report",
+            f"Rapporten gäller flera kommuner ({names}). Varje kommun räknas för sig, så en gemensam "
+            "lägesbild kan inte räknas automatiskt för en enda kommun. Skicka gärna en rapport per kommun; "
+            "en handläggare tittar på den här."))
+    if len(registered) == 1:
+        report.municipality = registered[0].name
+        if stated is not None and stated != registered[0] and not joint:
+            report.municipality = stated.name
+            report.problems.append(Problem(
+                "municipality_conflict",
+                f"Rapporten anger kommunen {stated.name}, men avsändaradressen är registrerad för "
+                f"{registered[0].name}. Den räknas inte förrän en handläggare har kontrollerat vilken "
+                "kommun den gäller."))
+        return
+    if len(registered) > 1:
+        named = stated or (directory.find_in_text(title_text) if title_text else None) or (
+            directory.find_in_text(mail.own_text) if mail.own_text else None)
+        names = ", ".join(m.name for m in registered)
+        if named in registered:
+            report.municipality = named.name
+        elif named is not None:
+            report.municipality = named.name
+            report.problems.append(Problem(
+                "municipality_conflict",
+                f"Rapporten anger kommunen {named.name}, men avsändaradressen är registrerad för "
+                f"{names}. Den räknas inte förrän en handläggare har kontrollerat vilken kommun den gäller."))
+        elif is_report:
+            report.problems.append(Problem(
+                "unknown_municipality",
+                f"Avsändaradressen är registrerad för flera kommuner ({names}). Skriv vilken kommun "
+                "rapporten gäller (\"Underlaget inlämnat av kommun: ...\") eller ange den i ämnesraden."))
         return
     if result.sender and result.sender in ctx.own_addresses:
         return
     named = None
-    for text in texts:
-        if text and (named := ctx.directory.find_in_text(text)):
+    for text in [title_text, subject, mail.own_text]:
+        if text and (named := directory.find_in_text(text)):
             break
-    result.municipality = named.name if named else None
-    result.problems.append(Problem(
+    report.municipality = named.name if named else None
+    report.problems.append(Problem(
         "unknown_sender",
         f"Avsändaren {result.sender or '(okänd)'} finns inte i listan över kommunernas adresser, "
         "så rapporten kan inte räknas automatiskt. En handläggare kontrollerar den.",))
-    if named is None and result.kind == "report":
-        result.problems.append(Problem(
+    if named is None and is_report:
+        report.problems.append(Problem(
             "unknown_municipality",
             "Vi kunde inte avgöra vilken kommun rapporten gäller. Skriv kommunens namn i rapporten "
             "(\"Underlaget inlämnat av kommun: ...\") eller i ämnesraden."))
 
 
-def _set_period(result: ParsedMail, sent, ctx: ParseContext, texts: list[str]) -> None:
-    sent_day = sent.date() if sent else None
-    for i, text in enumerate(texts):
-        found = find_month(text, abbreviations=i < 2) if text else None
-        if found:
-            result.period = resolve_year(*found, sent_day)
-            return
-    for text in texts[:2]:
-        if text and (by_week := find_week_period(text, sent_day)):
-            result.period = by_week
-            return
-    if sent_day is not None:
-        result.period = ctx.period_for_sent_date(sent_day)
+def _set_period(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
+                title_text: str, heading_lines: list[str] = (), filename: str = "") -> None:
+    """The document's own heading (or file name) outranks the subject, which outranks the mail's
+    text, which outranks the date sent. A reply's subject ("SV: Lägesbild september") is never used.
+    Heading and subject naming different months: `period_conflict`, the heading's month kept."""
+    sent_day = mail.sent_day
+    heading = find_heading_month(_title_lines(list(heading_lines)))
+    if heading is None and filename:
+        heading = find_month(filename)
+    subject_text = mail.subject_for_period
+    subject = find_month(subject_text) if subject_text else None
+    if heading:
+        report.period, report.period_source = resolve_year(*heading, sent_day), "heading"
+        if subject and (subject[0] != heading[0] or (subject[1] and heading[1] and subject[1] != heading[1])):
+            named = resolve_year(*subject, sent_day)
+            report.problems.append(Problem(
+                "period_conflict",
+                f"Dokumentet gäller {month_label(report.period)} men ämnesraden säger {month_label(named)}. "
+                "Rapporten räknas inte förrän en handläggare har kontrollerat vilken månad den gäller."))
         return
-    result.problems.append(Problem(
+    if subject:
+        report.period, report.period_source = resolve_year(*subject, sent_day), "subject"
+        return
+    for text in (subject_text, title_text):
+        if text and (by_week := find_week_period(text, sent_day)):
+            report.period, report.period_source = by_week, "subject" if text is subject_text else "heading"
+            return
+    own = find_month(mail.own_text, abbreviations=False) if mail.own_text else None
+    if own:
+        report.period, report.period_source = resolve_year(*own, sent_day), "text"
+        return
+    if sent_day is not None:
+        report.period, report.period_source = ctx.period_for_sent_date(sent_day), "sent_date"
+        return
+    report.problems.append(Problem(
         "unknown_period",
         "Vi kunde inte avgöra vilken månad rapporten gäller. Skriv månaden i ämnesraden, "
         "till exempel \"Lägesbild oktober 2026\"."))

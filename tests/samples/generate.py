@@ -147,7 +147,7 @@ def build() -> None:
                     date=datetime(2026, 11, 3, 15, 0, tzinfo=CET)),
          kind="report", municipality="Säter", period="2026-10")
 
-    body = template_text(scores=scores, rating_label="Påverkan: {} (named)")
+    body = template_text(scores=scores, rating_label="Påverkan: {} (named)").replace("Mora", "Gagnef")
     named = {1: "1 (Normalt)", 2: "Avvikande", 3: "3 (Oroande)", 4: "Allvarligt", 5: "5 - Kritiskt", 6: "Normalt"}
     for n, value in named.items():
         body = body.replace(f"Påverkan: {scores[n - 1]} (named)", f"Påverkan: {value}", 1)
