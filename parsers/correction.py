@@ -44,6 +44,14 @@ _TABLE_ROW_ALONE = re.compile(r"^(?:>\s*)*(?P<n>[1-7])\.\s+(?P<title>[a-z/ ,]+?)
 _RATING_CELL = re.compile(r"^\s*(?:[1-5](?:\s*\([a-z]+\))?|gront|gult|rott|saknas(?: i rapporten)?|–|-)\s*$")
 
 
+_RECEIPT_ITSELF = re.compile(r"det har ar ett automatiskt svar fran|tack for lagesbilden\. vi har tagit emot den")
+
+
+def is_receipt(blocks: list[Block]) -> bool:
+    """True when `blocks` hold a whole receipt of ours (its greeting or its closing line)."""
+    return any(_RECEIPT_ITSELF.search(fold(b.text)) for b in blocks if b.text)
+
+
 def mentions_receipt(blocks: list[Block]) -> bool:
     """True when `blocks` hold one of our receipts' sentences."""
     return any(_RECEIPT_MARKERS.search(fold(b.text)) for b in blocks if b.text)
@@ -106,6 +114,8 @@ _PHRASES = (
     re.compile(_QUESTION + r"\s*(?:ska(?:ll)?|bor)\s+(?:vara|ha|bli|andras till)\s+(?:paverkan\s*)?" + _VALUE + r"\b"),
     re.compile(_QUESTION + r"\s*(?:har|far|ska ha)\s+paverkan(?:sgrad(?:en)?)?\s*:?\s*" + _VALUE + r"\b"),
     re.compile(_QUESTION + r"\s*(?:andras|rattas)\s+till\s+(?:paverkan\s*)?" + _VALUE + r"\b"),
+    # "Hej! Fråga 2: Påverkan 3" in a sentence (a line starting with "Fråga 2:" is a heading)
+    re.compile(r"(?<=[!.,;] )" + _QUESTION + r"\s*[:,.\-–]?\s*paverkan(?:sgrad(?:en)?)?\s*[:=]?\s*" + _VALUE + r"\b"),
 )
 _MAX_LINE = 400
 

@@ -16,7 +16,7 @@ from . import mime, sniff
 from .classify import classify, is_mailing_list
 from .doc_reader import read_doc
 from .docx_reader import read_docx
-from .correction import mentions_receipt, phrased_ratings, strip_receipt, table_rating
+from .correction import is_receipt, mentions_receipt, phrased_ratings, strip_receipt, table_rating
 from .directory import Directory, fold
 from .extract import Extraction, extract_all, normalize, report_problems
 from .html_reader import html_to_blocks
@@ -33,7 +33,7 @@ from .model import (
 )
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import find_heading_month, find_month, find_week_period, month_label, resolve_year
+from .period import MONTHS, find_heading_month, find_month, find_week_period, month_label, resolve_year
 from .questions import BY_NUMBER
 from .ratings import Rating
 from .personal_data import find_personal_numbers
@@ -285,6 +285,7 @@ def _full_report(candidate: _Candidate, mail: _MailFacts, ctx: ParseContext) -> 
     return report
 
 
+_MONTH_WORD = re.compile(r"(?<![a-z])(" + "|".join(MONTHS) + r")")
 _NOT_THIS = re.compile(r"misstag|av fel|fel fil|felaktig|ignorera|bortse|gammal|gamla|forra manadens|forra rapporten"
                        r"|ska inte|skall inte|inte raknas|redan skickat|redan inskickad")
 _THIS = re.compile(r"\bgaller\b|\bratt\b|aktuell|ska raknas|skall raknas|den nya|denna manad|den har manaden")
@@ -293,13 +294,13 @@ _THIS = re.compile(r"\bgaller\b|\bratt\b|aktuell|ska raknas|skall raknas|den nya
 def _primary(reports: list[ParsedReport], mail: _MailFacts) -> ParsedReport:
     """The report the mail counts: the one its text says counts, else the subject's month, else the latest."""
     chosen, rejected = set(), set()
-    for sentence in re.split(r"(?<=[.!?;])\s+|\n", fold(mail.own_text)[:5000]):
-        found = find_month(sentence, abbreviations=False)
+    for clause in re.split(r"[.!?;,\n]|\bmen\b", fold(mail.own_text)[:5000]):
+        found = _MONTH_WORD.search(clause)
         if not found:
             continue
         for r in reports:
-            if r.period and int(r.period[5:]) == found[0]:
-                (rejected if _NOT_THIS.search(sentence) else chosen if _THIS.search(sentence) else set()).add(r.period)
+            if r.period and int(r.period[5:]) == MONTHS[found.group(1)]:
+                (rejected if _NOT_THIS.search(clause) else chosen if _THIS.search(clause) else set()).add(r.period)
     for r in reports:
         if r.period in chosen and r.period not in rejected:
             return r
@@ -462,8 +463,11 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
     for blocks in variants:
         own, quoted = split_reply(blocks)
         own_empty = not any(b.text.strip() for b in own)
-        body.quotes_receipt = body.quotes_receipt or mentions_receipt(quoted)
+        echo = is_receipt(own)  # our receipt itself (forwarded back, echoed): its table is ours
+        body.quotes_receipt = body.quotes_receipt or mentions_receipt(quoted) or echo
         own, table = strip_receipt(own)
+        if echo:
+            table = {}
         phrased, own = phrased_ratings(own)
         if not body.own_text and not own_empty:
             body.own_text = "\n".join(b.text for b in own)
