@@ -41,6 +41,7 @@ _TITLES = {q.number: fold(q.title) for q in BY_NUMBER.values()}
 _TABLE_ROW = re.compile(r"^(?:>\s*)*(?P<n>[1-7])\.\s+(?P<title>[a-z/ ,]+?)(?:\s{2,}|\s*\t\s*|\s+(?=[0-9–-]|saknas|gr|gul|ro))"
                         r"(?P<rating>.*)$")
 _TABLE_ROW_ALONE = re.compile(r"^(?:>\s*)*(?P<n>[1-7])\.\s+(?P<title>[a-z/ ,]+?)\s*$")
+_MAX_ROW = 200  # a receipt table row is short; longer lines are not looked at
 _RATING_CELL = re.compile(r"^\s*(?:[1-5](?:\s*\([a-z]+\))?|gront|gult|rott|saknas(?: i rapporten)?|–|-)\s*$")
 
 
@@ -59,13 +60,15 @@ def mentions_receipt(blocks: list[Block]) -> bool:
 
 def _table_row(blocks: list[Block], i: int) -> tuple[int, str, int] | None:
     """(question, rating text, blocks used) for a receipt table row at `i`."""
+    if len(blocks[i].text) > _MAX_ROW:
+        return None
     folded = fold(blocks[i].text.strip())
     m = _TABLE_ROW.match(folded)
     if m and m.group("title").strip() == _TITLES[int(m.group("n"))] and _RATING_CELL.match(m.group("rating")):
         return int(m.group("n")), m.group("rating").strip(), 1
     m = _TABLE_ROW_ALONE.match(folded)
     if m and m.group("title").strip() == _TITLES[int(m.group("n"))] and i + 1 < len(blocks):
-        following = fold(blocks[i + 1].text.strip())
+        following = re.sub(r"^(?:>\s*)+", "", fold(blocks[i + 1].text.strip())[:_MAX_ROW])
         if _RATING_CELL.match(following):
             return int(m.group("n")), following, 2
     return None

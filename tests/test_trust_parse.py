@@ -318,3 +318,24 @@ def test_a_reply_without_any_month_uses_the_date_sent_not_the_quoted_subject():
     body = template_text() + "\n\nDen 3 okt. 2026 kl. 10:12 skrev x@lansstyrelsen.se:\n> Lägesbild september\n"
     record = parse(build_mail(sender="anna.berg@mora.se", subject="SV: Lägesbild september", body=body, date=NOV3))
     assert (record.period, record.period_source) == ("2026-10", "sent_date")
+
+
+def test_html_receipt_quoted_back_with_one_value_changed():
+    rows = "".join(f"<tr><td>{n}. {t}</td><td>{r}</td></tr>" for n, t, r in [
+        (1, "Ordningsstörningar och otrygghet", "1 (Normalt)"), (2, "Hot och våld", "4 (Allvarligt)"),
+        (3, "Extremism och kriminella nätverk", "1 (Normalt)")])
+    changed = rows.replace("4 (Allvarligt)", "2 (Avvikande)")
+    html = (f"<p>Hej, rättat nedan.</p><table>{changed}</table>"
+            f"<blockquote><p>Så här uppfattade vi rapporten:</p><table>{rows}</table>"
+            "<p>Det här är ett automatiskt svar från lagesbild-fas.dalarna@lansstyrelsen.se.</p></blockquote>")
+    record = parse(build_mail(sender="anna.berg@mora.se", subject="SV: Lägesbild oktober", body=None, html=html,
+                              date=NOV3, headers={"In-Reply-To": "<r@lansstyrelsen.se>"}))
+    assert record.partial and [(a.question, a.score, a.text) for a in record.answers] == [(2, 2, None)]
+
+
+def test_a_long_line_of_spaces_is_read_quickly():
+    import time
+    line = "1. Hot och våld" + " " * 200_000 + "x\t"
+    start = time.perf_counter()
+    record = parse(reply(line))
+    assert time.perf_counter() - start < 2 and record.kind in {"report", "other"}
