@@ -94,6 +94,11 @@ class ParsedReport:
       "sent_date" (the deadline rule's guess) or None.
     - `answers`, `signals`, `problems`: this report's own (problems include the
       mail-level ones, e.g. `unknown_sender`, `municipality_conflict`).
+    - `named_municipality` / `named_period`: set only with a
+      `municipality_conflict` / `period_conflict` problem: the other value the
+      mail states (the text's municipality when the record keeps the
+      registered sender's; the subject's month when the record keeps the
+      heading's), so a reviewer can pick either.
     - `partial`: a correction that gives only some questions (see Answer):
       never a full report; missing questions are not problems.
     - `primary`: the report the mail counts as its submission (exactly one per
@@ -109,6 +114,8 @@ class ParsedReport:
     problems: list[Problem] = field(default_factory=list)
     partial: bool = False
     primary: bool = True
+    named_municipality: str | None = None
+    named_period: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -116,6 +123,8 @@ class ParsedReport:
             "municipality": self.municipality,
             "period": self.period,
             "period_source": self.period_source,
+            "named_municipality": self.named_municipality,
+            "named_period": self.named_period,
             "partial": self.partial,
             "primary": self.primary,
             "answers": _answers_json(self.answers),
@@ -164,6 +173,8 @@ class ParsedMail:
     mailing_list: bool = False  # List-Id / Precedence: bulk: never answered automatically
     auth_failures: list[str] = field(default_factory=list)  # e.g. ["dmarc=fail"] from our server's Authentication-Results
     period_source: str | None = None  # see ParsedReport
+    named_municipality: str | None = None  # see ParsedReport
+    named_period: str | None = None  # see ParsedReport
     partial: bool = False  # the primary report is a correction of some questions only
     reports: list[ParsedReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -185,6 +196,8 @@ class ParsedMail:
             "subject": self.subject,
             "sent_at": self.sent_at,
             "period_source": self.period_source,
+            "named_municipality": self.named_municipality,
+            "named_period": self.named_period,
             "partial": self.partial,
             "notes": list(self.notes),
             "in_reply_to": list(self.in_reply_to),

@@ -234,6 +234,8 @@ def _adopt(result: ParsedMail, report: ParsedReport) -> None:
     result.signals = list(report.signals)
     result.problems = list(report.problems)
     result.partial = report.partial
+    result.named_municipality = report.named_municipality
+    result.named_period = report.named_period
 
 
 def _full_reports(candidates: list[_Candidate], mail: _MailFacts, ctx: ParseContext) -> list[ParsedReport]:
@@ -256,6 +258,7 @@ def _full_reports(candidates: list[_Candidate], mail: _MailFacts, ctx: ParseCont
     if len(reports) > 1:
         for r in reports:  # the subject names one of them; the others are not in conflict with it
             r.problems = [p for p in r.problems if p.code != "period_conflict"]
+            r.named_period = None
         primary = _primary(reports, mail)
         reports.sort(key=lambda r: (r is not primary, r.period or ""))
         for r in reports[1:]:
@@ -510,8 +513,9 @@ def _set_municipality(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
 
     An address registered for several municipalities: the text decides. A
     registered sender whose report or subject names another municipality:
-    `municipality_conflict` (the record holds the named one: the document
-    outranks the address). A report naming two municipalities: `joint_report`.
+    `municipality_conflict`; the record keeps the registered municipality (so
+    nothing is counted for a municipality the sender does not represent) and
+    `named_municipality` holds the stated one. A report naming two municipalities: `joint_report`.
     """
     directory = ctx.directory
     result = mail.result
@@ -533,7 +537,7 @@ def _set_municipality(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
     if len(registered) == 1:
         report.municipality = registered[0].name
         if stated is not None and stated != registered[0] and not joint:
-            report.municipality = stated.name
+            report.named_municipality = stated.name
             report.problems.append(Problem(
                 "municipality_conflict",
                 f"Rapporten anger kommunen {stated.name}, men avsändaradressen är registrerad för "
@@ -547,7 +551,7 @@ def _set_municipality(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
         if named in registered:
             report.municipality = named.name
         elif named is not None:
-            report.municipality = named.name
+            report.named_municipality = named.name
             report.problems.append(Problem(
                 "municipality_conflict",
                 f"Rapporten anger kommunen {named.name}, men avsändaradressen är registrerad för "
@@ -590,7 +594,7 @@ def _set_period(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
     if heading:
         report.period, report.period_source = resolve_year(*heading, sent_day), "heading"
         if subject and (subject[0] != heading[0] or (subject[1] and heading[1] and subject[1] != heading[1])):
-            named = resolve_year(*subject, sent_day)
+            named = report.named_period = resolve_year(*subject, sent_day)
             report.problems.append(Problem(
                 "period_conflict",
                 f"Dokumentet gäller {month_label(report.period)} men ämnesraden säger {month_label(named)}. "

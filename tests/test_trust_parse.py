@@ -68,6 +68,7 @@ def test_heading_outranks_subject(subject, heading_month, period, source, confli
                               attachments=[("rapport.pdf", report_pdf("Mora", heading_month), PDF)]))
     assert (record.kind, record.period, record.period_source) == ("report", period, source)
     if conflict:
+        assert record.named_period == "2026-10"
         assert message(record, "period_conflict") == conflict + (
             " Rapporten räknas inte förrän en handläggare har kontrollerat vilken månad den gäller.")
     else:
@@ -101,10 +102,11 @@ def test_a_date_in_the_heading_is_not_the_period():
 
 
 @pytest.mark.parametrize("sender, stated, municipality, problem", [
-    ("anna.berg@mora.se", "Orsa", "Orsa", "municipality_conflict"),  # the text names another municipality
+    # The text names another municipality: the registered one is kept, the stated one named, held.
+    ("anna.berg@mora.se", "Orsa", "Mora", "municipality_conflict"),
     ("anna.berg@mora.se", "Mora", "Mora", None),
     ("samordnare@gemensam.se", "Orsa", "Orsa", None),  # registered for Mora and Orsa: the text decides
-    ("samordnare@gemensam.se", "Älvdalen", "Älvdalen", "municipality_conflict"),
+    ("samordnare@gemensam.se", "Älvdalen", None, "municipality_conflict"),
 ])
 def test_registered_municipality_against_the_text(sender, stated, municipality, problem):
     directory = Directory(tuple(
@@ -116,7 +118,7 @@ def test_registered_municipality_against_the_text(sender, stated, municipality, 
     record = parse(build_mail(sender=sender, subject="Lägesbild oktober", body=body), ctx)
     assert record.municipality == municipality
     if problem:
-        assert stated in message(record, problem)
+        assert stated in message(record, problem) and record.named_municipality == stated
         assert codes(record) & {"municipality_conflict"} == {problem}
     else:
         assert "municipality_conflict" not in codes(record)
