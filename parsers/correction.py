@@ -143,3 +143,17 @@ def phrased_ratings(blocks: list[Block]) -> tuple[dict[int, Rating], list[Block]
         if not hit:
             rest.append(block)
     return found, rest
+
+
+_MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+                "oktober", "november", "december")
+_COUNTED_FOR = re.compile(r"raknat den for [^,\n]{1,40}, (" + "|".join(_MONTH_NAMES) + r") (20\d\d)\b")
+
+
+def receipt_period(blocks: list[Block]) -> str | None:
+    """YYYY-MM of the month a quoted receipt of ours counted ("... räknat den för Mora, oktober 2026.")."""
+    for block in blocks[:2000]:
+        m = _COUNTED_FOR.search(fold(block.text[:_MAX_LINE]))
+        if m:
+            return f"{m.group(2)}-{_MONTH_NAMES.index(m.group(1)) + 1:02d}"
+    return None

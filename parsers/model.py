@@ -91,7 +91,8 @@ class ParsedReport:
       (its own heading first, then the subject, the mail text, the date sent).
     - `period_source`: where the period came from: "heading" (the document's
       own title lines or file name), "subject", "text" (the mail's own text),
-      "sent_date" (the deadline rule's guess) or None.
+      "sent_date" (the deadline rule's guess), "receipt" (a partial record:
+      the month the receipt it answers counted) or None.
     - `answers`, `signals`, `problems`: this report's own (problems include the
       mail-level ones, e.g. `unknown_sender`, `municipality_conflict`).
     - `named_municipality` / `named_period`: set only with a
@@ -156,7 +157,8 @@ class ParsedMail:
     sentences for the receipt that are not problems (e.g. which of two months
     counted). `in_reply_to`/`references` are the Message-IDs (with <>) from
     those headers, so a poll can tell a reply to one of its receipts;
-    `quotes_receipt` says the quoted or forwarded part is one of our receipts.
+    `quotes_receipt` says the quoted or forwarded part is one of our receipts;
+    `receipt_period` is the month that quoted receipt said it counted.
     """
 
     message_id: str | None = None
@@ -181,6 +183,7 @@ class ParsedMail:
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     quotes_receipt: bool = False
+    receipt_period: str | None = None  # YYYY-MM our quoted receipt said it counted, if any
 
     def to_json(self) -> dict:
         result = {
@@ -203,6 +206,7 @@ class ParsedMail:
             "in_reply_to": list(self.in_reply_to),
             "references": list(self.references),
             "quotes_receipt": self.quotes_receipt,
+            "receipt_period": self.receipt_period,
         }
         if len(self.reports) > 1:
             result["reports"] = [r.to_json() for r in self.reports]

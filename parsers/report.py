@@ -14,10 +14,17 @@ from datetime import date
 
 from . import mime, sniff
 from .classify import classify, is_mailing_list
+from .correction import (
+    is_receipt,
+    mentions_receipt,
+    phrased_ratings,
+    receipt_period,
+    strip_receipt,
+    table_rating,
+)
+from .directory import Directory, fold
 from .doc_reader import read_doc
 from .docx_reader import read_docx
-from .correction import is_receipt, mentions_receipt, phrased_ratings, strip_receipt, table_rating
-from .directory import Directory, fold
 from .extract import Extraction, extract_all, normalize, report_problems
 from .html_reader import html_to_blocks
 from .model import (
@@ -34,10 +41,10 @@ from .model import (
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
 from .period import MONTHS, find_heading_month, find_month, find_week_period, month_label, resolve_year
-from .questions import BY_NUMBER
-from .ratings import Rating
 from .personal_data import find_personal_numbers
+from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
+from .ratings import Rating
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +80,7 @@ class _Body:
     quoted_table: dict[int, str] = field(default_factory=dict)  # the rows of a quoted receipt
     phrased: dict[int, Rating] = field(default_factory=dict)  # "Påverkan på fråga 2 är 3"
     quotes_receipt: bool = False
+    receipt_period: str | None = None  # the month a quoted receipt of ours counted
 
 
 def parse_message(raw: bytes, ctx: ParseContext) -> ParsedMail:
@@ -146,6 +154,7 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         unreadable += more_unreadable
         _body_candidates(inner_parts, "VB:", candidates)
     result.quotes_receipt = body.quotes_receipt
+    result.receipt_period = body.receipt_period
     mail = _MailFacts(result, registered, sent.date() if sent else None, body.own_text)
 
     reports = _full_reports(candidates, mail, ctx)
@@ -363,6 +372,10 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: _MailFacts,
     _set_municipality(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [])
     _set_period(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [],
                 best.filename if own else "")
+    if body.receipt_period and report.period_source != "heading":
+        # A correction of the report our receipt counted: that receipt's month.
+        report.period, report.period_source = body.receipt_period, "receipt"
+        report.problems = [p for p in report.problems if p.code != "unknown_period"]
     report.problems.sort(key=lambda p: (p.question or 0, p.code))
     return report
 
@@ -466,6 +479,7 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
     for blocks in variants:
         own, quoted = split_reply(blocks)
         own_empty = not any(b.text.strip() for b in own)
+        body.receipt_period = body.receipt_period or receipt_period(quoted) or receipt_period(own)
         echo = is_receipt(own)  # our receipt itself (forwarded back, echoed): its table is ours
         body.quotes_receipt = body.quotes_receipt or mentions_receipt(quoted) or echo
         own, table = strip_receipt(own)

@@ -282,7 +282,7 @@ def test_corrections_by_reply_are_partial(new_text, expected):
     assert {a.question: (a.score, a.color, a.text) for a in record.answers} == expected
     assert record.in_reply_to == ["<receipt-1@lansstyrelsen.se>"]
     assert record.references == ["<orig@mora.se>", "<receipt-1@lansstyrelsen.se>"]
-    assert record.quotes_receipt
+    assert record.quotes_receipt and record.receipt_period == "2026-10" and record.period_source == "receipt"
     assert not codes(record) & {"missing_answer", "missing_score", "no_report"}
     assert record.to_json()["partial"] is True
 
@@ -341,3 +341,11 @@ def test_a_long_line_of_spaces_is_read_quickly():
     start = time.perf_counter()
     record = parse(reply(line))
     assert time.perf_counter() - start < 2 and record.kind in {"report", "other"}
+
+
+def test_a_late_correction_is_for_the_month_its_receipt_counted():
+    raw = reply("Påverkan på fråga 2 är 3.")
+    late = raw.replace(b"Date: Tue, 03 Nov 2026", b"Date: Thu, 03 Dec 2026")
+    assert late != raw
+    record = parse(late)
+    assert (record.period, record.period_source, record.partial) == ("2026-10", "receipt", True)
