@@ -22,7 +22,7 @@ from .correction import (
     strip_receipt,
     table_rating,
 )
-from .directory import Directory, fold
+from .directory import Directory
 from .doc_reader import read_doc
 from .docx_reader import read_docx
 from .extract import Extraction, extract_all, normalize, report_problems
@@ -40,15 +40,23 @@ from .model import (
 )
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import MONTHS, find_heading_month, find_month, find_week_period, month_label, resolve_year
+from .period import find_heading_month, find_month, month_label, resolve_year
 from .personal_data import find_personal_numbers
 from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
 from .ratings import Rating
+from .sources import (
+    _FORWARD_SUBJECT,
+    MailFacts,
+    choose_primary,
+    looks_like_submission,
+    set_municipality,
+    set_period,
+    title_lines,
+)
 
 logger = logging.getLogger(__name__)
 
-_FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,7 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         _body_candidates(inner_parts, "VB:", candidates)
     result.quotes_receipt = body.quotes_receipt
     result.receipt_period = body.receipt_period
-    mail = _MailFacts(result, registered, sent.date() if sent else None, body.own_text)
+    mail = MailFacts(result, registered, sent.date() if sent else None, body.own_text)
 
     reports = _full_reports(candidates, mail, ctx)
     if not reports:
@@ -171,12 +179,12 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
                 f"Mejlet innehöll lägesbilder för flera månader ({months}). Vi läste var och en för sig; "
                 f"den för {month_label(reports[0].period)} räknas som det här mejlets rapport." if reports[0].period
                 else f"Mejlet innehöll flera lägesbilder ({months}); vi läste var och en för sig.")
-    elif unreadable and _looks_like_submission(mail, [name for name, _ in unreadable]):
+    elif unreadable and looks_like_submission(mail, [name for name, _ in unreadable]):
         name, problem = unreadable[0]
         result.kind = "report"
         report = ParsedReport(source=f"attachment:{name}" if name else None, problems=[problem])
-        _set_municipality(report, mail, ctx, "")
-        _set_period(report, mail, ctx, "")
+        set_municipality(report, mail, ctx, "")
+        set_period(report, mail, ctx, "")
         result.reports = [report]
         _adopt(result, report)
     else:
@@ -186,7 +194,7 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
             "Vi hittade ingen lägesbild i ditt meddelande. Skicka rapporten som Word- eller PDF-fil "
             "eller klistra in frågorna med svar direkt i mejlet."))
         holder = ParsedReport()
-        _set_municipality(holder, mail, ctx, "", is_report=False)
+        set_municipality(holder, mail, ctx, "", is_report=False)
         result.municipality = holder.municipality
         result.problems.extend(p for p in holder.problems if p.code == "unknown_sender")
     result.problems.sort(key=lambda p: (p.question or 0, p.code))
@@ -208,31 +216,6 @@ def message_ids(value: str) -> list[str]:
     return ids
 
 
-_REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-
-
-@dataclass
-class _MailFacts:
-    """What every report in one mail shares."""
-
-    result: ParsedMail
-    registered: tuple
-    sent_day: date | None
-    own_text: str
-
-    @property
-    def is_reply(self) -> bool:
-        r = self.result
-        return bool(r.in_reply_to or r.references or r.quotes_receipt
-                    or (_REPLY_SUBJECT.match(r.subject) and not _FORWARD_SUBJECT.match(r.subject)))
-
-    @property
-    def subject_for_period(self) -> str:
-        """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread."""
-        subject = self.result.subject
-        return "" if _REPLY_SUBJECT.match(subject) or _FORWARD_SUBJECT.match(subject) else subject
-
-
 def _adopt(result: ParsedMail, report: ParsedReport) -> None:
     """The primary report's fields become the mail's top-level fields."""
     result.source = report.source
@@ -247,7 +230,7 @@ def _adopt(result: ParsedMail, report: ParsedReport) -> None:
     result.named_period = report.named_period
 
 
-def _full_reports(candidates: list[_Candidate], mail: _MailFacts, ctx: ParseContext) -> list[ParsedReport]:
+def _full_reports(candidates: list[_Candidate], mail: MailFacts, ctx: ParseContext) -> list[ParsedReport]:
     """One report per month found (twins of one report, like a docx and its PDF, count once), primary first."""
     found = [c for c in candidates if c.extraction.found]
     if not found:
@@ -268,7 +251,7 @@ def _full_reports(candidates: list[_Candidate], mail: _MailFacts, ctx: ParseCont
         for r in reports:  # the subject names one of them; the others are not in conflict with it
             r.problems = [p for p in r.problems if p.code != "period_conflict"]
             r.named_period = None
-        primary = _primary(reports, mail)
+        primary = choose_primary(reports, mail)
         reports.sort(key=lambda r: (r is not primary, r.period or ""))
         for r in reports[1:]:
             r.primary = False
@@ -277,13 +260,13 @@ def _full_reports(candidates: list[_Candidate], mail: _MailFacts, ctx: ParseCont
 
 def _own_month(candidate: _Candidate) -> tuple[int, int | None] | None:
     """The month a candidate's own heading or file name names."""
-    found = find_heading_month(_title_lines(candidate.heading_lines))
+    found = find_heading_month(title_lines(candidate.heading_lines))
     if found is None and candidate.filename:
         found = find_month(candidate.filename)
     return found
 
 
-def _full_report(candidate: _Candidate, mail: _MailFacts, ctx: ParseContext) -> ParsedReport:
+def _full_report(candidate: _Candidate, mail: MailFacts, ctx: ParseContext) -> ParsedReport:
     extraction = candidate.extraction
     report = ParsedReport(source=candidate.source)
     report.answers = [extraction.answers[n] for n in sorted(extraction.answers)]
@@ -291,40 +274,13 @@ def _full_report(candidate: _Candidate, mail: _MailFacts, ctx: ParseContext) -> 
     report.problems.extend(_personal_data_problems(report.answers))
     if ctx.find_signals is not None:
         report.signals = ctx.find_signals(report.answers)
-    _set_municipality(report, mail, ctx, candidate.title_text, candidate.heading_lines)
-    _set_period(report, mail, ctx, candidate.title_text, candidate.heading_lines, candidate.filename)
+    set_municipality(report, mail, ctx, candidate.title_text, candidate.heading_lines)
+    set_period(report, mail, ctx, candidate.title_text, candidate.heading_lines, candidate.filename)
     report.problems.sort(key=lambda p: (p.question or 0, p.code))
     return report
 
 
-_MONTH_WORD = re.compile(r"(?<![a-z])(" + "|".join(MONTHS) + r")")
-_NOT_THIS = re.compile(r"misstag|av fel|fel fil|felaktig|ignorera|bortse|gammal|gamla|forra manadens|forra rapporten"
-                       r"|ska inte|skall inte|inte raknas|redan skickat|redan inskickad")
-_THIS = re.compile(r"\bgaller\b|\bratt\b|aktuell|ska raknas|skall raknas|den nya|denna manad|den har manaden")
-
-
-def _primary(reports: list[ParsedReport], mail: _MailFacts) -> ParsedReport:
-    """The report the mail counts: the one its text says counts, else the subject's month, else the latest."""
-    chosen, rejected = set(), set()
-    for clause in re.split(r"[.!?;,\n]|\bmen\b", fold(mail.own_text)[:5000]):
-        found = _MONTH_WORD.search(clause)
-        if not found:
-            continue
-        for r in reports:
-            if r.period and int(r.period[5:]) == MONTHS[found.group(1)]:
-                (rejected if _NOT_THIS.search(clause) else chosen if _THIS.search(clause) else set()).add(r.period)
-    for r in reports:
-        if r.period in chosen and r.period not in rejected:
-            return r
-    remaining = [r for r in reports if r.period not in rejected] or reports
-    subject = find_month(mail.subject_for_period) if mail.subject_for_period else None
-    for r in remaining:
-        if subject and r.period and int(r.period[5:]) == subject[0]:
-            return r
-    return max(remaining, key=lambda r: r.period or "")
-
-
-def _partial_report(candidates: list[_Candidate], body: _Body, mail: _MailFacts, ctx: ParseContext
+def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, ctx: ParseContext
                     ) -> ParsedReport | None:
     """A correction that gives only some questions, or None.
 
@@ -369,8 +325,8 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: _MailFacts,
     if ctx.find_signals is not None:
         report.signals = ctx.find_signals([a for a in report.answers if a.text])
     own = best is not None and best.source == source
-    _set_municipality(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [])
-    _set_period(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [],
+    set_municipality(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [])
+    set_period(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [],
                 best.filename if own else "")
     if body.receipt_period and report.period_source != "heading":
         # A correction of the report our receipt counted: that receipt's month.
@@ -378,17 +334,6 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: _MailFacts,
         report.problems = [p for p in report.problems if p.code != "unknown_period"]
     report.problems.sort(key=lambda p: (p.question or 0, p.code))
     return report
-
-
-_SUBMISSION_WORDS = re.compile(r"lagesbild|lagesrapport|rapport|sociala risker|underlag|redovisning")
-
-
-def _looks_like_submission(mail: _MailFacts, names: list[str | None]) -> bool:
-    """An unreadable attachment is a report only in a mail that reads like one."""
-    texts = [mail.result.subject, mail.own_text[:3000], *(n or "" for n in names)]
-    if any(_SUBMISSION_WORDS.search(fold(t)) for t in texts):
-        return True
-    return bool(mail.registered) and any(find_month(t, abbreviations=False) for t in texts[:1] + texts[2:])
 
 
 # Formats a report may come in that we do not read: tell the sender.
@@ -510,125 +455,3 @@ def _personal_data_problems(answers: list[Answer]) -> list[Problem]:
                 "Lägesbilden får inte innehålla individuppgifter: ta bort personnumret och skicka "
                 "rapporten igen.", answer.question))
     return problems
-
-
-_TITLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|sociala risker|manad|rapport|period|avser|galler|kommun")
-
-
-def _title_lines(lines: list[str]) -> list[str]:
-    """The lines of a preamble that read like a title, not prose."""
-    return [line for line in lines
-            if len(line) <= 40 or (len(line) <= 100 and _TITLE_WORDS.search(fold(line)))]
-
-
-def _set_municipality(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
-                      title_text: str, heading_lines: list[str] = (), is_report: bool = True) -> None:
-    """The registered sender's municipality, checked against what the report and subject state.
-
-    An address registered for several municipalities: the text decides. A
-    registered sender whose report or subject names another municipality:
-    `municipality_conflict`; the record keeps the registered municipality (so
-    nothing is counted for a municipality the sender does not represent) and
-    `named_municipality` holds the stated one. A report naming two municipalities: `joint_report`.
-    """
-    directory = ctx.directory
-    result = mail.result
-    registered = mail.registered
-    subject = result.subject
-    titles = _title_lines(list(heading_lines))
-    stated = None
-    for text in ("\n".join(titles), subject):
-        if text and (stated := directory.find_in_text(text)):
-            break
-    joint = directory.joint_in_text("\n".join([subject, *titles[:4]]))
-    if joint:
-        names = " och ".join(m.name for m in joint)
-        report.problems.append(Problem(
-            "joint_report",
-            f"Rapporten gäller flera kommuner ({names}). Varje kommun räknas för sig, så en gemensam "
-            "lägesbild kan inte räknas automatiskt för en enda kommun. Skicka gärna en rapport per kommun; "
-            "en handläggare tittar på den här."))
-    if len(registered) == 1:
-        report.municipality = registered[0].name
-        if stated is not None and stated != registered[0] and not joint:
-            report.named_municipality = stated.name
-            report.problems.append(Problem(
-                "municipality_conflict",
-                f"Rapporten anger kommunen {stated.name}, men avsändaradressen är registrerad för "
-                f"{registered[0].name}. Den räknas inte förrän en handläggare har kontrollerat vilken "
-                "kommun den gäller."))
-        return
-    if len(registered) > 1:
-        named = stated or (directory.find_in_text(title_text) if title_text else None) or (
-            directory.find_in_text(mail.own_text) if mail.own_text else None)
-        names = ", ".join(m.name for m in registered)
-        if named in registered:
-            report.municipality = named.name
-        elif named is not None:
-            report.named_municipality = named.name
-            report.problems.append(Problem(
-                "municipality_conflict",
-                f"Rapporten anger kommunen {named.name}, men avsändaradressen är registrerad för "
-                f"{names}. Den räknas inte förrän en handläggare har kontrollerat vilken kommun den gäller."))
-        elif is_report:
-            report.problems.append(Problem(
-                "unknown_municipality",
-                f"Avsändaradressen är registrerad för flera kommuner ({names}). Skriv vilken kommun "
-                "rapporten gäller (\"Underlaget inlämnat av kommun: ...\") eller ange den i ämnesraden."))
-        return
-    if result.sender and result.sender in ctx.own_addresses:
-        return
-    named = None
-    for text in [title_text, subject, mail.own_text]:
-        if text and (named := directory.find_in_text(text)):
-            break
-    report.municipality = named.name if named else None
-    report.problems.append(Problem(
-        "unknown_sender",
-        f"Avsändaren {result.sender or '(okänd)'} finns inte i listan över kommunernas adresser, "
-        "så rapporten kan inte räknas automatiskt. En handläggare kontrollerar den.",))
-    if named is None and is_report:
-        report.problems.append(Problem(
-            "unknown_municipality",
-            "Vi kunde inte avgöra vilken kommun rapporten gäller. Skriv kommunens namn i rapporten "
-            "(\"Underlaget inlämnat av kommun: ...\") eller i ämnesraden."))
-
-
-def _set_period(report: ParsedReport, mail: _MailFacts, ctx: ParseContext,
-                title_text: str, heading_lines: list[str] = (), filename: str = "") -> None:
-    """The document's own heading (or file name) outranks the subject, which outranks the mail's
-    text, which outranks the date sent. A reply's subject ("SV: Lägesbild september") is never used.
-    Heading and subject naming different months: `period_conflict`, the heading's month kept."""
-    sent_day = mail.sent_day
-    heading = find_heading_month(_title_lines(list(heading_lines)))
-    if heading is None and filename:
-        heading = find_month(filename)
-    subject_text = mail.subject_for_period
-    subject = find_month(subject_text) if subject_text else None
-    if heading:
-        report.period, report.period_source = resolve_year(*heading, sent_day), "heading"
-        if subject and (subject[0] != heading[0] or (subject[1] and heading[1] and subject[1] != heading[1])):
-            named = report.named_period = resolve_year(*subject, sent_day)
-            report.problems.append(Problem(
-                "period_conflict",
-                f"Dokumentet gäller {month_label(report.period)} men ämnesraden säger {month_label(named)}. "
-                "Rapporten räknas inte förrän en handläggare har kontrollerat vilken månad den gäller."))
-        return
-    if subject:
-        report.period, report.period_source = resolve_year(*subject, sent_day), "subject"
-        return
-    for text in (subject_text, title_text):
-        if text and (by_week := find_week_period(text, sent_day)):
-            report.period, report.period_source = by_week, "subject" if text is subject_text else "heading"
-            return
-    own = find_month(mail.own_text, abbreviations=False) if mail.own_text else None
-    if own:
-        report.period, report.period_source = resolve_year(*own, sent_day), "text"
-        return
-    if sent_day is not None:
-        report.period, report.period_source = ctx.period_for_sent_date(sent_day), "sent_date"
-        return
-    report.problems.append(Problem(
-        "unknown_period",
-        "Vi kunde inte avgöra vilken månad rapporten gäller. Skriv månaden i ämnesraden, "
-        "till exempel \"Lägesbild oktober 2026\"."))
