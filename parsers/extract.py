@@ -59,7 +59,7 @@ class Extraction:
         titles, or two rating lines), so a survey with numbered questions or a
         document where most of the template is missing is not a report.
         """
-        return len(self.answers) >= 3 and (len(self.titled) >= 3 or self.rated >= 2)
+        return len(self.answers) >= 4 and (len(self.titled) >= 3 or self.rated >= 2)
 
     @property
     def evidence(self) -> bool:

@@ -46,7 +46,7 @@ from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
 from .ratings import Rating
 from .sources import (
-    _FORWARD_SUBJECT,
+    FORWARD_SUBJECT,
     MailFacts,
     choose_primary,
     looks_like_submission,
@@ -284,12 +284,12 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, 
                     ) -> ParsedReport | None:
     """A correction that gives only some questions, or None.
 
-    In a reply (In-Reply-To/References, "SV:", or our receipt quoted) any of:
-    questions of the template filled in again, "Fråga 2: Påverkan 3",
-    "Påverkan på fråga 2 är 3", the receipt's table pasted with a value
-    changed (only the rows that differ from the quoted receipt). Outside a
-    reply only the template's clear evidence (two titles, or a title and a
-    rating) makes one.
+    Any of: "Påverkan på fråga 2 är 3", "fråga 2 ska vara 3, inte 4", the
+    receipt's table pasted with a value changed (only the rows that differ
+    from the quoted receipt, when there is one), and, in a reply
+    (In-Reply-To/References, "SV:", or our receipt quoted), questions of the
+    template filled in again ("Fråga 2: Påverkan 3"). Outside a reply those
+    need the template's clear evidence (two titles, or a title and a rating).
     """
     answers: dict[int, Answer] = {}
     problems: list[Problem] = []
@@ -304,26 +304,26 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, 
             for number, a in ex.answers.items():
                 answers[number] = Answer(number, a.score, a.color, a.text or None)
             problems += [p for p in ex.problems if p.code == "invalid_score"]
-    if mail.is_reply:
-        for number, text in body.table.items():
-            if body.quoted_table.get(number, "") == text:
-                continue  # the row as we sent it: not a change
-            rating = table_rating(text)
-            if rating is not None and BY_NUMBER[number].rated:
-                old = answers.get(number, Answer(number, text=None))
-                answers[number] = Answer(number, rating.score, rating.color, old.text)
-                source = source or "body"
-        for number, rating in body.phrased.items():
+    # The receipt table pasted back and "fråga 2 ska vara 3" are corrections by their shape alone.
+    for number, text in body.table.items():
+        if body.quoted_table.get(number, "") == text:
+            continue  # the row as we sent it: not a change
+        rating = table_rating(text)
+        if rating is not None and BY_NUMBER[number].rated:
             old = answers.get(number, Answer(number, text=None))
             answers[number] = Answer(number, rating.score, rating.color, old.text)
             source = source or "body"
+    for number, rating in body.phrased.items():
+        old = answers.get(number, Answer(number, text=None))
+        answers[number] = Answer(number, rating.score, rating.color, old.text)
+        source = source or "body"
     if not answers:
         return None
     report = ParsedReport(source=source, partial=True)
     report.answers = [answers[n] for n in sorted(answers)]
     report.problems = problems + _personal_data_problems(report.answers)
     if ctx.find_signals is not None:
-        report.signals = ctx.find_signals([a for a in report.answers if a.text])
+        report.signals = ctx.find_signals(report.answers)
     own = best is not None and best.source == source
     set_municipality(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [])
     set_period(report, mail, ctx, best.title_text if own else "", best.heading_lines if own else [],
@@ -420,7 +420,7 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
     variants: list[list[Block]] = [text_blocks(t) for t in parts.plain]
     variants += [html_to_blocks(h) for h in parts.html]
     body = _Body()
-    is_forward = bool(_FORWARD_SUBJECT.match(subject))
+    is_forward = bool(FORWARD_SUBJECT.match(subject))
     for blocks in variants:
         own, quoted = split_reply(blocks)
         own_empty = not any(b.text.strip() for b in own)

@@ -22,7 +22,7 @@ from .period import MONTHS, find_heading_month, find_month, find_week_period, mo
 if TYPE_CHECKING:
     from .report import ParseContext
 
-_FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
+FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -39,13 +39,13 @@ class MailFacts:
     def is_reply(self) -> bool:
         r = self.result
         return bool(r.in_reply_to or r.references or r.quotes_receipt
-                    or (_REPLY_SUBJECT.match(r.subject) and not _FORWARD_SUBJECT.match(r.subject)))
+                    or (_REPLY_SUBJECT.match(r.subject) and not FORWARD_SUBJECT.match(r.subject)))
 
     @property
     def subject_for_period(self) -> str:
         """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread."""
         subject = self.result.subject
-        return "" if _REPLY_SUBJECT.match(subject) or _FORWARD_SUBJECT.match(subject) else subject
+        return "" if _REPLY_SUBJECT.match(subject) or FORWARD_SUBJECT.match(subject) else subject
 
 
 _MONTH_WORD = re.compile(r"(?<![a-z])(" + "|".join(MONTHS) + r")")

@@ -349,3 +349,26 @@ def test_a_late_correction_is_for_the_month_its_receipt_counted():
     assert late != raw
     record = parse(late)
     assert (record.period, record.period_source, record.partial) == ("2026-10", "receipt", True)
+
+
+def test_three_questions_filled_again_in_a_reply_are_a_partial_not_a_full_report():
+    text = "\n\n".join(f"Fråga {n}, {t}:\nNytt svar {n}.\nPåverkan: 3" for n, t in [
+        (1, "Ordningsstörningar och otrygghet"), (2, "Hot och våld"), (4, "Ungdomar/skolor")])
+    record = parse(reply(text))
+    assert record.partial and [a.question for a in record.answers] == [1, 2, 4]
+    assert "missing_answer" not in codes(record)
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Rättelse lägesbild oktober", "Hej! Fråga 2 ska vara 3, inte 4.\nMvh Anna\n"),
+    ("Ändring", "Påverkansgraden för fråga 6 är Oroande.\n"),
+])
+def test_a_phrased_correction_needs_no_thread(subject, body):
+    record = parse(build_mail(sender="anna.berg@mora.se", subject=subject, body=body, date=NOV3))
+    assert record.kind == "report" and record.partial and len(record.answers) == 1
+    assert record.answers[0].text is None and (record.answers[0].score or 0) == 3
+
+
+def test_a_rating_raised_by_correction_fires_the_rating_rule():
+    record = parse(reply("Påverkan på fråga 5 är 5."))
+    assert [a.score for a in record.answers] == [5] and any(s.question == 5 for s in record.signals)
