@@ -76,6 +76,7 @@ def normalize(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "").strip()
 
 
+_TOC_ENTRY = re.compile(r"^(?:[.·…_\s-]{3,}\s*(?:s\.\s*)?\d{1,3}|(?:s\.\s*)?\d{2,3}|sid(?:an)?\.?\s*\d{1,3})$")
 _MAX_TEMPLATES = 12  # templates read from one block list (two months pasted in one body)
 _PREAMBLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|underlag|kommun\b|sociala risker|redogor|manad\b")
 
@@ -137,6 +138,9 @@ def extract(blocks: list[Block]) -> Extraction:
             if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
                 heading = following
+        if heading and _TOC_ENTRY.match(heading.rest):
+            i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
+            continue
         if heading and heading.number > current:
             current = heading.number
             sections[current] = (heading, [])

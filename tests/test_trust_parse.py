@@ -372,3 +372,21 @@ def test_a_phrased_correction_needs_no_thread(subject, body):
 def test_a_rating_raised_by_correction_fires_the_rating_rule():
     record = parse(reply("Påverkan på fråga 5 är 5."))
     assert [a.score for a in record.answers] == [5] and any(s.question == 5 for s in record.signals)
+
+
+TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk", "Ungdomar/skolor",
+          "Alkohol, narkotika, doping och tobak", "Övrigt", "Positiva åtgärder eller händelser"]
+
+
+@pytest.mark.parametrize("leader", [" ........ {}", " {}", "\t\tsid. {}"])
+def test_a_long_document_with_contents_finds_the_template_at_the_end(leader):
+    contents = ["Trygghetsrapport Mora 2026", "Innehåll"] + [
+        f"{n}. {t}" + leader.format(10 + n) for n, t in enumerate(TITLES, 1)]
+    chapters = [[f"Kapitel {p}: Statistik", "Anmälda brott per 1000 invånare.", "Narkotikabrott: 12 st"] for p in range(20)]
+    template = [line for line in template_lines("Mora", "oktober")  # q2 unrated, q7 missing: lighter than the contents
+                if not line.startswith(("Påverkan: 3", "Fråga 7", "Kommentar: Fritids"))]
+    record = parse(build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober",
+                              attachments=[("rapport.pdf", text_pdf([contents] + chapters + [template]), PDF)]))
+    assert (record.kind, record.period, len(record.reports)) == ("report", "2026-10", 1)
+    assert all(a.text.startswith(("Skadegörelse", "Fritidsgården")) for a in record.answers)
+    assert [(p.code, p.question) for p in record.problems] == [("missing_score", 2), ("missing_answer", 7)]
