@@ -235,17 +235,23 @@ def _full_reports(candidates: list[_Candidate], mail: MailFacts, ctx: ParseConte
     found = [c for c in candidates if c.extraction.found]
     if not found:
         return []
-    groups: dict[str | None, _Candidate] = {}
+    # One group per (month, municipality) the document itself names: a docx and
+    # its PDF twin are one report; September's and October's, or Mora's and
+    # Orsa's, are two.
+    groups: dict[tuple[str | None, str | None], _Candidate] = {}
     for candidate in found:
         own = _own_month(candidate)
-        key = resolve_year(*own, mail.sent_day) if own else None
+        stated = ctx.directory.find_in_text("\n".join(title_lines(candidate.heading_lines)))
+        key = (resolve_year(*own, mail.sent_day) if own else None, stated.name if stated else None)
         if key not in groups or candidate.extraction.weight > groups[key].extraction.weight:
             groups[key] = candidate
-    if len(groups) > 1 and None in groups:
-        undated = groups.pop(None)  # a twin without its own month: part of the best dated one
-        best = max(groups, key=lambda k: groups[k].extraction.weight)
-        if undated.extraction.weight > groups[best].extraction.weight:
-            groups[best] = undated
+    for key in sorted((k for k in groups if None in k), key=lambda k: (k[0] is None) + (k[1] is None), reverse=True):
+        compatible = [g for g in groups if g != key and all(a is None or a == b for a, b in zip(key, g))]
+        if compatible:  # a twin that does not say its month or municipality: part of the best it fits
+            best = max(compatible, key=lambda k: groups[k].extraction.weight)
+            undated = groups.pop(key)
+            if undated.extraction.weight > groups[best].extraction.weight:
+                groups[best] = undated
     reports = [_full_report(c, mail, ctx) for c in groups.values()]
     if len(reports) > 1:
         for r in reports:  # the subject names one of them; the others are not in conflict with it

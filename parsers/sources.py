@@ -55,7 +55,8 @@ _THIS = re.compile(r"\bgaller\b|\bratt\b|aktuell|ska raknas|skall raknas|den nya
 
 
 def choose_primary(reports: list[ParsedReport], mail: MailFacts) -> ParsedReport:
-    """The report the mail counts: the one its text says counts, else the subject's month, else the latest."""
+    """The report the mail counts: the one its text says counts, else the subject's month, else the latest;
+    among equals, one for the sender's own municipality."""
     chosen, rejected = set(), set()
     for clause in re.split(r"[.!?;,\n]|\bmen\b", fold(mail.own_text)[:5000]):
         found = _MONTH_WORD.search(clause)
@@ -68,11 +69,12 @@ def choose_primary(reports: list[ParsedReport], mail: MailFacts) -> ParsedReport
         if r.period in chosen and r.period not in rejected:
             return r
     remaining = [r for r in reports if r.period not in rejected] or reports
+    remaining.sort(key=lambda r: any(p.code == "municipality_conflict" for p in r.problems))  # stable
     subject = find_month(mail.subject_for_period) if mail.subject_for_period else None
     for r in remaining:
         if subject and r.period and int(r.period[5:]) == subject[0]:
             return r
-    return max(remaining, key=lambda r: r.period or "")
+    return max(remaining, key=lambda r: (r.period or "", not any(p.code == "municipality_conflict" for p in r.problems)))
 
 
 _SUBMISSION_WORDS = re.compile(r"lagesbild|lagesrapport|rapport|sociala risker|underlag|redovisning")

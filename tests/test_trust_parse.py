@@ -390,3 +390,13 @@ def test_a_long_document_with_contents_finds_the_template_at_the_end(leader):
     assert (record.kind, record.period, len(record.reports)) == ("report", "2026-10", 1)
     assert all(a.text.startswith(("Skadegörelse", "Fritidsgården")) for a in record.answers)
     assert [(p.code, p.question) for p in record.problems] == [("missing_score", 2), ("missing_answer", 7)]
+
+
+def test_two_municipalities_reports_in_one_mail_are_both_read():
+    raw = build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober", date=NOV3, attachments=[
+        ("orsa.pdf", report_pdf("Orsa", "oktober"), PDF), ("mora.pdf", report_pdf("Mora", "oktober"), PDF)])
+    record = parse(raw)
+    assert [(r.municipality, r.named_municipality, r.primary) for r in record.reports] == [
+        ("Mora", None, True), ("Mora", "Orsa", False)]
+    assert "municipality_conflict" in {p.code for p in record.reports[1].problems}
+    assert "municipality_conflict" not in codes(record)
