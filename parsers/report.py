@@ -2,6 +2,15 @@
 
 Pure: bytes and a ParseContext in, a record out. No I/O, no clock except
 the mail's own dates. Never raises on bad input.
+
+Every attachment and the body's own text are read; each template found is a
+candidate. Full reports (`Extraction.found`) are grouped by the month and
+municipality their own heading names, so a docx and its PDF twin are one
+report while September's and October's are two (`ParsedMail.reports`, the
+primary first, see `sources.choose_primary`). Without a full report, a
+correction (`correction.py`: a few questions, "fråga 2 ska vara 3", the
+receipt's table pasted back) is a partial record. Our receipts, quoted or
+echoed, are never read as answers.
 """
 
 from __future__ import annotations
@@ -174,17 +183,13 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         result.reports = reports
         _adopt(result, reports[0])
         if len(reports) > 1:
-            months = " och ".join(month_label(r.period) for r in reports if r.period)
-            result.notes.append(
-                f"Mejlet innehöll lägesbilder för flera månader ({months}). Vi läste var och en för sig; "
-                f"den för {month_label(reports[0].period)} räknas som det här mejlets rapport." if reports[0].period
-                else f"Mejlet innehöll flera lägesbilder ({months}); vi läste var och en för sig.")
+            result.notes.append(_several_note(reports))
     elif unreadable and looks_like_submission(mail, [name for name, _ in unreadable]):
         name, problem = unreadable[0]
         result.kind = "report"
         report = ParsedReport(source=f"attachment:{name}" if name else None, problems=[problem])
         set_municipality(report, mail, ctx, "")
-        set_period(report, mail, ctx, "")
+        set_period(report, mail, ctx, "", filename=name or "")
         result.reports = [report]
         _adopt(result, report)
     else:
@@ -199,6 +204,20 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         result.problems.extend(p for p in holder.problems if p.code == "unknown_sender")
     result.problems.sort(key=lambda p: (p.question or 0, p.code))
     return result
+
+
+def _several_note(reports: list[ParsedReport]) -> str:
+    """A Swedish sentence for the receipt: which reports the mail held and which one counts."""
+    places = {r.named_municipality or r.municipality for r in reports}
+
+    def label(r: ParsedReport) -> str:
+        month = month_label(r.period) if r.period else "okänd månad"
+        return f"{r.named_municipality or r.municipality or 'okänd kommun'}, {month}" if len(places) > 1 else month
+
+    labels = [label(r) for r in reports]
+    listed = ", ".join(labels[:-1]) + " och " + labels[-1]
+    return (f"Mejlet innehöll {len(reports)} lägesbilder ({listed}). Vi läste var och en för sig; "
+            f"{labels[0]} räknas som det här mejlets rapport.")
 
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")

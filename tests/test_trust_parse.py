@@ -155,7 +155,8 @@ def test_two_attachments_for_two_months_are_both_read():
     assert [a.score for a in record.reports[0].answers][:6] == [4] * 6
     assert any(s.rule == "narkotika" for s in record.reports[0].signals)
     assert not any(s.rule == "narkotika" for s in record.reports[1].signals)
-    assert "september 2026" in record.notes[0] and "oktober 2026" in record.notes[0]
+    assert record.notes == ["Mejlet innehöll 2 lägesbilder (oktober 2026 och september 2026). Vi läste var och en "
+                            "för sig; oktober 2026 räknas som det här mejlets rapport."]
     assert [r["period"] for r in record.to_json()["reports"]] == ["2026-10", "2026-09"]
 
 
@@ -400,3 +401,4 @@ def test_two_municipalities_reports_in_one_mail_are_both_read():
         ("Mora", None, True), ("Mora", "Orsa", False)]
     assert "municipality_conflict" in {p.code for p in record.reports[1].problems}
     assert "municipality_conflict" not in codes(record)
+    assert "(Mora, oktober 2026 och Orsa, oktober 2026)" in record.notes[0]
