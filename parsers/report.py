@@ -49,7 +49,7 @@ from .model import (
 )
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import find_heading_month, find_month, month_label, resolve_year
+from .period import find_month, month_label, resolve_year
 from .personal_data import find_personal_numbers
 from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
@@ -58,6 +58,7 @@ from .sources import (
     FORWARD_SUBJECT,
     MailFacts,
     choose_primary,
+    heading_month,
     looks_like_submission,
     set_municipality,
     set_period,
@@ -285,7 +286,7 @@ def _full_reports(candidates: list[_Candidate], mail: MailFacts, ctx: ParseConte
 
 def _own_month(candidate: _Candidate) -> tuple[int, int | None] | None:
     """The month a candidate's own heading or file name names."""
-    found = find_heading_month(title_lines(candidate.heading_lines))
+    found = heading_month(candidate.heading_lines)
     if found is None and candidate.filename:
         found = find_month(candidate.filename)
     return found

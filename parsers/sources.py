@@ -91,6 +91,18 @@ def looks_like_submission(mail: MailFacts, names: list[str | None]) -> bool:
 _TITLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|sociala risker|manad|rapport|period|avser|galler|kommun")
 
 
+_PERIOD_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|sociala risker|manad|rapport|period|avser|galler"
+                           r"|redovisning|underlag")
+_MONTH_ALONE = re.compile(r"^[\W\d]*(?:" + "|".join(MONTHS) + r")[\W\d]*$")
+
+
+def heading_month(lines: list[str]) -> tuple[int, int | None] | None:
+    """The month a document's title names: only title lines ("Lägesbild oktober", "Sociala
+    risker, oktober månad", "Oktober 2026"), never prose ("Nästa möte i december")."""
+    return find_heading_month([line for line in title_lines(lines)
+                               if _PERIOD_WORDS.search(fold(line)) or _MONTH_ALONE.match(fold(line))])
+
+
 def title_lines(lines: list[str]) -> list[str]:
     """The lines of a preamble that read like a title, not prose."""
     return [line for line in lines
@@ -176,7 +188,7 @@ def set_period(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
     text, which outranks the date sent. A reply's subject ("SV: Lägesbild september") is never used.
     Heading and subject naming different months: `period_conflict`, the heading's month kept."""
     sent_day = mail.sent_day
-    heading = find_heading_month(title_lines(list(heading_lines)))
+    heading = heading_month(list(heading_lines))
     if heading is None and filename:
         heading = find_month(filename)
     subject_text = mail.subject_for_period

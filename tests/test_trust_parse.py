@@ -77,7 +77,8 @@ def test_heading_outranks_subject(subject, heading_month, period, source, confli
 
 @pytest.mark.parametrize("subject, body, period, source", [
     ("Lägesbild oktober", template_text(), "2026-10", "subject"),
-    ("Rapport", "Här kommer oktober.\n\n" + template_text(), "2026-10", "heading"),  # the body report's own heading
+    ("Rapport", "Här kommer oktober.\n\n" + template_text(), "2026-10", "text"),  # prose, not a title
+    ("Rapport", "Lägesbild oktober\n\n" + template_text(), "2026-10", "heading"),  # the body report's own title
     ("Rapport", template_text(), "2026-10", "sent_date"),  # sent 3 November: the deadline rule's guess
 ])
 def test_subject_outranks_text_outranks_date(subject, body, period, source):
@@ -90,6 +91,12 @@ def test_the_mail_text_names_the_month_of_an_attachment_without_one():
     record = parse(build_mail(sender="anna.berg@mora.se", subject="Rapport", body="Hej! Här kommer oktober.\n",
                               date=DEC3, attachments=[("rapport.pdf", text_pdf([lines]), PDF)]))
     assert (record.period, record.period_source) == ("2026-10", "text")
+
+
+def test_a_month_in_the_preamble_prose_is_not_the_period():
+    body = "Hej!\nNästa möte i december\nVi ses.\n\n" + template_text()
+    record = parse(build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober", body=body, date=NOV3))
+    assert (record.period, record.period_source) == ("2026-10", "subject") and "period_conflict" not in codes(record)
 
 
 def test_a_date_in_the_heading_is_not_the_period():
@@ -402,3 +409,9 @@ def test_two_municipalities_reports_in_one_mail_are_both_read():
     assert "municipality_conflict" in {p.code for p in record.reports[1].problems}
     assert "municipality_conflict" not in codes(record)
     assert "(Mora, oktober 2026 och Orsa, oktober 2026)" in record.notes[0]
+
+
+def test_message_ids_are_bounded():
+    ids = " ".join(f"<m{n}@x.se>" for n in range(500))
+    record = parse(build_mail(sender="anna.berg@mora.se", body="Hej", headers={"References": ids, "In-Reply-To": "<a@b> junk"}))
+    assert len(record.references) == 50 and record.references[0] == "<m0@x.se>" and record.in_reply_to == ["<a@b>"]
