@@ -29,6 +29,7 @@ _RECEIPT_MARKERS = re.compile(
     r"|tack for lagesbilden\. vi har tagit emot den"
     r"|skicka garna en rattad version som svar pa det har mejlet"
     r"|vi kunde inte lasa in nagon lagesbild ur det"
+    r"|vi hittade ingen lagesbild i det, sa det lamnas till en handlaggare"
 )
 _RECEIPT_PROSE = re.compile(
     r"^(?:>\s*)*(?:hej!?|tack for (?:lagesbilden|ditt mejl)\b.*|den (?:kom in|ersatter)\b.*"
@@ -45,11 +46,12 @@ _MAX_ROW = 200  # a receipt table row is short; longer lines are not looked at
 _RATING_CELL = re.compile(r"^\s*(?:[1-5](?:\s*\([a-z]+\))?|gront|gult|rott|saknas(?: i rapporten)?|–|-)\s*$")
 
 
-_RECEIPT_ITSELF = re.compile(r"det har ar ett automatiskt svar fran|tack for lagesbilden\. vi har tagit emot den")
+_RECEIPT_ITSELF = re.compile(r"det har ar ett automatiskt svar\b|tack for lagesbilden\. vi har tagit emot den"
+                             r"|vi hittade ingen lagesbild i det, sa det lamnas till en handlaggare")
 
 
 def is_receipt(blocks: list[Block]) -> bool:
-    """True when `blocks` hold a whole receipt of ours (its greeting or its closing line)."""
+    """True when `blocks` hold a whole receipt or reply of ours (its greeting or its closing line)."""
     return any(_RECEIPT_ITSELF.search(fold(b.text)) for b in blocks if b.text)
 
 

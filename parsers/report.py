@@ -99,6 +99,7 @@ class _Body:
     phrased: dict[int, Rating] = field(default_factory=dict)  # "Påverkan på fråga 2 är 3"
     quotes_receipt: bool = False
     receipt_period: str | None = None  # the month a quoted receipt of ours counted
+    echo: bool = False  # the own text is one of our receipts itself (echoed by an auto-responder)
 
 
 def parse_message(raw: bytes, ctx: ParseContext) -> ParsedMail:
@@ -185,6 +186,9 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         _adopt(result, reports[0])
         if len(reports) > 1:
             result.notes.append(_several_note(reports))
+    elif body.echo and not unreadable and not parts.attachments:
+        result.kind = "auto_reply"  # our own receipt echoed back (a responder without Auto-Submitted)
+        result.municipality = registered[0].name if len(registered) == 1 else None
     elif unreadable and looks_like_submission(mail, [name for name, _ in unreadable]):
         name, problem = unreadable[0]
         result.kind = "report"
@@ -456,6 +460,7 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
         own, table = strip_receipt(own)
         if echo:
             table = {}
+            body.echo = body.echo or not body.own_text
         phrased, own = phrased_ratings(own)
         if not body.own_text and not own_empty:
             body.own_text = "\n".join(b.text for b in own)

@@ -310,7 +310,17 @@ def test_a_correction_text_fires_its_signal_but_the_quote_does_not():
 ])
 def test_our_receipt_is_never_a_report(raw):
     record = parse(raw)
-    assert record.kind == "other" and record.answers == []
+    assert record.kind in {"other", "auto_reply"} and record.answers == [] and record.quotes_receipt
+
+
+@pytest.mark.parametrize("body", [
+    RECEIPT,  # echoed whole by a responder that sets no Auto-Submitted
+    "Hej!\n\nTack för ditt mejl till lagesbild-fas.dalarna@lansstyrelsen.se. Vi hittade ingen lägesbild i det, så det "
+    "lämnas till en handläggare på Länsstyrelsen Dalarna som svarar dig om det behövs.\n\nDet här är ett automatiskt svar.\n",
+])
+def test_our_own_mail_echoed_back_is_an_automatic_reply(body):
+    record = parse(build_mail(sender="info@foretag.se", subject="SV: Lägesbild oktober", body=body))
+    assert (record.kind, record.answers) == ("auto_reply", [])
 
 
 # -- 5. a reply in last month's thread --------------------------------------------------------
