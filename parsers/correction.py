@@ -119,6 +119,8 @@ _PHRASES = (
     re.compile(_QUESTION + r"\s*(?:ska(?:ll)?|bor)\s+(?:vara|ha|bli|andras till)\s+(?:paverkan\s*)?" + _VALUE + r"\b"),
     re.compile(_QUESTION + r"\s*(?:har|far|ska ha)\s+paverkan(?:sgrad(?:en)?)?\s*:?\s*" + _VALUE + r"\b"),
     re.compile(_QUESTION + r"\s*(?:andras|rattas)\s+till\s+(?:paverkan\s*)?" + _VALUE + r"\b"),
+    # "Fråga 2: 3", "fråga 2 = Gult" alone on a line
+    re.compile(r"^\s*" + _QUESTION + r"\s*[:=\-–]\s*(?:paverkan\s*)?" + _VALUE + r"(?:\s*\([a-z]+\))?\s*[.!]?\s*$"),
     # "Hej! Fråga 2: Påverkan 3" in a sentence (a line starting with "Fråga 2:" is a heading)
     re.compile(r"(?<=[!.,;] )" + _QUESTION + r"\s*[:,.\-–]?\s*paverkan(?:sgrad(?:en)?)?\s*[:=]?\s*" + _VALUE + r"\b"),
 )

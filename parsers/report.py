@@ -100,6 +100,7 @@ class _Body:
     quotes_receipt: bool = False
     receipt_period: str | None = None  # the month a quoted receipt of ours counted
     echo: bool = False  # the own text is one of our receipts itself (echoed by an auto-responder)
+    partial_candidates: list[_Candidate] = field(default_factory=list)  # the own text read for a correction
 
 
 def parse_message(raw: bytes, ctx: ParseContext) -> ParsedMail:
@@ -324,7 +325,8 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, 
     answers: dict[int, Answer] = {}
     problems: list[Problem] = []
     source = None
-    usable = [c for c in candidates if c.extraction.answers and c.extraction.evidence]
+    readable = [c for c in candidates if c.source.startswith("attachment")] + body.partial_candidates
+    usable = [c for c in readable if c.extraction.answers and c.extraction.evidence]
     best = max(usable, key=lambda c: c.extraction.weight, default=None)
     if best is not None:
         ex = best.extraction
@@ -461,8 +463,9 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
         if echo:
             table = {}
             body.echo = body.echo or not body.own_text
-        phrased, own = phrased_ratings(own)
-        if not body.own_text and not own_empty:
+        phrased, without_phrases = phrased_ratings(own)
+        first = not body.own_text and not own_empty
+        if first:
             body.own_text = "\n".join(b.text for b in own)
             body.table, body.phrased = table, phrased
             body.quoted_table = strip_receipt(quoted)[1]
@@ -470,10 +473,16 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
         if not any(e.found for e in extractions) and (is_forward or own_empty) and quoted:
             extractions = extract_all(strip_receipt(forwarded_body(quoted))[0])
         for k, extraction in enumerate(extractions):
-            preamble = extraction.preamble[:15]
-            candidates.append(_Candidate("body" if k == 0 else f"body#{k + 1}", extraction,
-                                         "\n".join(preamble), preamble))
+            candidates.append(_body_candidate(k, extraction))
+        if first:  # a correction reads the own text without its "fråga 2 ska vara 3" lines
+            body.partial_candidates = [_body_candidate(k, e) for k, e in enumerate(extract_all(without_phrases))
+                                       ] if phrased else [c for c in candidates if c.source.startswith("body")]
     return body
+
+
+def _body_candidate(index: int, extraction: Extraction) -> _Candidate:
+    preamble = extraction.preamble[:15]
+    return _Candidate("body" if index == 0 else f"body#{index + 1}", extraction, "\n".join(preamble), preamble)
 
 
 def _personal_data_problems(answers: list[Answer]) -> list[Problem]:

@@ -276,6 +276,7 @@ def reply(new_text: str, subject: str = "SV: Lägesbild oktober Mora", receipt_i
 @pytest.mark.parametrize("new_text, expected", [
     ("Hej! Fråga 2: Påverkan 3\nMvh Anna", {2: (3, None, None)}),
     ("Påverkan på fråga 2 är 3.", {2: (3, None, None)}),
+    ("Hej!\nFråga 2: 3\nFråga 4 = Gult\nMvh", {2: (3, None, None), 4: (None, "gul", None)}),
     ("Hej, fråga 2 ska vara 3, inte 4. Och påverkan för fråga 5 är Gult.", {2: (3, None, None), 5: (None, "gul", None)}),
     ("Fråga 2, Hot och våld:\nEtt rån vid centrum i slutet av månaden.\nPåverkan: 3\n\n"
      "Fråga 6, Övrigt:\nHot mot en politiker på sociala medier.",
@@ -425,3 +426,11 @@ def test_message_ids_are_bounded():
     ids = " ".join(f"<m{n}@x.se>" for n in range(500))
     record = parse(build_mail(sender="anna.berg@mora.se", body="Hej", headers={"References": ids, "In-Reply-To": "<a@b> junk"}))
     assert len(record.references) == 50 and record.references[0] == "<m0@x.se>" and record.in_reply_to == ["<a@b>"]
+
+
+def test_a_terse_full_report_keeps_its_question_lines():
+    # "Fråga 2: Påverkan 3" is also a correction's phrase; in a full report it is a heading with its rating.
+    body = "\n".join(f"Fråga {n}: Påverkan 2\nLugnt i område {n}." for n in range(1, 7)) + "\nFråga 7:\nNattvandring."
+    record = parse(build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober", body=body, date=NOV3))
+    assert not record.partial and [(a.score, a.text) for a in record.answers][:2] == [
+        (2, "Lugnt i område 1."), (2, "Lugnt i område 2.")]
