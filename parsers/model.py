@@ -184,6 +184,9 @@ class ParsedMail:
     references: list[str] = field(default_factory=list)
     quotes_receipt: bool = False
     receipt_period: str | None = None  # YYYY-MM our quoted receipt said it counted, if any
+    # The ratings of the receipt table quoted below the new text (text None), never answers:
+    # a poll may compare them with the receipt it sent to find a value edited inside the quote.
+    quoted_ratings: list[Answer] = field(default_factory=list)
 
     def to_json(self) -> dict:
         result = {
@@ -207,6 +210,7 @@ class ParsedMail:
             "references": list(self.references),
             "quotes_receipt": self.quotes_receipt,
             "receipt_period": self.receipt_period,
+            "quoted_ratings": _answers_json(self.quoted_ratings),
         }
         if len(self.reports) > 1:
             result["reports"] = [r.to_json() for r in self.reports]

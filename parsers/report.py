@@ -175,6 +175,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         _body_candidates(inner_parts, "VB:", candidates)
     result.quotes_receipt = body.quotes_receipt
     result.receipt_period = body.receipt_period
+    result.quoted_ratings = [Answer(n, r.score, r.color, None) for n, text in sorted(body.quoted_table.items())
+                             if BY_NUMBER[n].rated and (r := table_rating(text)) is not None]
     mail = MailFacts(result, registered, sent.date() if sent else None, body.own_text)
 
     reports = _full_reports(candidates, mail, ctx)

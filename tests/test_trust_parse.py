@@ -292,6 +292,7 @@ def test_corrections_by_reply_are_partial(new_text, expected):
     assert record.in_reply_to == ["<receipt-1@lansstyrelsen.se>"]
     assert record.references == ["<orig@mora.se>", "<receipt-1@lansstyrelsen.se>"]
     assert record.quotes_receipt and record.receipt_period == "2026-10" and record.period_source == "receipt"
+    assert [(a.question, a.score) for a in record.quoted_ratings] == [(1, 1), (2, 4), (3, 1), (4, 2), (5, 1), (6, 2)]
     assert not codes(record) & {"missing_answer", "missing_score", "no_report"}
     assert record.to_json()["partial"] is True
 
