@@ -46,6 +46,34 @@ class Directory:
                     return m
         return None
 
+    def registered_for(self, address: str | None) -> tuple[Municipality, ...]:
+        """Every municipality a sender address is registered to (an address may serve several).
+
+        Addresses listed by name win over domains; empty when unregistered.
+        """
+        if not address or "@" not in address:
+            return ()
+        address = address.strip().lower()
+        domain = address.rsplit("@", 1)[1]
+        named = tuple(m for m in self.municipalities if address in (a.lower() for a in m.addresses))
+        if named:
+            return named
+        return tuple(m for m in self.municipalities
+                     if any(domain == d.lower() or domain.endswith("." + d.lower()) for d in m.domains))
+
+    def joint_in_text(self, text: str) -> tuple[Municipality, ...]:
+        """Municipalities named together as one report's subject: "Mora och Orsa", "Mora/Orsa"."""
+        folded = fold(text)
+        names = "|".join(re.escape(fold(m.name)) for m in self.municipalities)
+        found: list[Municipality] = []
+        pattern = rf"(?<![\w-])({names})s?(?:\s+kommun)?\s*(?:,|och|&|/|\+)\s*(?:kommun(?:en)?\s+)?({names})(?![\w-])"
+        for match in re.finditer(pattern, folded):
+            for group in match.groups():
+                m = next(m for m in self.municipalities if fold(m.name) == group)
+                if m not in found:
+                    found.append(m)
+        return tuple(found) if len(found) >= 2 else ()
+
     def find_in_text(self, text: str) -> Municipality | None:
         """The municipality named in free text, preferring explicit statements.
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .directory import fold
 from .model import Answer, Block, Problem
+from .period import find_month
 from .questions import BY_NUMBER, QUESTIONS, Heading, match_heading, prompt_overlap
 from .ratings import (
     Rating,
@@ -43,12 +44,28 @@ class Extraction:
     answers: dict[int, Answer] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     preamble: list[str] = field(default_factory=list)  # text before the first heading
+    titled: set[int] = field(default_factory=set)  # questions whose heading named the template's title
+    rest: list[Block] = field(default_factory=list)  # a second template that starts after this one
+
+    @property
+    def rated(self) -> int:
+        return sum(1 for a in self.answers.values() if a.score or a.color)
 
     @property
     def found(self) -> bool:
-        """Enough of the template to call this a report."""
-        rated = sum(1 for a in self.answers.values() if a.score or a.color)
-        return len(self.answers) >= 3 or (len(self.answers) >= 2 and rated >= 1)
+        """Enough of the template to call this a (full) report.
+
+        Numbered headings alone ("Question 1", "Fråga 2") are not enough: at
+        least three questions, with the template's evidence (three recognised
+        titles, or two rating lines), so a survey with numbered questions or a
+        document where most of the template is missing is not a report.
+        """
+        return len(self.answers) >= 4 and (len(self.titled) >= 3 or self.rated >= 2)
+
+    @property
+    def evidence(self) -> bool:
+        """Some of the template (a recognised title or a rating): enough for a correction."""
+        return bool(self.titled) or self.rated > 0
 
     @property
     def weight(self) -> int:
@@ -60,8 +77,54 @@ def normalize(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "").strip()
 
 
+_TOC_ENTRY = re.compile(r"^(?:[.·…_\s-]{3,}\s*(?:s\.\s*)?\d{1,3}|(?:s\.\s*)?\d{2,3}|sid(?:an)?\.?\s*\d{1,3})$")
+_MAX_TEMPLATES = 12  # templates read from one block list (two months pasted in one body)
+_PREAMBLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|underlag|kommun\b|sociala risker|redogor|manad\b")
+
+
+def extract_all(blocks: list[Block]) -> list[Extraction]:
+    """One extraction per template in `blocks` (a second template starts at a new "Fråga 1")."""
+    results = [extract(blocks)]
+    while results[-1].rest and len(results) < _MAX_TEMPLATES:
+        results.append(extract(results[-1].rest))
+    return results
+
+
+def _restart(items: list[Block], i: int, heading: Heading, current: int) -> int | None:
+    """Where a second template starts, when `heading` at `i` begins one; else None.
+
+    A new question 1 (or 2) after the last questions of a template. The start
+    moves back over the lines before it that read like a template's preamble
+    ("Lägesbild september", "Underlaget inlämnat av kommun: Mora").
+    """
+    if current < 5 or heading.number > 2 or not (heading.titled or heading.explicit) or items[i].cell:
+        return None
+    before = " ".join(fold(b.text) for b in items[max(0, i - 4):i])
+    if re.search(r"sammanfattning|sammanstallning|oversikt|bedomningar", before):
+        return None  # a summary table of the ratings, not a new template
+    start = i
+    k = i - 1
+    seen = 0
+    while k >= 0 and seen < 6:
+        text = items[k].text
+        if text:
+            folded = fold(text)
+            if not (_PREAMBLE_WORDS.search(folded) or find_month(text, abbreviations=False)) or len(text) > 120:
+                break
+            start = k
+            seen += 1
+        k -= 1
+    return start
+
+
 def extract(blocks: list[Block]) -> Extraction:
-    """Cut `blocks` into question sections and read each one."""
+    """Cut `blocks` into question sections and read each one.
+
+    Reading stops where a second template starts; its blocks are left in
+    `rest` (see `extract_all`). A repeated heading inside an answer ("Fråga 5,
+    Alkohol, narkotika ..." with nothing after it) is template wording, never
+    answer text.
+    """
     result = Extraction()
     sections: dict[int, tuple[Heading, list[Block]]] = {}
     current = 0
@@ -76,9 +139,21 @@ def extract(blocks: list[Block]) -> Extraction:
             if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
                 heading = following
+        if heading and _TOC_ENTRY.match(heading.rest):
+            i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
+            continue
         if heading and heading.number > current:
             current = heading.number
             sections[current] = (heading, [])
+            if heading.titled:
+                result.titled.add(current)
+        elif heading and (start := _restart(items, i, heading, current)) is not None:
+            body = sections[current][1]  # the next template's preamble is not an answer
+            del body[max(0, len(body) - (i - start)):]
+            result.rest = blocks[start:]
+            break
+        elif heading and heading.explicit and not heading.rest:
+            pass  # the template's wording repeated: never answer text
         elif current == 0:
             if block.text:
                 result.preamble.append(block.text)

@@ -66,3 +66,32 @@ def find_week_period(text: str, sent: date | None, today: date) -> str | None:
     except ValueError:
         return None
     return f"{thursday.year:04d}-{thursday.month:02d}"
+
+
+_FULL_DATE = re.compile(r"(?<!\d)(?:20\d\d-\d\d-\d\d|\d{1,2}[/.]\d{1,2}[/.](?:20)?\d\d)(?!\d)")
+_DAY_MONTH = re.compile(rf"(?<![\d])\d{{1,2}}(?::?e)?\s*(?:{_FULL}|{_ABBR})(?![a-z])")
+_DATE_LABEL = re.compile(r"^\s*(?:datum|skickat|date|sent|upprattad|uppdaterad|senast|inlamnad|deadline)\b")
+
+
+def find_heading_month(lines: list[str]) -> tuple[int, int | None] | None:
+    """(month, year or None) named by a document's title lines, where dates are not periods.
+
+    "Sociala risker, november månad", "Lägesbild oktober 2026", "2026-10" count;
+    "Datum: 2026-11-03", "Mora 3 november 2026" (a day and a month) do not.
+    """
+    for line in lines:
+        folded = fold(line)
+        if _DATE_LABEL.match(folded):
+            continue
+        cleaned = _DAY_MONTH.sub(" ", _FULL_DATE.sub(" ", folded))
+        found = find_month(cleaned, abbreviations=False)
+        if found:
+            return found
+    return None
+
+
+def month_label(period: str) -> str:
+    """'2026-10' -> 'oktober 2026'."""
+    year, month = period.split("-")
+    name = next(n for n, number in MONTHS.items() if number == int(month))
+    return f"{name} {year}"

@@ -73,6 +73,7 @@ class Heading:
     number: int
     rest: str  # the text after the title, in original case (question wording and/or answer)
     explicit: bool  # had "Fråga N" or "N." before it
+    titled: bool = True  # the template's title was recognised (not a bare "Fråga 3:" / "Question 3")
 
 
 # Words that may continue a title in some template variant ("Alkohol,
@@ -80,13 +81,40 @@ class Heading:
 _TITLE_TAIL = {
     1: {"och", "otrygghet", "ordningsstorningar"},
     2: {"och", "hot", "vald", "valdsbrott"},
-    3: {"och", "kriminella", "natverk", "extremism", "valdsbejakande"},
+    3: {"och", "kriminella", "natverk", "extremism", "valdsbejakande", "krim"},
     4: {"och", "skolor", "skola", "ungdomar", "fritidsgardar"},
     5: {"och", "doping", "tobak", "spel", "narkotika", "droger", "alkohol", "andt", "andts"},
     6: set(),
     7: {"och", "eller", "handelser", "atgarder", "insatser"},
 }
-_TAIL_TOKEN = re.compile(r"[\s,()/&]*([a-z]+)\)?")
+_TAIL_TOKEN = re.compile(r"[\s,()/&]*([a-z]+)\.?\)?")
+
+
+# Abbreviated or paraphrased titles ("2. Hot & våld", "7. Positivt",
+# "3. Extremism/krim. nätverk", "4. Ungdomar & skolor"), recognised only after
+# "Fråga N" or "N." and standing as a heading (nothing after them but ":"),
+# so that a numbered list inside an answer ("2. Hot mot lärare") is not one.
+_SHORT_TITLES = {
+    1: (r"ordning\w*\s*(?:&|och|/|\+)\s*o?trygghet\w*", r"o?trygghet\b", r"ordning(?:sstorning)?\w*"),
+    2: (r"hot\s*(?:&|\+|/|och)\s*vald\w*", r"vald\w*\s*(?:&|\+|/|och)\s*hot\b", r"vald\b"),
+    3: (r"(?:vb\s*|valdsbejakande\s*)?extremism\w*(?:\s*(?:&|\+|/|och)\s*krim\w*\.?\s*(?:natverk)?)?",
+        r"krim(?:inella)?\.?\s*natverk", r"vbe\b"),
+    4: (r"ungdomar?\s*(?:&|\+|/|och)\s*skol\w*", r"skol(?:or|a)\s*(?:&|\+|/|och)\s*ungdom\w*", r"unga\b",
+        r"ungdom\w*", r"skol(?:or|a)"),
+    5: (r"andts?\b", r"alkohol\w*(?:\s*(?:&|\+|/|och|,)\s*\w+)*", r"droger\b", r"narkotika\w*"),
+    6: (r"ovrig\w*",),
+    7: (r"positiv\w*(?:\s+\w+)?",),
+}
+_STANDALONE_REST = re.compile(r"^\s*(?:[:?–—-].*)?$")
+
+
+def _short_title(number: int, folded: str) -> int | None:
+    """End of an abbreviated title that stands alone as the rest of a numbered heading."""
+    for pattern in _SHORT_TITLES[number]:
+        m = re.match(pattern, folded)
+        if m and _STANDALONE_REST.match(folded[m.end():]):
+            return m.end()
+    return None
 
 
 def _title_end(q: Question, folded: str) -> int | None:
@@ -113,10 +141,12 @@ def match_heading(text: str) -> Heading | None:
         rest_start = m.end()
         q = BY_NUMBER[number]
         end = _title_end(q, folded[rest_start:])
+        if end is None and not m.group("c"):
+            end = _short_title(number, folded[rest_start:])
         if end is not None:
             return Heading(number, _clean_rest(text[rest_start + end:]), True)
         if m.group("a"):  # "Fråga 3:" without a recognisable title still counts
-            return Heading(number, _clean_rest(text[rest_start:]), True)
+            return Heading(number, _clean_rest(text[rest_start:]), True, titled=False)
         return None
     stripped = folded.lstrip(" -•*▪◦·")
     offset = len(folded) - len(stripped)

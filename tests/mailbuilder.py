@@ -45,15 +45,20 @@ def template_text(
     answers=None,
     style: str = "fraga",
     rating_label: str = "Påverkan: {}",
+    municipality: str | None = "Mora",
 ) -> str:
-    """The Dalarna template as plain text, filled in."""
+    """The Dalarna template as plain text, filled in.
+
+    `municipality` is named in "Underlaget inlämnat av kommun: ..."; None leaves the
+    line out (the registered sender decides), for mails from other municipalities.
+    """
     titles = [
         "Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
         "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt",
         "Positiva åtgärder eller händelser",
     ]
     answers = answers or [f"Svar på fråga {n}." for n in range(1, 8)]
-    lines = ["Underlaget inlämnat av kommun: Mora", ""]
+    lines = [f"Underlaget inlämnat av kommun: {municipality}", ""] if municipality else [""]
     for n, title in enumerate(titles, start=1):
         lines.append(f"Fråga {n}, {title}:" if style == "fraga" else f"{n}. {title}")
         lines.append(answers[n - 1])

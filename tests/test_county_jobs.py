@@ -27,7 +27,7 @@ def config(tmp_path):
 
 def report(config, sender: str, subject: str, day: date) -> None:
     box = MaildirMailbox(config.maildir)
-    box.append("INBOX", build_mail(sender=sender, subject=subject, body=template_text(), date=datetime.combine(day, time(9), CET)),
+    box.append("INBOX", build_mail(sender=sender, subject=subject, body=template_text(municipality=None), date=datetime.combine(day, time(9), CET)),
                datetime.combine(day, time(9), CET))
     box.close()
     poll_once(config)

@@ -104,7 +104,7 @@ def client(dovecot, imap_config) -> Iterator[IMAPClient]:
 
 def append_reports(client: IMAPClient, numbers: range) -> None:
     for n in numbers:  # distinct municipality and month: each one a counted report with a receipt
-        raw = build_mail(sender=SENDERS[n // 10], subject=f"Lägesbild {MONTHS[n % 10]} 2026", body=template_text())
+        raw = build_mail(sender=SENDERS[n // 10], subject=f"Lägesbild {MONTHS[n % 10]} 2026", body=template_text(municipality=None))
         client.append("INBOX", raw, msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
 
 

@@ -153,3 +153,53 @@ def test_rating_inside_an_answer_cell():
                    ["Fråga 2, Hot och våld", "Lugnt.", "1"])
     ex = extract(blocks)
     assert (ex.answers[1].score, ex.answers[1].text) == (3, "Inbrott i förråd.")
+
+
+ABBREVIATED = """1. Otrygghet
+Klotter vid skolan.
+Påverkan: 2
+2. Hot & våld
+Lugnt.
+Påverkan: 1
+3. Extremism/krim. nätverk
+Klistermärken.
+Påverkan: 3
+4. Ungdomar & skolor
+Bråk på fritidsgården.
+Påverkan: 2
+5. ANDT
+Lugnt.
+Påverkan: 1
+6. Övrigt
+Inget.
+Påverkan: 1
+7. Positivt
+Nattvandring."""
+
+
+def test_abbreviated_titles_with_their_numbers():
+    ex = extract(lines(ABBREVIATED))
+    assert {n: (a.score, a.text) for n, a in ex.answers.items()} == {
+        1: (2, "Klotter vid skolan."), 2: (1, "Lugnt."), 3: (3, "Klistermärken."), 4: (2, "Bråk på fritidsgården."),
+        5: (1, "Lugnt."), 6: (1, "Inget."), 7: (None, "Nattvandring.")}
+    assert ex.found and ex.titled == set(range(1, 8))
+
+
+@pytest.mark.parametrize("text", [
+    "2. Hot mot lärare vid två skolor",  # a numbered list inside an answer, not a heading
+    "7. Positivt att polisen är på plats",
+    "2 våld",
+])
+def test_numbered_list_items_are_not_abbreviated_titles(text):
+    ex = extract(lines("Fråga 1, Ordningsstörningar och otrygghet:\nLugnt.\nPåverkan: 1\n" + text))
+    assert list(ex.answers) == [1] and text in ex.answers[1].text
+
+
+@pytest.mark.parametrize("text, found", [
+    ("\n".join(f"Question {n}: How often do you travel by bus?\nAnswer: weekly" for n in range(1, 8)), False),
+    ("\n".join(f"Fråga {n}:\nSvar {n}." for n in range(1, 8)), False),  # numbers alone, no titles, no ratings
+    ("\n".join(f"Fråga {n}:\nSvar {n}.\nPåverkan: 2" for n in range(1, 8)), True),  # rating lines are evidence
+    (template_text(), True),
+])
+def test_numbered_headings_alone_are_not_a_report(text, found):
+    assert extract(lines(text)).found is found

@@ -35,7 +35,7 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(tmp_path
     client.login(imap_config.user, PASSWORD)
     for n in range(30):  # 5 municipalities x 6 months: 30 distinct submissions
         month = MONTHS[n % 6]
-        raw = build_mail(sender=SENDERS[n // 6], subject=f"Lägesbild {month} 2026", body=template_text())
+        raw = build_mail(sender=SENDERS[n // 6], subject=f"Lägesbild {month} 2026", body=template_text(municipality=None))
         client.append("INBOX", raw, msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
 
     env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}

@@ -1,7 +1,7 @@
 """Writes the sample mails under tests/samples/<category>/ with their expected results.
 
-Run `python -m tests.samples.generate` from the repository root after
-changing a case. Each case is NAME.eml plus NAME.expected.json in the format
+Run `python -m tests.samples.generate [PREFIX]` from the repository root
+after changing a case (PREFIX, e.g. "trust/", writes only those cases). Each case is NAME.eml plus NAME.expected.json in the format
 of the project's acceptance samples: only the fields present are checked
 (see tests/expected.py). Raw-byte cases (broken MIME) are written as is.
 """
@@ -147,7 +147,7 @@ def build() -> None:
                     date=datetime(2026, 11, 3, 15, 0, tzinfo=CET)),
          kind="report", municipality="Säter", period="2026-10")
 
-    body = template_text(scores=scores, rating_label="Påverkan: {} (named)")
+    body = template_text(scores=scores, rating_label="Påverkan: {} (named)").replace("Mora", "Gagnef")
     named = {1: "1 (Normalt)", 2: "Avvikande", 3: "3 (Oroande)", 4: "Allvarligt", 5: "5 - Kritiskt", 6: "Normalt"}
     for n, value in named.items():
         body = body.replace(f"Påverkan: {scores[n - 1]} (named)", f"Påverkan: {value}", 1)
@@ -327,18 +327,95 @@ def build_hostile() -> None:
          answers={"4": {"score": 4, "color": None, "text_contains": ["Svar på fråga 4."]}})
 
 
-def main() -> None:
+def build_trust() -> None:
+    """Issue 13 "Trust the record" and the structure cases of issue 16 (parser side)."""
+    from tests.docx_factory import make_docx
+    from tests.pdf_factory import image_only_pdf, template_lines, text_pdf
+
+    dec3 = datetime(2026, 12, 3, 9, 0, tzinfo=CET)
+    pdf = ("application", "pdf")
+
+    def report_docx(municipality: str, month: str, scores, q5: str) -> bytes:
+        body = [f"Mall för lägesbildsinsamling - Sociala risker, {month} månad", f"Underlaget inlämnat av kommun: {municipality}"]
+        for n, title in enumerate(TITLES, 1):
+            body += [f"Fråga {n}, {title}:", q5 if n == 5 else ANSWERS[n - 1]] + ([f"Påverkan: {scores[n - 1]}"] if n <= 6 else [])
+        return make_docx(body)
+
+    case("trust", "period-heading-outranks-subject-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober", body="Hej!\n", date=dec3,
+                    attachments=[("Lägesbild.pdf", text_pdf([template_lines("Mora", "november")]), pdf)]),
+         kind="report", municipality="Mora", period="2026-11", problems_present=["period_conflict"])
+    case("trust", "municipality-stated-in-text-differs-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober", date=NOV3,
+                    body=template_text().replace("kommun: Mora", "kommun: Orsa")),
+         kind="report", municipality="Mora", period="2026-10", problems_present=["municipality_conflict"])
+    case("trust", "joint-report-mora-orsa",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild Mora och Orsa oktober", date=NOV3, body=template_text()),
+         kind="report", period="2026-10", problems_present=["joint_report"])
+    case("trust", "two-months-attached-falun",
+         build_mail(sender="erik.lund@falun.se", subject="Lägesbild", date=NOV3,
+                    body="Hej! Septemberrapporten kom med av misstag, oktober är den som gäller.\n", attachments=[
+                        ("Lägesbild september.docx", report_docx("Falun", "september", (1,) * 6, "Lugnt."), DOCX_TYPE),
+                        ("Lägesbild oktober.docx", report_docx("Falun", "oktober", (4,) * 6,
+                                                               "Ökad droghandel vid resecentrum."), DOCX_TYPE)]),
+         kind="report", municipality="Falun", period="2026-10", source_kind="attachment",
+         source_name="Lägesbild oktober.docx", answers={"5": {"score": 4, "text_contains": ["droghandel"]}},
+         signals_present=["narkotika"])
+    body = ("Lägesbild oktober\n" + template_text(scores=(3,) * 6).replace("Mora", "Leksand")
+            + "\nLägesbild september\n" + template_text(answers=[f"September {n}." for n in range(1, 8)]).replace("Mora", "Leksand"))
+    case("trust", "two-months-in-one-body-leksand",
+         build_mail(sender="lena@leksand.se", subject="Lägesbilder", date=NOV3, body=body),
+         kind="report", municipality="Leksand", period="2026-10",
+         answers={"7": {"score": None, "text_contains": ["Svar på fråga 7."]}}, signals_absent=["narkotika"])
+    receipt = "\n".join("> " + line for line in (
+        "Tack för lägesbilden. Vi har tagit emot den och räknat den för Rättvik, oktober 2026.", "",
+        "Så här uppfattade vi rapporten:", "",
+        "1. Ordningsstörningar och otrygghet           1 (Normalt)",
+        "2. Hot och våld                               4 (Allvarligt)", "",
+        "Det här är ett automatiskt svar från lagesbild-fas.dalarna@lansstyrelsen.se."))
+    case("trust", "correction-by-reply-rattvik",
+         build_mail(sender="anna.berg@rattvik.se", subject="SV: Lägesbild oktober", date=dec3,
+                    body="Hej! Påverkan på fråga 2 är 3, inte 4.\nMvh Anna\n\n"
+                         "Den 3 nov. 2026 kl. 10:12 skrev lagesbild-fas.dalarna@lansstyrelsen.se:\n" + receipt + "\n",
+                    headers={"In-Reply-To": "<receipt-17@lansstyrelsen.se>"}),
+         kind="report", municipality="Rättvik", period="2026-10", answers={"2": {"score": 3}},
+         problems_absent=["missing_answer", "missing_score", "no_report"])
+    pages = [[f"Enquete transport regional - page {p}"]
+             + [f"Question {n}: Quelle est la frequence de vos deplacements ({p}.{n}) ?" for n in range(1, 8)]
+             for p in range(1, 66)]
+    case("trust", "survey-with-numbered-questions-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Enquete mobilite", body="Bonjour, voir piece jointe.\n",
+                    date=NOV3, attachments=[("enquete.pdf", text_pdf(pages), pdf)]),
+         kind="other", problems_present=["no_report"])
+    case("trust", "spam-with-scanned-invoice",
+         build_mail(sender="billing@invoices-online.biz", subject="Invoice 4471", body="Please see the attached invoice.\n",
+                    date=NOV3, attachments=[("scan0001.pdf", image_only_pdf(), pdf)]),
+         kind="other", problems_absent=["unreadable_attachment"])
+    case("trust", "reply-in-last-months-thread-gagnef",
+         build_mail(sender="maja.moberg@gagnef.se", subject="SV: Lägesbild september", date=NOV3,
+                    body="Hej! Här kommer nästa.\n\nDen 3 okt. 2026 kl. 10:12 skrev lagesbild-fas.dalarna@lansstyrelsen.se:\n"
+                         "> Tack för lägesbilden. Vi har tagit emot den och räknat den för Gagnef, september 2026.\n",
+                    attachments=[("rapport.pdf", text_pdf([template_lines("Gagnef", "oktober")]), pdf)]),
+         kind="report", municipality="Gagnef", period="2026-10", problems_absent=["period_conflict"])
+
+
+def main(only: str | None = None) -> None:
     build()
     build_attachments()
     build_hostile()
+    build_trust()
     for key, (raw, expected) in CASES.items():
+        if only and not key.startswith(only):
+            continue
         path = HERE / f"{key}.eml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(raw)
         path.with_suffix(".expected.json").write_text(
             json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(CASES)} cases")
+    print(f"wrote {sum(1 for key in CASES if not only or key.startswith(only))} cases")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1] if len(sys.argv) > 1 else None)  # e.g. "trust/": write only those cases
