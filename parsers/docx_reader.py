@@ -431,6 +431,9 @@ def _textboxes(element: etree._Element, found: list | None = None) -> list:
 # --- the walk ----------------------------------------------------------------
 
 
+MAX_OPEN_FIELDS = 64  # nesting tracked; real documents nest a few deep (hostile ones: thousands)
+
+
 class _Field:
     """An open complex field (w:fldChar begin ... end)."""
 
@@ -464,7 +467,8 @@ class _Walker:
 
     def __init__(self):
         self.blocks: list[Block] = []
-        self.fields: list[_Field] = []
+        self.fields: list[_Field] = []  # the innermost MAX_OPEN_FIELDS open fields
+        self.hidden = 0  # how many of them hide what follows (instructions, rendered form fields)
 
     def story(self, parent, cell: bool = False, fill: str | None = None) -> None:
         for child in parent:
@@ -500,7 +504,9 @@ class _Walker:
         self.inline(p, para)
         para.newline()
         # Only a field's displayed result may continue into the next paragraph.
-        self.fields = [f for f in self.fields if f.in_result and not f.hides_result]
+        if self.hidden:
+            self.fields = [f for f in self.fields if f.in_result and not f.hides_result]
+            self.hidden = 0
         for line in para.lines:
             text = clean_text(line)
             if text:
@@ -562,12 +568,22 @@ class _Walker:
                     para.add(TICKED if _legacy_checked(box) else UNTICKED)
                 elif dropdown is not None:
                     para.add(_dropdown_choice(dropdown))
+            if len(self.fields) >= MAX_OPEN_FIELDS:
+                self.hidden -= _hides(self.fields.pop(0))
             self.fields.append(_Field(hides_result=box is not None or dropdown is not None))
+            self.hidden += 1
         elif kind == "separate" and self.fields:
-            self.fields[-1].in_result = True
+            field = self.fields[-1]
+            if not field.in_result:
+                field.in_result = True
+                self.hidden -= not field.hides_result
         elif kind == "end" and self.fields:
-            self.fields.pop()
+            self.hidden -= _hides(self.fields.pop())
 
     def visible(self) -> bool:
         """False inside a field's instructions or a rendered form field."""
-        return all(f.in_result and not f.hides_result for f in self.fields)
+        return not self.hidden
+
+
+def _hides(field: _Field) -> bool:
+    return not field.in_result or field.hides_result

@@ -29,6 +29,7 @@ _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 BODY_TEXT = f"{_OFFICE}body/{_OFFICE}text"
 P, H = _TEXT + "p", _TEXT + "h"
 TABLE, ROW, CELL = _TABLE + "table", _TABLE + "table-row", _TABLE + "table-cell"
+ROW_GROUPS = frozenset(_TABLE + tag for tag in ("table-header-rows", "table-rows", "table-row-group"))
 TABLE_COLUMN_ELEMENTS = frozenset(
     _TABLE + tag for tag in ("table-column", "table-columns", "table-header-columns", "table-column-group")
 )
@@ -118,9 +119,7 @@ class _Walker:
                 self.story(child, cell, fill)
 
     def table(self, table, outer_fill: str | None) -> None:
-        for row in table.iter(ROW):
-            if _owning_table(row) is not table:
-                continue  # a row of a nested table: reached through its cell
+        for row in _rows(table):
             for cell in row.iterchildren(CELL):  # covered (merged) cells are skipped
                 fill = self.fills.get(cell.get(CELL_STYLE)) or outer_fill
                 before = len(self.blocks)
@@ -140,11 +139,20 @@ class _Walker:
             self.story(textbox, cell, fill)
 
 
-def _owning_table(row: etree._Element) -> etree._Element | None:
-    parent = row.getparent()
-    while parent is not None and parent.tag != TABLE:
-        parent = parent.getparent()
-    return parent
+def _rows(container):
+    """The table's own rows, in order, through (nested) row groups; never a nested table's.
+
+    Each element is visited once, so nested tables and row groups stay linear.
+    """
+    stack = [iter(container)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.tag == ROW:
+            yield child
+        elif child.tag in ROW_GROUPS:
+            stack.append(iter(child))
 
 
 def _inline(element, lines: list[list[str]], textboxes: list) -> None:

@@ -100,6 +100,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         sender=mime.sender_address(msg),
         subject=normalize(re.sub(r"\s+", " ", mime.header(msg, "Subject"))),
     )
+    if (invalid_sender := mime.sender_problem(msg)) is not None:
+        result.problems.append(invalid_sender)  # held: no address to count or answer
     sent = mime.sent_date(msg)
     result.sent_at = sent.isoformat() if sent else None
     if not msg.keys() or (result.sender is None and not msg.get_payload()):
