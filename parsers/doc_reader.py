@@ -17,7 +17,7 @@ from bisect import bisect_right
 
 import olefile
 
-from parsers.docx_reader import LIBRARY_ERRORS, OLE_MAGIC, clean_text, read_guarded
+from parsers.docx_reader import LIBRARY_ERRORS, MAX_BLOCKS, OLE_MAGIC, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
 CORRUPT = "Word-filen (.doc) är skadad och kunde inte läsas."
@@ -96,7 +96,7 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
         list(dict.fromkeys(headers))
         + _blocks(text.range(0, ccp_text))
         + _blocks(text.range(textbox_start, textbox_start + ccp_txbx))
-    )
+    )[:MAX_BLOCKS]
 
 
 def _is_stream(ole: olefile.OleFileIO, name: str) -> bool:
@@ -214,6 +214,8 @@ def _blocks(text: str) -> list[Block]:
             cell = PARAGRAPH_ENDS[ch]
             blocks += [Block(t, cell) for t in map(clean_text, lines) if t]
             lines = []
+            if len(blocks) >= MAX_BLOCKS:
+                return blocks
             if hidden:
                 fields = [f for f in fields if f]  # instructions never span paragraphs
                 hidden = 0

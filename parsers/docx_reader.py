@@ -31,6 +31,11 @@ ENCRYPTED = "Word-filen är lösenordsskyddad och kunde inte läsas. Skicka den 
 LEGACY_DOC = "Filen är i det äldre Word-formatet (.doc). Spara den som .docx och skicka igen."
 TOO_MUCH_TEXT = "Word-filen innehåller för mycket text för att läsas."
 
+# Blocks read from one document or mail body (every reader stops there). A
+# 200-page report has some 10^4 lines; the extractor's work is linear in them,
+# so this bounds a file of a million one-word lines.
+MAX_BLOCKS = 10_000
+
 # Errors that third-party code raises on broken input; wrapped at the boundary.
 LIBRARY_ERRORS = (
     zipfile.BadZipFile,
@@ -204,7 +209,7 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
     body = _Walker()
     if (element := document.find(BODY)) is not None:
         body.story(element)
-    blocks = list(dict.fromkeys(headers.blocks)) + body.blocks
+    blocks = (list(dict.fromkeys(headers.blocks)) + body.blocks)[:MAX_BLOCKS]
     if sum(len(block.text) for block in blocks) > limits.max_text_chars:
         raise UnreadableDocument(TOO_MUCH_TEXT)
     return blocks
@@ -472,6 +477,8 @@ class _Walker:
 
     def story(self, parent, cell: bool = False, fill: str | None = None) -> None:
         for child in parent:
+            if len(self.blocks) >= MAX_BLOCKS:
+                return
             tag = child.tag
             if tag == P:
                 self.paragraph(child, cell, fill)

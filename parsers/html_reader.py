@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from lxml import etree
 
+from parsers.docx_reader import MAX_BLOCKS
 from parsers.model import Block
 
 _SKIP = frozenset({"head", "style", "script", "title", "xml", "o:p", "template"})
@@ -94,6 +95,8 @@ def _parse(html: str):
 def _walk(root, reader: _Reader) -> None:
     """Feed the tree to the reader as start tag, text, children, end tag, tail, in document order."""
     for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if len(reader._lines) >= MAX_BLOCKS:
+            return
         tag = node.tag
         if event == "comment":
             reader.handle_comment(node.text or "")
@@ -208,7 +211,7 @@ class _Reader:
         self._flush()
         start = self._outlook_quote_start()
         result = []
-        for index, line in enumerate(self._lines):
+        for index, line in enumerate(self._lines[:MAX_BLOCKS]):
             depth = line.depth + (1 if start is not None and index >= start else 0)
             text = "> " * depth + line.text if line.text else line.text
             result.append(Block(text, cell=line.cell, fill=line.fill))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import logging
 import quopri
 import re
@@ -33,6 +34,11 @@ MAX_DEPTH = 10  # nested message/rfc822 levels followed
 
 
 _FEED_BYTES = 64 * 1024
+# Lines of one mail given to the stdlib parser, which costs 1-2 µs a line: 600,000
+# lines is a 45 MB mail of base64, far over the attachment limit, but a 20 MB
+# mail of empty lines would have 10 million. The rest of such a mail is not read.
+MAX_MAIL_LINES = 600_000
+MAX_BODY_CHARS = 2_000_000  # a text body's characters read (as Limits.max_text_chars for documents)
 
 
 _HEADER_SECTION_CAP = 256 * 1024  # a headers-only read (the poll's parent) never looks further
@@ -52,9 +58,28 @@ def parse_bytes(raw: bytes, headers_only: bool = False) -> Message:
         end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
         return BytesHeaderParser(policy=policy.compat32).parsebytes(head[:end] + b"\n\n")
     parser = BytesFeedParser(policy=policy.compat32)
-    for start in range(0, len(raw), _FEED_BYTES):
-        parser.feed(raw[start:start + _FEED_BYTES])
+    end = _line_limit(raw, MAX_MAIL_LINES)
+    if end < len(raw):
+        logger.warning("mail of %d bytes has over %d lines; read the first %d bytes", len(raw), MAX_MAIL_LINES, end)
+    for start in range(0, end, _FEED_BYTES):
+        parser.feed(raw[start:min(end, start + _FEED_BYTES)])
     return parser.close()
+
+
+def _line_limit(raw: bytes, lines: int) -> int:
+    """The offset just after the `lines`-th line break of `raw`, or len(raw) when it has fewer."""
+    if raw.count(b"\n") <= lines:
+        return len(raw)
+    position = 0
+    while True:
+        chunk = raw.count(b"\n", position, position + _FEED_BYTES)
+        if chunk >= lines:
+            break
+        lines -= chunk
+        position += _FEED_BYTES
+    for _ in range(lines):
+        position = raw.index(b"\n", position) + 1
+    return position
 
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
@@ -103,10 +128,13 @@ def raw_values(msg: Message, name: str) -> list[str]:
     return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
 
 
+MAX_HEADER_CHARS = 16_384  # of one header value decoded: a 400 kB From is cut here
+
+
 def header(msg: Message, name: str) -> str:
-    """A header as decoded text ("" when absent)."""
+    """A header as decoded text ("" when absent), from its first MAX_HEADER_CHARS characters."""
     values = raw_values(msg, name)
-    return decode_words(values[0]) if values else ""
+    return decode_words(values[0][:MAX_HEADER_CHARS]) if values else ""
 
 
 # --- the sender --------------------------------------------------------------
@@ -232,12 +260,19 @@ def _decode_text(part: Message) -> str | None:
         declared = part.get_content_charset() or "utf-8"
     except Exception:  # noqa: BLE001 - unparseable charset parameter
         declared = "utf-8"
+    cut = len(payload) > 4 * MAX_BODY_CHARS
+    payload = payload[: 4 * MAX_BODY_CHARS]
     for charset in (declared, "utf-8", "cp1252"):
         try:
-            return payload.decode(charset)
+            if not cut:
+                return payload.decode(charset)[:MAX_BODY_CHARS]
+            # incremental: a character cut in two at the end is dropped, not an error
+            text = codecs.getincrementaldecoder(charset)().decode(payload, final=False)
+            if isinstance(text, str):  # not a bytes-to-bytes codec such as "base64"
+                return text[:MAX_BODY_CHARS]
         except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: NUL in the charset name
             continue
-    return payload.decode("latin-1")
+    return payload.decode("latin-1")[:MAX_BODY_CHARS]
 
 
 def _filename(part: Message) -> str | None:

@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from parsers.docx_reader import SafeZip, clean_text, read_guarded
+from parsers.docx_reader import MAX_BLOCKS, SafeZip, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
 CORRUPT = "Textdokumentet (.odt) är skadat och kunde inte läsas."
@@ -81,7 +81,7 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
                 headers.story(header)
     walker = _Walker(_cell_fills(content))
     walker.story(body)
-    blocks = list(dict.fromkeys(headers.blocks)) + walker.blocks
+    blocks = (list(dict.fromkeys(headers.blocks)) + walker.blocks)[:MAX_BLOCKS]
     if sum(len(block.text) for block in blocks) > limits.max_text_chars:
         raise UnreadableDocument(TOO_MUCH_TEXT)
     return blocks
@@ -110,6 +110,8 @@ class _Walker:
 
     def story(self, parent, cell: bool = False, fill: str | None = None) -> None:
         for child in parent:
+            if len(self.blocks) >= MAX_BLOCKS:
+                return
             tag = child.tag
             if tag == P or tag == H:
                 self.paragraph(child, cell, fill)

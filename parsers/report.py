@@ -16,7 +16,7 @@ from . import mime, sniff
 from .classify import classify, is_mailing_list
 from .directory import Directory
 from .doc_reader import read_doc
-from .docx_reader import read_docx
+from .docx_reader import MAX_BLOCKS, read_docx
 from .extract import Extraction, extract, normalize, report_problems
 from .html_reader import html_to_blocks
 from .model import (
@@ -220,6 +220,8 @@ def text_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     carry = ""
     for line in lines:
+        if len(blocks) >= MAX_BLOCKS:
+            break
         if line.endswith(" ") and not line.startswith(">") and line.strip() and not line.startswith("-- "):
             carry += line
             continue
@@ -227,7 +229,7 @@ def text_blocks(text: str) -> list[Block]:
         carry = ""
     if carry:
         blocks.append(Block(carry))
-    return blocks
+    return blocks[:MAX_BLOCKS]  # the extractor's work is linear in blocks: bounded like every reader's
 
 
 def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidate]) -> str:

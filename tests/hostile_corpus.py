@@ -102,14 +102,16 @@ _SEPARATE = '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
 
 def docx_open_fields(n: int) -> bytes:
     """A Word file with n fields opened (begin, separate) and never ended, one per paragraph."""
-    paragraph = Xml(f"<w:p>{_BEGIN}{_INSTR}{_SEPARATE}" + run("Påverkan: 3").snippet * 3 + "</w:p>")
-    body = [paragraph] * n
+    # numbered, so that the package does not compress like a zip bomb (refused before reading)
+    body = [Xml(f"<w:p>{_BEGIN}{_INSTR}{_SEPARATE}" + run(f"Påverkan: {i * 7919 % 100003}").snippet * 3 + "</w:p>")
+            for i in range(n)]
     return build_mail(subject="Lägesbild oktober", attachments=[("Lägesbild.docx", make_docx(body), DOCX_TYPE)])
 
 
 def docx_open_fields_one_paragraph(n: int) -> bytes:
     """n fields opened in one paragraph, then n runs of text."""
-    paragraph = Xml("<w:p>" + (_BEGIN + _SEPARATE) * n + run("text ").snippet * n + "</w:p>")
+    paragraph = Xml("<w:p>" + (_BEGIN + _SEPARATE) * n + "".join(run(f"t{i * 7919 % 100003} ").snippet for i in range(n))
+                    + "</w:p>")
     return build_mail(subject="Lägesbild oktober",
                       attachments=[("Lägesbild.docx", make_docx([paragraph, p("Fråga 1")]), DOCX_TYPE)])
 
@@ -155,14 +157,18 @@ def doc_open_fields(n: int) -> bytes:
 # --- OpenDocument ----------------------------------------------------------------
 
 
+def _odt_row(i: int) -> str:
+    return f"<table:table-row><table:table-cell><text:p>rad {i * 7919 % 100003}</text:p></table:table-cell></table:table-row>"
+
+
 def odt_nested_tables(n: int) -> bytes:
     """Tables nested 200 deep, each with n // 200 rows (every table once iterated all rows below it)."""
-    depth = 200
+    depth = 80  # x 3 elements a level: under libxml2's 256 levels
     rows = max(1, n // depth)
-    row = "<table:table-row><table:table-cell><text:p>rad</text:p></table:table-cell></table:table-row>"
     inner = "<text:p>Fråga 1</text:p>"
-    for _ in range(depth):
-        inner = f"<table:table>{row * rows}<table:table-row><table:table-cell>{inner}</table:table-cell></table:table-row></table:table>"
+    for level in range(depth):
+        own = "".join(_odt_row(level * rows + i) for i in range(rows))
+        inner = f"<table:table>{own}<table:table-row><table:table-cell>{inner}</table:table-cell></table:table-row></table:table>"
     return build_mail(subject="Lägesbild oktober", attachments=[("Lägesbild.odt", make_odt(inner), ODT_TYPE)])
 
 
@@ -170,10 +176,10 @@ def odt_row_groups(n: int) -> bytes:
     """One table with row groups nested 200 deep and n rows in each level."""
     depth = 200
     rows = max(1, n // depth)
-    row = "<table:table-row><table:table-cell><text:p>rad</text:p></table:table-cell></table:table-row>"
-    inner = row
-    for _ in range(depth):
-        inner = f"<table:table-row-group>{row * rows}{inner}</table:table-row-group>"
+    inner = _odt_row(-1)
+    for level in range(depth):
+        own = "".join(_odt_row(level * rows + i) for i in range(rows))
+        inner = f"<table:table-row-group>{own}{inner}</table:table-row-group>"
     body = f"<table:table>{inner}</table:table><text:p>Fråga 1</text:p>"
     return build_mail(subject="Lägesbild oktober", attachments=[("Lägesbild.odt", make_odt(body), ODT_TYPE)])
 
@@ -182,13 +188,13 @@ def odt_row_groups(n: int) -> bytes:
 
 
 def pdf_shared_stream(n: int) -> bytes:
-    """A PDF of n pages that all draw one content stream: 400 shaded rectangles under 400 lines of text."""
+    """A PDF of n pages that all draw one content stream: 250 shaded rectangles under 250 lines of text."""
     ops = []
-    for i in range(400):
+    for i in range(250):
         y = 20 + (i % 40) * 20
         x = 20 + (i // 40) * 55
         ops.append(f"0.{(i % 9) + 1} 0.8 0.3 rg {x} {y} 50 15 re f")
-    for i in range(400):
+    for i in range(250):
         y = 22 + (i % 40) * 20
         x = 22 + (i // 40) * 55
         ops.append(f"BT /F1 6 Tf {x} {y} Td (Pa {i} ok) Tj ET")
@@ -239,3 +245,17 @@ KINDS: dict[str, tuple[Callable[[int], bytes], int]] = {
 def build(kind: str, n: int | None = None) -> bytes:
     builder, size = KINDS[kind]
     return builder(size if n is None else n)
+
+
+def text_many_lines(n: int) -> bytes:
+    """A plain-text body of n short lines (every line is a block the extractor looks at)."""
+    return build_mail(subject="Lägesbild oktober", body="Fråga\n" * n + template_text())
+
+
+def html_many_lines(n: int) -> bytes:
+    """An HTML body of n short paragraphs."""
+    return build_mail(subject="Lägesbild oktober", body=None, html="<p>rad</p>" * n)
+
+
+KINDS["text_many_lines"] = (text_many_lines, 300_000)
+KINDS["html_many_lines"] = (html_many_lines, 200_000)
