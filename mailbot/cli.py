@@ -41,6 +41,9 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # imapclient hands imaplib's protocol trace (every byte, mail bodies included) to this
+    # logger at DEBUG: never logged. imapclient's own command log (no bodies) stays.
+    logging.getLogger("imapclient.imaplib").setLevel(logging.INFO)
     ctx.obj = config_path
 
 

@@ -238,6 +238,7 @@ def _note(result: _Result, note: str) -> None:
 
 
 MAX_HITS = 50  # per rule and answer, counted and suppressed each: enough for every excerpt shown
+_UNKNOWN = "?"  # a single-word term's negation, looked up only for the matches kept
 
 
 class _Prepared:
@@ -273,9 +274,13 @@ class _Prepared:
         seen: set[tuple[tuple[int, ...], ...]] = set()
         counted = suppressed = 0
         for _, spans, negated_by, term in found:  # two terms on the same words ("langa", "langning"): the first listed
+            if counted >= MAX_HITS:
+                break  # the rule fired; what follows would not be shown
             if spans in seen:
                 continue
             seen.add(spans)
+            if negated_by is _UNKNOWN:
+                negated_by = self._negation(spans[0])
             if negated_by:
                 suppressed += 1
                 if suppressed <= MAX_HITS:
@@ -319,7 +324,7 @@ class _Prepared:
             return []
         occurrences = [self._occurrences(rule, part, index, result) for part in parts]
         if len(parts) == 1:
-            return [(span[0], (span,), self._negation(span), term) for span in occurrences[0]]
+            return [(span[0], (span,), _UNKNOWN, term) for span in occurrences[0]]  # negation: when needed
         # " + ": every part in the same sentence; prefer mentions that are not negated
         by_sentence: list[dict[int, list[tuple[int, ...]]]] = []
         for spans in occurrences:
