@@ -257,5 +257,38 @@ def html_many_lines(n: int) -> bytes:
     return build_mail(subject="Lägesbild oktober", body=None, html="<p>rad</p>" * n)
 
 
+_MIME_HEAD = b"From: Anna Berg <anna.berg@mora.se>\r\nSubject: Lagesbild oktober\r\nMIME-Version: 1.0\r\n"
+
+
+def mime_deep_multipart(n: int) -> bytes:
+    """Multiparts nested n deep, then lines of text (each line passed through every open level)."""
+    head = _MIME_HEAD + b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    levels = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1) for i in range(n))
+    return head + levels + b"--b%d\r\nContent-Type: text/plain\r\n\r\n" % n + b"rad\r\n" * 100_000
+
+
+def mime_many_parts(n: int) -> bytes:
+    """n empty text parts in one multipart."""
+    return (_MIME_HEAD + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+            + b"--b\r\nContent-Type: text/plain\r\n\r\nhej\r\n" * n + b"--b--\r\n")
+
+
+def mime_many_headers(n: int) -> bytes:
+    """n header lines before the ones we read."""
+    return b"".join(b"X-H%d: v\r\n" % i for i in range(n)) + _MIME_HEAD + b"\r\nhej\r\n"
+
+
+def mime_filename_continuations(n: int) -> bytes:
+    """An attachment name in n RFC 2231 continuations."""
+    name = b"".join(b"; filename*%d*=utf-8''a%%C3%%A5" % i for i in range(n))
+    return (_MIME_HEAD + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            b"hej\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment" + name
+            + b"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n")
+
+
+KINDS["mime_deep_multipart"] = (mime_deep_multipart, 900)
+KINDS["mime_many_parts"] = (mime_many_parts, 50_000)
+KINDS["mime_many_headers"] = (mime_many_headers, 100_000)
+KINDS["mime_filename_continuations"] = (mime_filename_continuations, 20_000)
 KINDS["text_many_lines"] = (text_many_lines, 300_000)
 KINDS["html_many_lines"] = (html_many_lines, 200_000)
