@@ -18,6 +18,7 @@ import zlib
 from lxml import etree
 
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.sniff import zip_directory_ok
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class SafeZip:
         self._bomb = f"{label} packas upp till för mycket data och lästes inte av säkerhetsskäl."
         if len(data) > limits.max_attachment_bytes:
             raise UnreadableDocument(f"{label} är för stor för att läsas.")
+        if not zip_directory_ok(data):
+            raise UnreadableDocument(self._bomb)
         self._archive = zipfile.ZipFile(io.BytesIO(data))
         infos = self._archive.infolist()
         if len(infos) > MAX_MEMBERS:

@@ -88,7 +88,7 @@ def explain(source: str | Sequence[Answer], rules: RuleSet) -> list[Explanation]
     `source` is a report's answers, or free text (then question filters and
     rating filters are not applied, and rating rules have nothing to look at).
     """
-    items = [_Item(None, None, None, source)] if isinstance(source, str) else _items(source)
+    items = [_Item(None, None, None, source[:MAX_TEXT_CHARS])] if isinstance(source, str) else _items(source)
     return [
         Explanation(r.rule, bool(r.hits), tuple(r.hits), tuple(r.suppressed), tuple(dict.fromkeys(r.excepted)), tuple(r.notes))
         for r in _scan(items, rules)
@@ -134,8 +134,11 @@ class _Item:
     text: str
 
 
+MAX_TEXT_CHARS = 100_000  # of one answer read for signals (decide() runs this in the poll's parent)
+
+
 def _items(answers: Sequence[Answer]) -> list[_Item]:
-    return [_Item(a.question, a.score, a.color, a.text or "") for a in answers]
+    return [_Item(a.question, a.score, a.color, (a.text or "")[:MAX_TEXT_CHARS]) for a in answers]
 
 
 @dataclass

@@ -236,8 +236,8 @@ KINDS: dict[str, tuple[Callable[[int], bytes], int]] = {
     "docx_open_fields_one_paragraph": (docx_open_fields_one_paragraph, 5_000),
     "doc_pieces_headers": (doc_pieces_headers, 20_000),
     "doc_open_fields": (doc_open_fields, 20_000),
-    "odt_nested_tables": (odt_nested_tables, 20_000),
-    "odt_row_groups": (odt_row_groups, 20_000),
+    "odt_nested_tables": (odt_nested_tables, 60_000),
+    "odt_row_groups": (odt_row_groups, 60_000),
     "pdf_shared_stream": (pdf_shared_stream, 200),
 }
 
@@ -292,3 +292,30 @@ KINDS["mime_many_headers"] = (mime_many_headers, 100_000)
 KINDS["mime_filename_continuations"] = (mime_filename_continuations, 20_000)
 KINDS["text_many_lines"] = (text_many_lines, 300_000)
 KINDS["html_many_lines"] = (html_many_lines, 200_000)
+
+
+def zip_many_members(n: int) -> bytes:
+    """A .docx whose zip has n empty members besides the document (the central directory read first)."""
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("word/document.xml", b"<w:document/>")
+        for i in range(n):
+            archive.writestr(str(i), b"")
+    return build_mail(subject="Lägesbild oktober", attachments=[("Lägesbild.docx", buffer.getvalue(), DOCX_TYPE)])
+
+
+def odt_mimetype_bomb(n: int) -> bytes:
+    """An .odt whose "mimetype" member unpacks to n bytes (sniffing read it whole)."""
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", b"application/vnd.oasis.opendocument.text" + b"\0" * n)
+        archive.writestr("content.xml", b"<x/>")
+    return build_mail(subject="Lägesbild oktober", attachments=[("Lägesbild.odt", buffer.getvalue(), ODT_TYPE)])
+
+
+KINDS["zip_many_members"] = (zip_many_members, 100_000)
+KINDS["odt_mimetype_bomb"] = (odt_mimetype_bomb, 200_000_000)
