@@ -15,7 +15,6 @@ and stores text starting with "=" as text, never as a formula.
 from __future__ import annotations
 
 import os
-
 from datetime import UTC, datetime
 from pathlib import Path
 
