@@ -81,7 +81,7 @@ def html_to_blocks(html: str) -> list[Block]:
 
 def _parse(html: str):
     """The document's root element (lxml, recovering from any markup), or None when there is none."""
-    data = html.encode("utf-8", "surrogatepass").replace(b"\0", b"")
+    data = html.encode("utf-8", "ignore").replace(b"\0", b"")  # lone surrogates dropped
     if not data.strip():
         return None
     parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=False, remove_pis=True,

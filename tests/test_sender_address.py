@@ -41,6 +41,7 @@ def mail(from_value: bytes | str, body: str = "Hej!\n", extra: bytes = b"", subj
     (b"Anna Berg <Anna.Berg@Falun.SE>", "anna.berg@falun.se"),
     (b"anna.berg@falun.se", "anna.berg@falun.se"),
     (b"<anna.berg@falun.se>", "anna.berg@falun.se"),
+    (b'"Anna.Berg"@falun.se', "anna.berg@falun.se"),  # needless quotes: the same address as without
     (b"anna.berg@falun.se (Anna Berg)", "anna.berg@falun.se"),
     (b'"Berg, Anna" <anna.berg@falun.se>', "anna.berg@falun.se"),
     (b"Anna Berg\r\n <anna.berg@falun.se>", "anna.berg@falun.se"),  # folded
