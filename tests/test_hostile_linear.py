@@ -64,3 +64,34 @@ def test_matcher_keeps_a_bounded_number_of_hits():
     hits = [h for h in find_hits(record.answers, RULES) if h.rule == "narkotika"]
     assert 1 <= len(hits) <= MAX_HITS
     assert "»" not in hits[0].excerpt and len(hits[0].excerpt) <= 210
+
+
+def test_the_hostile_corpus_through_a_whole_poll(tmp_path):
+    """Every hostile mail (at a quarter of its size) is stored, filed, and what goes out is well-formed."""
+    from email import message_from_bytes, policy
+
+    from mailbot.app import poll_once
+    from mailbot.maildir_mailbox import MaildirMailbox
+    from mailbot.store import open_db
+
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
+    config = load_config(path)
+    box = MaildirMailbox(config.maildir)
+    for kind, (_, size) in KINDS.items():
+        box.append("INBOX", build(kind, size // 4), None)
+    box.close()
+
+    report = poll_once(config)
+
+    assert (report.seen, report.errors) == (len(KINDS), 0)
+    box = MaildirMailbox(config.maildir)
+    assert box.waiting()[1] == []
+    box.close()
+    db = open_db(config.database)
+    assert db["messages"].count == len(KINDS) and db["outbox"].count > 0
+    for row in db["outbox"].rows:
+        assert all(len(line.rstrip(b"\r")) <= 998 for line in row["raw"].split(b"\n")), row["subject"]
+        assert not any(ord(c) < 0x20 for c in row["recipients"])
+        sent = message_from_bytes(row["raw"], policy=policy.default)
+        assert len(sent.get_all("To", [])) <= 1 and sent["Bcc"] is None
