@@ -236,8 +236,8 @@ def _header_parts(package: SafeZip, document: etree._Element) -> list[str]:
         for rel in package.xml(MAIN_RELS).iter(PKG_REL)
         if rel.get("Type", "").endswith("/header") and rel.get("TargetMode") != "External"
     }
-    names = []
-    for rid in ids:
+    names: dict[str, None] = {}  # ordered, and a lookup in constant time (a section per paragraph is possible)
+    for rid in dict.fromkeys(ids):
         target = targets.get(rid)
         if not target:
             continue
@@ -246,8 +246,8 @@ def _header_parts(package: SafeZip, document: etree._Element) -> list[str]:
         else:
             name = posixpath.normpath(posixpath.join("word", target))
         if name not in names and package.has(name):
-            names.append(name)
-    return names
+            names[name] = None
+    return list(names)
 
 
 # --- characters --------------------------------------------------------------
