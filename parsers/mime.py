@@ -44,7 +44,7 @@ _FEED_BYTES = 64 * 1024
 #   50,000 empty parts took 4 s to build.
 MAX_MAIL_LINES = 600_000
 MULTIPART_FREE, MAX_MULTIPARTS = 10, 100
-MAX_DELIMITERS = 2_000
+MAX_DELIMITERS = 5_000
 _MULTIPART = re.compile(rb"boundary\s*=", re.IGNORECASE)
 MAX_BODY_CHARS = 2_000_000  # a text body's characters read (as Limits.max_text_chars for documents)
 

@@ -29,8 +29,22 @@ def find_personal_numbers(text: str) -> list[str]:
     return found
 
 
+_MASK_BY_REPLACE = 50  # distinct numbers masked wherever they occur; more: where they were found
+
+
 def mask(text: str) -> str:
-    """Replace every personal identity number with its birth date and XXXX."""
-    for number in find_personal_numbers(text):
-        text = text.replace(number, re.sub(r"\d{4}$", "XXXX", number))
-    return text
+    """Replace every personal identity number with its birth date and XXXX.
+
+    Linear in the text: each distinct number is replaced once, and a text with
+    thousands of them (hostile) is masked in one pass over the matches.
+    """
+    numbers = dict.fromkeys(find_personal_numbers(text))
+    if len(numbers) <= _MASK_BY_REPLACE:
+        for number in numbers:
+            text = text.replace(number, _masked(number))
+        return text
+    return _CANDIDATE.sub(lambda m: _masked(m.group(0)) if m.group(0) in numbers else m.group(0), text)
+
+
+def _masked(number: str) -> str:
+    return re.sub(r"\d{4}$", "XXXX", number)

@@ -317,5 +317,14 @@ def odt_mimetype_bomb(n: int) -> bytes:
     return build_mail(subject="Lägesbild oktober", attachments=[("Lägesbild.odt", buffer.getvalue(), ODT_TYPE)])
 
 
+def personal_numbers(n: int) -> bytes:
+    """Answers with n valid personal identity numbers (masking replaced each through the whole text)."""
+    answers = [f"Svar på fråga {k}." for k in range(1, 8)]
+    answers[4] = "Narkotika hos 19121212-1212. " * (n // 2)
+    answers[5] = "".join(f"Ärende 1912121{i % 10}-121{i * 7 % 10}. " for i in range(n // 2))
+    return build_mail(subject="Lägesbild oktober", body=template_text(answers=answers))
+
+
+KINDS["personal_numbers"] = (personal_numbers, 20_000)
 KINDS["zip_many_members"] = (zip_many_members, 100_000)
 KINDS["odt_mimetype_bomb"] = (odt_mimetype_bomb, 200_000_000)
