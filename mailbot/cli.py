@@ -66,6 +66,9 @@ def _configure_logging(verbose: bool) -> None:
     handler.setFormatter(formatter)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # imapclient hands imaplib's protocol trace (every byte, mail bodies included) to this
+    # logger at DEBUG: never logged. imapclient's own command log (no bodies) stays.
+    logging.getLogger("imapclient.imaplib").setLevel(logging.INFO)
 
 
 def _config(ctx: click.Context) -> Config:

@@ -14,6 +14,7 @@ and stores text starting with "=" as text, never as a formula.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,10 +51,14 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def export_year(store: Store, config: Config, year: int, path: Path) -> Path:
-    """Write the workbook for `year` to `path` and return the path."""
+    """Write the workbook for `year` to `path` (mode 0600, like the database) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_workbook(store, config, year).save(path)
+    workbook = build_workbook(store, config, year)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through os.open
+    with os.fdopen(fd, "wb") as out:
+        workbook.save(out)
     return path
 
 

@@ -137,8 +137,8 @@ def _report_kind(msg: Message) -> str | None:
     if msg.get_content_type() != "multipart/report":
         return None
     report_type = str(msg.get_param("report-type", "")).lower()
-    if report_type == "disposition-notification":
-        return "auto_reply"  # read receipt
+    if report_type in ("disposition-notification", "feedback-report"):
+        return "auto_reply"  # a read receipt, or an abuse report (RFC 5965): automatic, never answered
     if report_type != "delivery-status":
         return None
     actions = _dsn_actions(msg)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import io
 import struct
+from bisect import bisect_right
 
 import olefile
 
-from parsers.docx_reader import LIBRARY_ERRORS, OLE_MAGIC, clean_text, read_guarded
+from parsers.docx_reader import LIBRARY_ERRORS, MAX_BLOCKS, OLE_MAGIC, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
 CORRUPT = "Word-filen (.doc) är skadad och kunde inte läsas."
@@ -41,6 +42,7 @@ HEADER_STORIES = (0, 1, 4)  # per section: even header, odd header, (footers), f
 PARAGRAPH_ENDS = {"\r": False, "\x07": True, "\x0c": False, "\x0e": False}  # -> cell?
 FIELD_BEGIN, FIELD_SEPARATE, FIELD_END = "\x13", "\x14", "\x15"
 SPECIAL = {"\x1e": "-", "\t": "\t"}  # others below 0x20 are anchors: dropped
+MAX_OPEN_FIELDS = 64  # nesting tracked; real documents nest a few deep (hostile ones: thousands)
 
 
 def read_doc(data: bytes, limits: Limits = Limits()) -> list[Block]:
@@ -82,14 +84,19 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
     ccp_text, ccp_ftn, ccp_hdd, ccp_mcr, ccp_atn, ccp_edn, ccp_txbx = counts
     header_start = ccp_text + ccp_ftn
     headers = []
+    budget = ccp_hdd  # real header ranges are disjoint; hostile ones may repeat the whole story
     for start, end in _header_ranges(table, *_fc_lcb(word, PLCF_HDD)):
+        end = min(end, ccp_hdd, start + budget)
+        if start >= end:
+            continue
+        budget -= end - start
         headers += _blocks(text.range(header_start + start, header_start + end))
     textbox_start = header_start + ccp_hdd + ccp_mcr + ccp_atn + ccp_edn
     return (
         list(dict.fromkeys(headers))
         + _blocks(text.range(0, ccp_text))
         + _blocks(text.range(textbox_start, textbox_start + ccp_txbx))
-    )
+    )[:MAX_BLOCKS]
 
 
 def _is_stream(ole: olefile.OleFileIO, name: str) -> bool:
@@ -124,6 +131,8 @@ def _pieces(table: bytes, fc: int, lcb: int) -> list[tuple[int, int, int, bool]]
     if n < 1:
         raise UnreadableDocument(CORRUPT)
     cps = struct.unpack_from(f"<{n + 1}i", plc, 0)
+    if any(a >= b for a, b in zip(cps, cps[1:], strict=False)):
+        raise UnreadableDocument(CORRUPT)  # [MS-DOC]: CPs strictly increase
     pieces = []
     for i in range(n):
         fc_raw = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * i + 2)[0]
@@ -150,15 +159,23 @@ def _header_ranges(table: bytes, fc: int, lcb: int) -> list[tuple[int, int]]:
 
 
 class _Text:
-    """The document's characters by CP, decoded piece by piece."""
+    """The document's characters by CP, decoded piece by piece.
+
+    The pieces are in CP order (checked in `_pieces`), so a range looks up
+    its first piece by bisection and reads only the pieces it spans.
+    """
 
     def __init__(self, word: bytes, pieces: list[tuple[int, int, int, bool]]):
         self._word = word
         self._pieces = pieces
+        self._firsts = [piece[0] for piece in pieces]
 
     def range(self, start: int, end: int) -> str:
         parts = []
-        for first, last, offset, compressed in self._pieces:
+        for index in range(max(0, bisect_right(self._firsts, start) - 1), len(self._pieces)):
+            first, last, offset, compressed = self._pieces[index]
+            if first >= end:
+                break
             lo, hi = max(first, start), min(last, end)
             if lo >= hi:
                 continue
@@ -174,26 +191,35 @@ class _Text:
 def _blocks(text: str) -> list[Block]:
     """Split a story's characters into paragraph blocks, dropping field codes."""
     blocks: list[Block] = []
-    fields: list[bool] = []  # per open field: past its separator?
+    fields: list[bool] = []  # per open field (the innermost MAX_OPEN_FIELDS): past its separator?
+    hidden = 0  # open fields still in their instructions
     line: list[str] = []
     lines: list[str] = []
     for ch in text:
         if ch == FIELD_BEGIN:
+            if len(fields) >= MAX_OPEN_FIELDS:
+                hidden -= not fields.pop(0)
             fields.append(False)
+            hidden += 1
         elif ch == FIELD_SEPARATE:
-            if fields:
+            if fields and not fields[-1]:
                 fields[-1] = True
+                hidden -= 1
         elif ch == FIELD_END:
             if fields:
-                fields.pop()
+                hidden -= not fields.pop()
         elif ch in PARAGRAPH_ENDS:
             lines.append("".join(line))
             line = []
             cell = PARAGRAPH_ENDS[ch]
             blocks += [Block(t, cell) for t in map(clean_text, lines) if t]
             lines = []
-            fields = [f for f in fields if f]  # instructions never span paragraphs
-        elif not all(fields):
+            if len(blocks) >= MAX_BLOCKS:
+                return blocks
+            if hidden:
+                fields = [f for f in fields if f]  # instructions never span paragraphs
+                hidden = 0
+        elif hidden:
             continue
         elif ch == "\x0b":
             lines.append("".join(line))

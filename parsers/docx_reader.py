@@ -18,6 +18,7 @@ import zlib
 from lxml import etree
 
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.sniff import zip_directory_ok
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ NOT_WORD = "Filen är inte ett Word-dokument som kan läsas."
 ENCRYPTED = "Word-filen är lösenordsskyddad och kunde inte läsas. Skicka den utan lösenord."
 LEGACY_DOC = "Filen är i det äldre Word-formatet (.doc). Spara den som .docx och skicka igen."
 TOO_MUCH_TEXT = "Word-filen innehåller för mycket text för att läsas."
+
+# Blocks read from one document or mail body (every reader stops there). A
+# 200-page report has some 10^4 lines; the extractor's work is linear in them,
+# so this bounds a file of a million one-word lines.
+MAX_BLOCKS = 10_000
 
 # Errors that third-party code raises on broken input; wrapped at the boundary.
 LIBRARY_ERRORS = (
@@ -112,6 +118,8 @@ class SafeZip:
         self._bomb = f"{label} packas upp till för mycket data och lästes inte av säkerhetsskäl."
         if len(data) > limits.max_attachment_bytes:
             raise UnreadableDocument(f"{label} är för stor för att läsas.")
+        if not zip_directory_ok(data):
+            raise UnreadableDocument(self._bomb)
         self._archive = zipfile.ZipFile(io.BytesIO(data))
         infos = self._archive.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -204,7 +212,7 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
     body = _Walker()
     if (element := document.find(BODY)) is not None:
         body.story(element)
-    blocks = list(dict.fromkeys(headers.blocks)) + body.blocks
+    blocks = (list(dict.fromkeys(headers.blocks)) + body.blocks)[:MAX_BLOCKS]
     if sum(len(block.text) for block in blocks) > limits.max_text_chars:
         raise UnreadableDocument(TOO_MUCH_TEXT)
     return blocks
@@ -228,8 +236,8 @@ def _header_parts(package: SafeZip, document: etree._Element) -> list[str]:
         for rel in package.xml(MAIN_RELS).iter(PKG_REL)
         if rel.get("Type", "").endswith("/header") and rel.get("TargetMode") != "External"
     }
-    names = []
-    for rid in ids:
+    names: dict[str, None] = {}  # ordered, and a lookup in constant time (a section per paragraph is possible)
+    for rid in dict.fromkeys(ids):
         target = targets.get(rid)
         if not target:
             continue
@@ -238,8 +246,8 @@ def _header_parts(package: SafeZip, document: etree._Element) -> list[str]:
         else:
             name = posixpath.normpath(posixpath.join("word", target))
         if name not in names and package.has(name):
-            names.append(name)
-    return names
+            names[name] = None
+    return list(names)
 
 
 # --- characters --------------------------------------------------------------
@@ -431,6 +439,9 @@ def _textboxes(element: etree._Element, found: list | None = None) -> list:
 # --- the walk ----------------------------------------------------------------
 
 
+MAX_OPEN_FIELDS = 64  # nesting tracked; real documents nest a few deep (hostile ones: thousands)
+
+
 class _Field:
     """An open complex field (w:fldChar begin ... end)."""
 
@@ -464,10 +475,13 @@ class _Walker:
 
     def __init__(self):
         self.blocks: list[Block] = []
-        self.fields: list[_Field] = []
+        self.fields: list[_Field] = []  # the innermost MAX_OPEN_FIELDS open fields
+        self.hidden = 0  # how many of them hide what follows (instructions, rendered form fields)
 
     def story(self, parent, cell: bool = False, fill: str | None = None) -> None:
         for child in parent:
+            if len(self.blocks) >= MAX_BLOCKS:
+                return
             tag = child.tag
             if tag == P:
                 self.paragraph(child, cell, fill)
@@ -500,7 +514,9 @@ class _Walker:
         self.inline(p, para)
         para.newline()
         # Only a field's displayed result may continue into the next paragraph.
-        self.fields = [f for f in self.fields if f.in_result and not f.hides_result]
+        if self.hidden:
+            self.fields = [f for f in self.fields if f.in_result and not f.hides_result]
+            self.hidden = 0
         for line in para.lines:
             text = clean_text(line)
             if text:
@@ -562,12 +578,22 @@ class _Walker:
                     para.add(TICKED if _legacy_checked(box) else UNTICKED)
                 elif dropdown is not None:
                     para.add(_dropdown_choice(dropdown))
+            if len(self.fields) >= MAX_OPEN_FIELDS:
+                self.hidden -= _hides(self.fields.pop(0))
             self.fields.append(_Field(hides_result=box is not None or dropdown is not None))
+            self.hidden += 1
         elif kind == "separate" and self.fields:
-            self.fields[-1].in_result = True
+            field = self.fields[-1]
+            if not field.in_result:
+                field.in_result = True
+                self.hidden -= not field.hides_result
         elif kind == "end" and self.fields:
-            self.fields.pop()
+            self.hidden -= _hides(self.fields.pop())
 
     def visible(self) -> bool:
         """False inside a field's instructions or a rendered form field."""
-        return all(f.in_result and not f.hides_result for f in self.fields)
+        return not self.hidden
+
+
+def _hides(field: _Field) -> bool:
+    return not field.in_result or field.hides_result

@@ -1,6 +1,11 @@
 """Turn an HTML mail body (Outlook/Word, Gmail, Thunderbird) into blocks.
 
-Uses the stdlib `html.parser`: fast, tolerant of broken markup, no dependency.
+Tokenized by lxml's HTML parser (libxml2), linear in its input; the
+standard library's `html.parser` is quadratic on unclosed comments and tags
+(500 kB of "<div x" took minutes). The tree is walked once and fed to an
+event reader (start tag, text, end tag, comment), so Outlook's conditional
+comments ("<![if !supportLists]>", which libxml2 reports as comments) still
+mark list bullets. libxml2 nests at most 256 levels deep.
 
 Quoting convention: every line that belongs to quoted or forwarded material
 is prefixed with "> " once per quote level ("> > " two levels deep), exactly
@@ -26,8 +31,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
+from lxml import etree
+
+from parsers.docx_reader import MAX_BLOCKS
 from parsers.model import Block
 
 _SKIP = frozenset({"head", "style", "script", "title", "xml", "o:p", "template"})
@@ -66,10 +73,47 @@ _MAX_DEPTH = 100  # open elements tracked; deeper ones are read as plain inline 
 
 def html_to_blocks(html: str) -> list[Block]:
     """Return the visible text of an HTML mail body as blocks in reading order."""
-    parser = _Reader()
-    parser.feed(html)
-    parser.close()
-    return parser.blocks()
+    reader = _Reader()
+    root = _parse(html)
+    if root is not None:
+        _walk(root, reader)
+    return reader.blocks()
+
+
+def _parse(html: str):
+    """The document's root element (lxml, recovering from any markup), or None when there is none."""
+    data = html.encode("utf-8", "ignore").replace(b"\0", b"")  # lone surrogates dropped
+    if not data.strip():
+        return None
+    parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=False, remove_pis=True,
+                              encoding="utf-8", default_doctype=False)
+    try:
+        return etree.fromstring(data, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _walk(root, reader: _Reader) -> None:
+    """Feed the tree to the reader as start tag, text, children, end tag, tail, in document order."""
+    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if len(reader._lines) >= MAX_BLOCKS:
+            return
+        tag = node.tag
+        if event == "comment":
+            reader.handle_comment(node.text or "")
+            if node.tail:
+                reader.handle_data(node.tail)
+        elif event == "pi" or not isinstance(tag, str):
+            if node.tail:
+                reader.handle_data(node.tail)
+        elif event == "start":
+            reader.handle_starttag(tag, list(node.attrib.items()))
+            if node.text:
+                reader.handle_data(node.text)
+        else:
+            reader.handle_endtag(tag)
+            if node.tail:
+                reader.handle_data(node.tail)
 
 
 def parse_colour(value: str | None) -> str | None:
@@ -150,9 +194,8 @@ class _Line:
     fill: str | None
 
 
-class _Reader(HTMLParser):
+class _Reader:
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self._stack: list[_Element] = []
         self._quotes = 0  # open quote elements (quote depth)
         self._invisible = 0  # open skipped or hidden elements
@@ -169,7 +212,7 @@ class _Reader(HTMLParser):
         self._flush()
         start = self._outlook_quote_start()
         result = []
-        for index, line in enumerate(self._lines):
+        for index, line in enumerate(self._lines[:MAX_BLOCKS]):
             depth = line.depth + (1 if start is not None and index >= start else 0)
             text = "> " * depth + line.text if line.text else line.text
             result.append(Block(text, cell=line.cell, fill=line.fill))
@@ -183,7 +226,7 @@ class _Reader(HTMLParser):
                 return index
         return None
 
-    # -- HTMLParser callbacks --------------------------------------------
+    # -- events (from _walk) -----------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         tag = tag.lower()
@@ -239,17 +282,6 @@ class _Reader(HTMLParser):
 
     def handle_comment(self, data: str) -> None:
         self._conditional(data)
-
-    def unknown_decl(self, data: str) -> None:
-        self._conditional(data)
-
-    def parse_marked_section(self, i: int, report: bool = True) -> int:
-        # The stdlib raises AssertionError on malformed "<![...": skip it instead.
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            end = self.rawdata.find(">", i)
-            return -1 if end < 0 else end + 1
 
     # -- helpers -----------------------------------------------------------
 

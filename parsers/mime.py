@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import logging
 import quopri
 import re
@@ -20,11 +21,13 @@ from datetime import datetime
 from email import policy
 from email.errors import MessageError
 from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.parser import BytesFeedParser, BytesHeaderParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
 
-from .model import Attachment
+from .model import Attachment, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,22 @@ MAX_DEPTH = 10  # nested message/rfc822 levels followed
 
 
 _FEED_BYTES = 64 * 1024
+# What of one mail the stdlib parser is given; the rest of such a mail is not read.
+# - Lines: it costs 1-2 µs a line. 600,000 lines is a 45 MB mail of base64, far
+#   over the attachment limit, but a 20 MB mail of empty lines has 10 million.
+# - Lines times nested multiparts: each line passes through every open level
+#   (500,000 lines 50 levels deep took 5 s; 1,000 levels overflow the stack).
+#   Past MULTIPART_FREE levels, the line budget shrinks in proportion.
+# - Part delimiters ("--" at a line start): `_walk` reads 500 parts; a mail of
+#   50,000 empty parts took 4 s to build.
+MAX_MAIL_LINES = 600_000
+MULTIPART_FREE, MAX_MULTIPARTS = 10, 100
+MAX_DELIMITERS = 5_000
+_MULTIPART = re.compile(rb"boundary\s*=", re.IGNORECASE)
+MAX_BODY_CHARS = 2_000_000  # a text body's characters read (as Limits.max_text_chars for documents)
+
+
+_HEADER_SECTION_CAP = 256 * 1024  # a headers-only read (the poll's parent) never looks further
 
 
 def parse_bytes(raw: bytes, headers_only: bool = False) -> Message:
@@ -40,48 +59,208 @@ def parse_bytes(raw: bytes, headers_only: bool = False) -> Message:
     Fed in pieces: given the whole mail at once, the stdlib parser holds it in
     a StringIO at four bytes a character, about nine times the mail's size at
     the peak (295 MB for a 34 MB mail); in pieces, under three times.
+    `headers_only` reads at most the first 256 kB (it runs in the poll's
+    parent, outside the parse worker's time limit).
     """
     if headers_only:
-        return BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        head = raw[:_HEADER_SECTION_CAP]
+        end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
+        return _trim_headers(BytesHeaderParser(policy=policy.compat32).parsebytes(head[:end] + b"\n\n"))
     parser = BytesFeedParser(policy=policy.compat32)
-    for start in range(0, len(raw), _FEED_BYTES):
-        parser.feed(raw[start:start + _FEED_BYTES])
-    return parser.close()
+    end = _read_limit(raw)
+    if end < len(raw):
+        logger.warning("mail of %d bytes over the line, part or nesting limit; read the first %d bytes", len(raw), end)
+    for start in range(0, end, _FEED_BYTES):
+        parser.feed(raw[start:min(end, start + _FEED_BYTES)])
+    return _trim_headers(parser.close())
+
+
+def _trim_headers(msg: Message) -> Message:
+    """Cut every header value to MAX_HEADER_CHARS, in every part.
+
+    The stdlib's parameter parser (Content-Type, Content-Disposition) slices
+    its input once per parameter: quadratic on 20,000 RFC 2231 continuations.
+    """
+    for part in msg.walk():
+        headers = part._headers  # type: ignore[attr-defined]  # compat32's (name, raw value) pairs; no setter
+        if any(len(value) > MAX_HEADER_CHARS for _, value in headers):
+            part._headers = [(name, value[:MAX_HEADER_CHARS] if isinstance(value, str) else value)  # type: ignore[attr-defined]
+                             for name, value in headers]
+    return msg
+
+
+def _read_limit(raw: bytes) -> int:
+    """How many bytes of `raw` the stdlib parser is given (see MAX_MAIL_LINES)."""
+    end = min(_nth_end(raw, b"\n", MAX_MAIL_LINES), _nth_end(raw, b"\n--", MAX_DELIMITERS))
+    multiparts = 0
+    for match in _MULTIPART.finditer(raw, 0, end):
+        multiparts += 1
+        if multiparts > MAX_MULTIPARTS:
+            end = match.start()
+            break
+    if multiparts > MULTIPART_FREE:
+        end = min(end, _nth_end(raw, b"\n", MAX_MAIL_LINES * MULTIPART_FREE // multiparts))
+    return end
+
+
+def _nth_end(raw: bytes, needle: bytes, n: int) -> int:
+    """The offset just after the `n`-th `needle` in `raw`, or len(raw) when it has fewer."""
+    if raw.count(needle) <= n:
+        return len(raw)
+    position = 0
+    while True:
+        chunk = raw.count(needle, position, position + _FEED_BYTES)
+        if chunk >= n:
+            break
+        n -= chunk
+        position += _FEED_BYTES - len(needle) + 1  # overlap: a needle across the chunk edge is counted once
+    for _ in range(n):
+        position = raw.index(needle, position) + len(needle)
+    return position
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,64}\?[bBqQ]\?[^?\s]*\?=")
+_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?)")
+
+
+def eight_bit(text: str) -> str:
+    """A header value's raw 8-bit bytes (RFC 6532) as UTF-8, else windows-1252.
+
+    compat32 hands them over as surrogate escapes; this comes before anything
+    else reads the value ("Lägesbild Älvdalen" stays readable).
+    """
+    if not _SURROGATES.search(text):
+        return text
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def decode_words(value) -> str:
-    """Decode RFC 2047 encoded words and stray 8-bit bytes in a header value."""
-    text = str(value)
-    try:
-        text = str(make_header(decode_header(text)))
-    except (MessageError, LookupError, UnicodeError, ValueError, AssertionError):
-        pass  # malformed encoded words or an unknown charset in them: keep the raw text
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # undecoded 8-bit bytes (surrogateescape)
-        raw = text.encode("utf-8", "surrogateescape")
+    """Decode raw 8-bit bytes (UTF-8, then windows-1252), then RFC 2047 encoded words, in a header value."""
+    text = eight_bit(str(value))
+    if text.isascii():
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
+            text = str(make_header(decode_header(text)))
+        except (MessageError, LookupError, UnicodeError, ValueError, AssertionError):
+            pass  # malformed encoded words or an unknown charset in them: keep the raw text
+    elif "=?" in text:  # 8-bit text and encoded words: decode each word where it stands
+        text = _ENCODED_WORD.sub(_decode_word, _BETWEEN_WORDS.sub("", text))
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _decode_word(match: re.Match) -> str:
+    try:
+        return str(make_header(decode_header(match.group(0))))
+    except (MessageError, LookupError, UnicodeError, ValueError, AssertionError):
+        return match.group(0)
+
+
+def raw_values(msg: Message, name: str) -> list[str]:
+    """Every `name` header as it came (8-bit bytes as surrogate escapes, folding kept)."""
+    wanted = name.lower()
+    return [str(value) for key, value in msg.raw_items() if key.lower() == wanted]
+
+
+MAX_HEADER_CHARS = 16_384  # of one header value decoded: a 400 kB From is cut here
+
+
 def header(msg: Message, name: str) -> str:
-    """A header as decoded text ("" when absent)."""
-    value = msg.get(name)
-    return "" if value is None else decode_words(value)
+    """A header as decoded text ("" when absent), from its first MAX_HEADER_CHARS characters."""
+    values = raw_values(msg, name)
+    return decode_words(values[0][:MAX_HEADER_CHARS]) if values else ""
+
+
+# --- the sender --------------------------------------------------------------
+
+MAX_FROM_CHARS = 998  # RFC 5322 line limit: a longer From is not read at all
+MAX_LOCAL_OCTETS, MAX_ADDRESS_OCTETS = 64, 254  # RFC 5321 4.5.3.1
+# RFC 5322 dot-atom (atext, plus UTF-8 per RFC 6532) for the local part; the
+# domain as dot-separated labels of letters, digits and hyphens (UTF-8 allowed).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]"
+_LOCAL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
+_LABEL = r"[A-Za-z0-9\u0080-\U0010ffff](?:[A-Za-z0-9\u0080-\U0010ffff-]{0,61}[A-Za-z0-9\u0080-\U0010ffff])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+# "Big Bug bb@bug.com": words, then one bare address. Both readings (the last
+# word as the address, or all of it as a quoted local part) have the same
+# domain, so taking the last word never changes which municipality it is.
+_ATOM = r"[^\s<>@\"(),:;\\\[\]]+"
+_PHRASE_THEN_ADDRESS = re.compile(rf"({_ATOM}(?:[ \t]+{_ATOM})*)[ \t]+({_ATOM}@{_ATOM})")
+_REGISTRY = HeaderRegistry()
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    address: str | None  # lower case; None when absent or not exactly one valid address
+    problem: str | None = None  # why the From header was refused (English, for the log and tests)
+
+
+def parse_sender(msg: Message) -> Sender:
+    """The one address in the raw From header, read with the standard library's RFC 5322 parser.
+
+    Never from decoded display text: `=?utf-8?q?anna=40falun.se?= <x@evil.example>`
+    is x@evil.example. No From, several From headers or addresses, group
+    syntax, any parse defect (a stray parenthesis, "x@evil@falun.se",
+    "@falun.se"), control characters or spaces in the address, a local part
+    that is not a dot-atom, or an address over the RFC length limits:
+    address None, and `problem` says why.
+    """
+    values = raw_values(msg, "From")
+    if not values:
+        return Sender(None, "no From header")
+    if len(values) > 1:
+        return Sender(None, "several From headers")
+    value = eight_bit(values[0])
+    if len(value) > MAX_FROM_CHARS:
+        return Sender(None, "From header too long")
+    value = re.sub(r"\r?\n(?=[ \t])", "", value).strip()  # unfold
+    if any(ord(ch) < 0x20 and ch != "\t" or ord(ch) == 0x7F for ch in value):
+        return Sender(None, "control character in From")
+    bare = _PHRASE_THEN_ADDRESS.fullmatch(value)
+    if bare is not None and "=?" not in bare.group(1):
+        return _checked(bare.group(2))
+    try:
+        parsed: Any = _REGISTRY("From", value)  # an AddressHeader (typeshed lacks its defects)
+    except Exception:  # noqa: BLE001 - the stdlib parser's own bugs on hostile input
+        return Sender(None, "unparseable From")
+    if parsed.defects:
+        return Sender(None, "malformed From: " + type(parsed.defects[0]).__name__)
+    if len(parsed.groups) != 1 or parsed.groups[0].display_name is not None:
+        return Sender(None, "group syntax or several addresses in From")
+    addresses = parsed.groups[0].addresses
+    if len(addresses) != 1:
+        return Sender(None, "no address or several addresses in From")
+    return _checked(addresses[0].addr_spec)
+
+
+def _checked(address: str) -> Sender:
+    local, at, domain = address.rpartition("@")
+    if not at or not _LOCAL.fullmatch(local) or not _DOMAIN.fullmatch(domain):
+        return Sender(None, "not one plain address in From")
+    if len(local.encode()) > MAX_LOCAL_OCTETS or len(address.encode()) > MAX_ADDRESS_OCTETS:
+        return Sender(None, "address in From over the RFC length limits")
+    return Sender(address.lower())
 
 
 def sender_address(msg: Message) -> str | None:
-    value = header(msg, "From")
-    try:
-        pairs = getaddresses([value])
-    except Exception:  # noqa: BLE001 - unparseable address list
-        pairs = []
-    for _, addr in pairs:
-        if "@" in addr:
-            return addr.strip().lower()
-    m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", value)
-    return m.group(0).lower() if m else None
+    """The From address (lower case), or None when there is not exactly one valid one."""
+    return parse_sender(msg).address
+
+
+SENDER_PROBLEM = ("Avsändaradressen i meddelandet (From) saknas, är ogiltig eller innehåller flera adresser, "
+                  "så meddelandet kan inte räknas eller besvaras automatiskt. En handläggare tittar på det.")
+
+
+def sender_problem(msg: Message) -> Problem | None:
+    """The `invalid_sender` problem for a mail whose From gave no address (see parse_sender)."""
+    sender = parse_sender(msg)
+    if sender.address is not None:
+        return None
+    logger.info("sender refused: %s", sender.problem)
+    return Problem("invalid_sender", SENDER_PROBLEM)
 
 
 def sent_date(msg: Message) -> datetime | None:
@@ -119,12 +298,19 @@ def _decode_text(part: Message) -> str | None:
         declared = part.get_content_charset() or "utf-8"
     except Exception:  # noqa: BLE001 - unparseable charset parameter
         declared = "utf-8"
+    cut = len(payload) > 4 * MAX_BODY_CHARS
+    payload = payload[: 4 * MAX_BODY_CHARS]
     for charset in (declared, "utf-8", "cp1252"):
         try:
-            return payload.decode(charset)
+            if not cut:
+                return payload.decode(charset)[:MAX_BODY_CHARS]
+            # incremental: a character cut in two at the end is dropped, not an error
+            text = codecs.getincrementaldecoder(charset)().decode(payload, final=False)
+            if isinstance(text, str):  # not a bytes-to-bytes codec such as "base64"
+                return text[:MAX_BODY_CHARS]
         except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: NUL in the charset name
             continue
-    return payload.decode("latin-1")
+    return payload.decode("latin-1")[:MAX_BODY_CHARS]
 
 
 def _filename(part: Message) -> str | None:
@@ -243,16 +429,34 @@ def _walk(msg: Message, depth: int):
 
 # "softfail" is left out on purpose: SPF soft-fails routinely on forwarded mail.
 _AUTH_RESULT = re.compile(r"\b(dkim|spf|dmarc)\s*=\s*(fail|permerror)\b", re.IGNORECASE)
+_HEADER_FROM = re.compile(r"\bheader\.from\s*=\s*\"?([^\s;()\"]+)", re.IGNORECASE)
+HEADER_FROM_MISMATCH = "header.from mismatch"
 
 
 def authentication_failures(msg: Message) -> list[str]:
     """Failed DKIM/SPF/DMARC checks in the topmost Authentication-Results header.
 
     Only the topmost one is written by our own receiving server; any further
-    down came with the mail and could be forged.
+    down came with the mail and could be forged. Where it names the From
+    domain it checked (`header.from=`), that must be the domain of the
+    sender address we use, else "header.from mismatch": the checks were
+    about another address than the one we would count and answer.
     """
-    values = msg.get_all("Authentication-Results") or []
+    values = raw_values(msg, "Authentication-Results")
     if not values:
         return []
-    found = _AUTH_RESULT.finditer(decode_words(values[0]))
-    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in found})
+    text = decode_words(values[0][:_AUTH_RESULTS_CHARS])
+    failures = {f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_RESULT.finditer(text)}
+    checked = {_domain_of(m.group(1)) for m in _HEADER_FROM.finditer(text)}
+    if checked:
+        sender = sender_address(msg)
+        if sender is None or checked != {_domain_of(sender)}:
+            failures.add(HEADER_FROM_MISMATCH)
+    return sorted(failures)
+
+
+_AUTH_RESULTS_CHARS = 8192
+
+
+def _domain_of(value: str) -> str:
+    return value.rpartition("@")[2].strip(".").lower()

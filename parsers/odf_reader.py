@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from parsers.docx_reader import SafeZip, clean_text, read_guarded
+from parsers.docx_reader import MAX_BLOCKS, SafeZip, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
 CORRUPT = "Textdokumentet (.odt) är skadat och kunde inte läsas."
@@ -29,6 +29,7 @@ _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 BODY_TEXT = f"{_OFFICE}body/{_OFFICE}text"
 P, H = _TEXT + "p", _TEXT + "h"
 TABLE, ROW, CELL = _TABLE + "table", _TABLE + "table-row", _TABLE + "table-cell"
+ROW_GROUPS = frozenset(_TABLE + tag for tag in ("table-header-rows", "table-rows", "table-row-group"))
 SPACE, TAB, LINE_BREAK = _TEXT + "s", _TEXT + "tab", _TEXT + "line-break"
 TEXT_BOX = _DRAW + "text-box"
 DISPLAY = _STYLE + "display"
@@ -77,7 +78,7 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
                 headers.story(header)
     walker = _Walker(_cell_fills(content))
     walker.story(body)
-    blocks = list(dict.fromkeys(headers.blocks)) + walker.blocks
+    blocks = (list(dict.fromkeys(headers.blocks)) + walker.blocks)[:MAX_BLOCKS]
     if sum(len(block.text) for block in blocks) > limits.max_text_chars:
         raise UnreadableDocument(TOO_MUCH_TEXT)
     return blocks
@@ -106,6 +107,8 @@ class _Walker:
 
     def story(self, parent, cell: bool = False, fill: str | None = None) -> None:
         for child in parent:
+            if len(self.blocks) >= MAX_BLOCKS:
+                return
             tag = child.tag
             if tag == P or tag == H:
                 self.paragraph(child, cell, fill)
@@ -115,9 +118,7 @@ class _Walker:
                 self.story(child, cell, fill)
 
     def table(self, table, outer_fill: str | None) -> None:
-        for row in table.iter(ROW):
-            if _owning_table(row) is not table:
-                continue  # a row of a nested table: reached through its cell
+        for row in _rows(table):
             for cell in row.iterchildren(CELL):  # covered (merged) cells are skipped
                 fill = self.fills.get(cell.get(CELL_STYLE)) or outer_fill
                 before = len(self.blocks)
@@ -137,11 +138,20 @@ class _Walker:
             self.story(textbox, cell, fill)
 
 
-def _owning_table(row: etree._Element) -> etree._Element | None:
-    parent = row.getparent()
-    while parent is not None and parent.tag != TABLE:
-        parent = parent.getparent()
-    return parent
+def _rows(container):
+    """The table's own rows, in order, through (nested) row groups; never a nested table's.
+
+    Each element is visited once, so nested tables and row groups stay linear.
+    """
+    stack = [iter(container)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.tag == ROW:
+            yield child
+        elif child.tag in ROW_GROUPS:
+            stack.append(iter(child))
 
 
 def _inline(element, lines: list[list[str]], textboxes: list) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from parsers.docx_reader import MAX_BLOCKS
 from parsers.model import Block, Limits, UnreadableDocument
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,28 @@ _INVISIBLE = re.compile("[\x00\x01\x03-\x08\x0e-\x1f\x7f\xad]")
 _MIN_FILL_SIDE = 4.0  # pt; thinner filled shapes are rules and borders
 _MAX_FILL_PAGE_SHARE = 0.5  # a larger filled shape is a page background
 _CELL_GAP_EM = 0.6  # a gap this wide (in font sizes) between chars may be a cell edge
+# Work on shaded cells in one document, in steps (a page object looked at, a
+# rectangle compared with a fill, a char placed): a real report needs some
+# 10^5; past the budget the rest is read as plain lines. Hostile files (200
+# pages sharing one content stream of hundreds of fills) otherwise cost minutes.
+FILL_WORK_BUDGET = 500_000
+# Page objects (text runs, paths, images) read in one document: a 200-page
+# report has some 10^4; pages that all draw one huge shared content stream stop here.
+MAX_PAGE_OBJECTS = 100_000
+
+
+class _Budget:
+    """Steps of fill work left for the document (see FILL_WORK_BUDGET)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, steps: int):
+        self.left = steps
+
+    def spend(self, steps: int) -> bool:
+        """Charge `steps`; False once the budget is gone."""
+        self.left -= steps
+        return self.left > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +151,8 @@ def _read_document(document: pdfium.PdfDocument, limits: Limits) -> list[Block]:
         logger.info("PDF has %s pages; reading the first %s", page_count, limits.max_pages)
     blocks: list[Block] = []
     chars_left = limits.max_text_chars
+    budget = _Budget(FILL_WORK_BUDGET)
+    objects_left = MAX_PAGE_OBJECTS
     pages_read = 0
     images_seen = False
     for index in range(min(page_count, limits.max_pages)):
@@ -136,16 +161,25 @@ def _read_document(document: pdfium.PdfDocument, limits: Limits) -> list[Block]:
         except pdfium.PdfiumError:
             logger.warning("PDF page %s could not be loaded; skipped", index + 1)
             continue
+        objects_left -= max(pdfium_c.FPDFPage_CountObjects(page), 0)
+        if objects_left < 0 and pages_read:
+            page.close()
+            logger.warning("PDF pages draw over %s objects; read the first %s pages", MAX_PAGE_OBJECTS, pages_read)
+            break
         try:
-            page_blocks, chars_left = _read_page(page, chars_left)
+            page_blocks, chars_left = _read_page(page, chars_left, budget)
             if not page_blocks and not images_seen:
-                images_seen = _has_image(page)
+                images_seen = _has_image(page, budget)
         finally:
             page.close()
         pages_read += 1
         blocks.extend(page_blocks)
         if chars_left <= 0:
             logger.warning("PDF text exceeds %s characters; rest ignored", limits.max_text_chars)
+            break
+        if len(blocks) >= MAX_BLOCKS:
+            logger.warning("PDF has over %s lines; read the first %s pages", MAX_BLOCKS, pages_read)
+            del blocks[MAX_BLOCKS:]
             break
     if not blocks:
         if not pages_read:
@@ -154,16 +188,18 @@ def _read_document(document: pdfium.PdfDocument, limits: Limits) -> list[Block]:
     return blocks
 
 
-def _has_image(page: pdfium.PdfPage) -> bool:
+def _has_image(page: pdfium.PdfPage, budget: _Budget) -> bool:
     """Whether the page draws a raster image (at its top level): a scan, probably."""
     for i in range(pdfium_c.FPDFPage_CountObjects(page)):
+        if not budget.spend(1):
+            return False
         obj = pdfium_c.FPDFPage_GetObject(page, i)
         if obj and pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             return True
     return False
 
 
-def _read_page(page: pdfium.PdfPage, chars_left: int) -> tuple[list[Block], int]:
+def _read_page(page: pdfium.PdfPage, chars_left: int, budget: _Budget) -> tuple[list[Block], int]:
     """Blocks of one page, and the character budget left after it."""
     textpage = page.get_textpage()
     try:
@@ -173,10 +209,10 @@ def _read_page(page: pdfium.PdfPage, chars_left: int) -> tuple[list[Block], int]
         chars_left -= len(text)
         if not text.strip():
             return [], chars_left
-        fills = _fills(page)
+        fills = _fills(page, budget)
         if not fills:
             return _plain_blocks(text), chars_left
-        return _blocks_with_fills(textpage, text, fills), chars_left
+        return _blocks_with_fills(textpage, text, fills, budget), chars_left
     finally:
         textpage.close()
 
@@ -210,14 +246,19 @@ def _plain_blocks(text: str) -> list[Block]:
     return [Block(line) for line in _clean(text)]
 
 
-def _fills(page: pdfium.PdfPage) -> list[_Fill]:
-    """Filled, coloured (not white) shapes on the page that could be shaded cells."""
+def _fills(page: pdfium.PdfPage, budget: _Budget) -> list[_Fill]:
+    """Filled, coloured (not white) shapes on the page that could be shaded cells.
+
+    None once the fill work budget is spent: the page is then read as plain lines.
+    """
     fills: list[_Fill] = []
     page_area = None
     mode, stroke = ctypes.c_int(), ctypes.c_int()
     r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
     left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     for i in range(pdfium_c.FPDFPage_CountObjects(page)):
+        if not budget.spend(1):
+            return []
         obj = pdfium_c.FPDFPage_GetObject(page, i)
         if not obj or pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
@@ -246,17 +287,18 @@ def _fills(page: pdfium.PdfPage) -> list[_Fill]:
     return fills
 
 
-def _blocks_with_fills(textpage: pdfium.PdfTextPage, text: str, fills: list[_Fill]) -> list[Block]:
+def _blocks_with_fills(textpage: pdfium.PdfTextPage, text: str, fills: list[_Fill], budget: _Budget) -> list[Block]:
     """Like _plain_blocks, but lines that overlap a fill are split at cell edges."""
     blocks: list[Block] = []
     unit = 0  # position in FPDFText_GetText's UTF-16 output ("text index")
     for raw, break_units in _lines_with_breaks(text):
         start_unit, unit = unit, unit + _utf16_len(raw)
         line_blocks = None
-        if raw.strip():
+        if raw.strip() and budget.left > 0:
             chars = _char_range(textpage, start_unit, unit)
-            if chars is not None and _overlaps_fill(textpage, chars, fills):
-                line_blocks = _split_line(textpage, chars, fills)
+            near = _fills_under(textpage, chars, fills, budget) if chars is not None else []
+            if near and chars is not None and budget.spend(len(chars) * len(near)):
+                line_blocks = _split_line(textpage, chars, near)
         if line_blocks is None:
             line_blocks = [Block(line) for line in _clean(raw)]
         blocks.extend(line_blocks)
@@ -288,17 +330,26 @@ def _char_range(textpage: pdfium.PdfTextPage, start_unit: int, end_unit: int) ->
     return range(first, last + 1)
 
 
-def _overlaps_fill(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) -> bool:
-    count = pdfium_c.FPDFText_CountRects(textpage, chars.start, len(chars))
+def _fills_under(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill], budget: _Budget) -> list[_Fill]:
+    """The fills (smallest first) that the line's text rectangles overlap; [] when the budget is spent."""
+    count = max(pdfium_c.FPDFText_CountRects(textpage, chars.start, len(chars)), 0)
+    if count == 0 or not budget.spend(count + len(fills)):
+        return []
     left, top, right, bottom = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    for i in range(max(count, 0)):
-        if not pdfium_c.FPDFText_GetRect(textpage, i, left, top, right, bottom):
-            continue
-        for fill in fills:
-            if (left.value < fill.right and right.value > fill.left
-                    and bottom.value < fill.top and top.value > fill.bottom):
-                return True
-    return False
+    rects = []
+    for i in range(count):
+        if pdfium_c.FPDFText_GetRect(textpage, i, left, top, right, bottom):
+            rects.append((left.value, top.value, right.value, bottom.value))
+    if not rects:
+        return []
+    x0, x1 = min(r[0] for r in rects), max(r[2] for r in rects)
+    y0, y1 = min(r[3] for r in rects), max(r[1] for r in rects)
+    near = [f for f in fills if x0 < f.right and x1 > f.left and y0 < f.top and y1 > f.bottom]
+    if len(rects) == 1 or not near or not budget.spend(len(rects) * len(near)):
+        return near if len(rects) == 1 else []
+    return [fill for fill in near
+            if any(left < fill.right and right > fill.left and bottom < fill.top and top > fill.bottom
+                   for left, top, right, bottom in rects)]
 
 
 def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) -> list[Block]:

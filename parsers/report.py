@@ -33,7 +33,7 @@ from .correction import (
 )
 from .directory import Directory
 from .doc_reader import read_doc
-from .docx_reader import read_docx
+from .docx_reader import MAX_BLOCKS, read_docx
 from .dsn import delivery_failures
 from .extract import Extraction, extract_all, normalize, report_problems
 from .html_reader import html_to_blocks
@@ -149,6 +149,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         sender=mime.sender_address(msg),
         subject=normalize(re.sub(r"\s+", " ", mime.header(msg, "Subject"))),
     )
+    if (invalid_sender := mime.sender_problem(msg)) is not None:
+        result.problems.append(invalid_sender)  # held: no address to count or answer
     sent = mime.sent_date(msg)
     result.sent_at = sent.isoformat() if sent else None
     result.in_reply_to = message_ids(mime.header(msg, "In-Reply-To"))
@@ -438,6 +440,8 @@ def text_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     carry = ""
     for line in lines:
+        if len(blocks) >= MAX_BLOCKS:
+            break
         if line.endswith(" ") and not line.startswith(">") and line.strip() and not line.startswith("-- "):
             carry += line
             continue
@@ -445,7 +449,7 @@ def text_blocks(text: str) -> list[Block]:
         carry = ""
     if carry:
         blocks.append(Block(carry))
-    return blocks
+    return blocks[:MAX_BLOCKS]  # the extractor's work is linear in blocks: bounded like every reader's
 
 
 def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidate]) -> _Body:

@@ -26,7 +26,7 @@ from parsers.model import Answer, Signal
 from parsers.personal_data import mask
 
 from .model import Rule, RuleKind, RuleSet, Term, WordKey
-from .swedish import has_swedish_letters, negated_after, negations, sentence_span, tokenize
+from .swedish import has_swedish_letters, negated_after, negations, sentence_bounds, sentence_span, tokenize
 
 EXCERPT_LIMIT = 200
 _WHITESPACE = re.compile(r"\s+")
@@ -88,7 +88,7 @@ def explain(source: str | Sequence[Answer], rules: RuleSet) -> list[Explanation]
     `source` is a report's answers, or free text (then question filters and
     rating filters are not applied, and rating rules have nothing to look at).
     """
-    items = [_Item(None, None, None, source)] if isinstance(source, str) else _items(source)
+    items = [_Item(None, None, None, source[:MAX_TEXT_CHARS])] if isinstance(source, str) else _items(source)
     return [
         Explanation(r.rule, bool(r.hits), tuple(r.hits), tuple(r.suppressed), tuple(dict.fromkeys(r.excepted)),
                     tuple(r.notes))
@@ -136,8 +136,11 @@ class _Item:
     text: str
 
 
+MAX_TEXT_CHARS = 100_000  # of one answer read for signals (decide() runs this in the poll's parent)
+
+
 def _items(answers: Sequence[Answer]) -> list[_Item]:
-    return [_Item(a.question, a.score, a.color, a.text or "") for a in answers]
+    return [_Item(a.question, a.score, a.color, (a.text or "")[:MAX_TEXT_CHARS]) for a in answers]
 
 
 @dataclass
@@ -240,8 +243,17 @@ def _note(result: _Result, note: str) -> None:
         result.notes.append(note)
 
 
+MAX_HITS = 50  # per rule and answer, counted and suppressed each: enough for every excerpt shown
+_UNKNOWN = "?"  # a single-word term's negation, looked up only for the matches kept
+
+
 class _Prepared:
-    """One answer's text, tokenized, with negations and which term words each token matches."""
+    """One answer's text, tokenized, with negations and which term words each token matches.
+
+    Everything here is linear in the answer's length: positions are looked up
+    in sets, sentences are found from a precomputed table, and a Hit (with
+    its excerpt) is built only for the first MAX_HITS matches of a rule.
+    """
 
     def __init__(self, item: _Item, index: _Index):
         self.item = item
@@ -251,40 +263,55 @@ class _Prepared:
         self.plain = not has_swedish_letters(text)
         self.tokens = tokenize(text)
         self.negated = negations(self.tokens)
+        self.sentences = sentence_bounds(self.tokens)
         self.positions: dict[int, list[int]] = {}
         for i, tok in enumerate(self.tokens):
             for key_id in index.matching(tok.word, self.plain):
                 self.positions.setdefault(key_id, []).append(i)
+        self.position_sets = {key_id: frozenset(found) for key_id, found in self.positions.items()}
 
     def run(self, rule: Rule, result: _Result, index: _Index) -> None:
-        found: list[tuple[int, Hit]] = []
+        found: list[tuple[int, tuple[tuple[int, ...], ...], str | None, Term]] = []
         for term in rule.terms:
             if index.term_ids[(rule.name, term.text)][0][0] not in self.positions:
                 continue  # most terms: the first word is not in the text at all
-            for first, hit in self._term_hits(rule, term, index, result):
-                found.append((first, hit))
-        found.sort(key=lambda pair: pair[0])
-        seen: set[tuple[tuple[int, int], ...]] = set()
-        for _, hit in found:  # two terms on the same words ("langa", "langning"): the first listed
-            if hit.spans in seen:
+            found.extend(self._term_hits(rule, term, index, result))
+        found.sort(key=lambda entry: entry[0])
+        seen: set[tuple[tuple[int, ...], ...]] = set()
+        counted = suppressed = 0
+        for _, spans, negated_by, term in found:  # two terms on the same words ("langa", "langning"): the first listed
+            if counted >= MAX_HITS:
+                break  # the rule fired; what follows would not be shown
+            if spans in seen:
                 continue
-            seen.add(hit.spans)
-            (result.suppressed if hit.negated_by else result.hits).append(hit)
+            seen.add(spans)
+            if negated_by is _UNKNOWN:
+                negated_by = self._negation(spans[0])
+            if negated_by:
+                suppressed += 1
+                if suppressed <= MAX_HITS:
+                    result.suppressed.append(self._hit(rule, term, spans, negated_by))
+            else:
+                counted += 1
+                if counted <= MAX_HITS:
+                    result.hits.append(self._hit(rule, term, spans, None))
 
     def _occurrences(self, rule: Rule, part: tuple[int, ...], index: _Index, result: _Result) -> list[tuple[int, ...]]:
         """Token index tuples where the phrase `part` occurs, minus excepted words."""
         found = []
         tokens = self.tokens
+        empty: frozenset[int] = frozenset()
         for start in self.positions.get(part[0], ()):
             end = start + len(part)
             if end > len(tokens) or tokens[end - 1].sentence != tokens[start].sentence:
                 continue
-            if not all(start + j in self.positions.get(k, ()) for j, k in enumerate(part[1:], 1)):
+            if not all(start + j in self.position_sets.get(k, empty) for j, k in enumerate(part[1:], 1)):
                 continue
             span = tuple(range(start, end))
             excepted = [tokens[i].word for i in span if index.excepted(rule.name, tokens[i].word, self.plain)]
             if excepted:
-                result.excepted.extend(excepted)
+                if len(result.excepted) < MAX_HITS:
+                    result.excepted.extend(excepted)
                 continue
             found.append(span)
         return found
@@ -297,34 +324,40 @@ class _Prepared:
         after = negated_after(self.tokens, span[-1])
         return self.tokens[after].word if after is not None else None
 
-    def _term_hits(self, rule: Rule, term: Term, index: _Index, result: _Result) -> list[tuple[int, Hit]]:
+    def _term_hits(self, rule: Rule, term: Term, index: _Index, result: _Result):
+        """(first token, spans, negation or None, term) for every place the term matches."""
         parts = index.term_ids[(rule.name, term.text)]
         if any(part[0] not in self.positions for part in parts):
             return []
         occurrences = [self._occurrences(rule, part, index, result) for part in parts]
         if len(parts) == 1:
-            return [(span[0], self._hit(rule, term, [span])) for span in occurrences[0]]
+            return [(span[0], (span,), _UNKNOWN, term) for span in occurrences[0]]  # negation: when needed
         # " + ": every part in the same sentence; prefer mentions that are not negated
+        by_sentence: list[dict[int, list[tuple[int, ...]]]] = []
+        for spans in occurrences:
+            grouped: dict[int, list[tuple[int, ...]]] = {}
+            for span in spans:
+                grouped.setdefault(self.tokens[span[0]].sentence, []).append(span)
+            by_sentence.append(grouped)
         hits = []
-        sentences = {self.tokens[span[0]].sentence for span in occurrences[0]}
-        for sentence in sorted(sentences):
+        for sentence in sorted(by_sentence[0]):
             chosen = []
-            for spans in occurrences:
-                here = [s for s in spans if self.tokens[s[0]].sentence == sentence]
+            for grouped in by_sentence:
+                here = grouped.get(sentence)
                 if not here:
                     break
                 chosen.append(next((s for s in here if self._negation(s) is None), here[0]))
             else:
                 chosen.sort()
-                hits.append((chosen[0][0], self._hit(rule, term, chosen)))
+                negated_by = next((n for n in (self._negation(s) for s in chosen) if n), None)
+                hits.append((chosen[0][0], tuple(chosen), negated_by, term))
         return hits
 
-    def _hit(self, rule: Rule, term: Term, spans: list[tuple[int, ...]]) -> Hit:
+    def _hit(self, rule: Rule, term: Term, spans: tuple[tuple[int, ...], ...], negated_by: str | None) -> Hit:
         tokens, text = self.tokens, self.item.text
-        negated_by = next((n for n in (self._negation(s) for s in spans) if n), None)
         char_spans = tuple((tokens[s[0]].start, tokens[s[-1]].end) for s in spans)
-        start, end = sentence_span(text, tokens, spans[0][0])
-        _, last_end = sentence_span(text, tokens, spans[-1][-1])
+        start, end = sentence_span(text, tokens, spans[0][0], self.sentences)
+        _, last_end = sentence_span(text, tokens, spans[-1][-1], self.sentences)
         end = max(end, last_end)
         excerpt, marks = _excerpt(self.masked or text, start, end, char_spans, masked=self.masked is not None)
         return Hit(

@@ -252,17 +252,35 @@ def _next_word(tokens: list[Token], i: int, skip: tuple[str, ...]) -> str | None
     return None
 
 
-def sentence_span(text: str, tokens: list[Token], index: int) -> tuple[int, int]:
-    """Start and end in `text` of the sentence that token `index` is in."""
+def sentence_bounds(tokens: list[Token]) -> dict[int, tuple[int, int]]:
+    """For each sentence number, the indices of its first and last token (one pass)."""
+    bounds: dict[int, tuple[int, int]] = {}
+    for i, tok in enumerate(tokens):
+        first = bounds.get(tok.sentence, (i, i))[0]
+        bounds[tok.sentence] = (first, i)
+    return bounds
+
+
+def sentence_span(text: str, tokens: list[Token], index: int,
+                  bounds: dict[int, tuple[int, int]] | None = None) -> tuple[int, int]:
+    """Start and end in `text` of the sentence that token `index` is in.
+
+    Pass `bounds` (from `sentence_bounds`) when asking for many tokens: without
+    it the sentence is found by walking its tokens.
+    """
     sentence = tokens[index].sentence
-    first = index
-    while first > 0 and tokens[first - 1].sentence == sentence:
-        first -= 1
-    last = index
-    while last + 1 < len(tokens) and tokens[last + 1].sentence == sentence:
-        last += 1
+    if bounds is not None and sentence in bounds:
+        first, last = bounds[sentence]
+    else:
+        first = index
+        while first > 0 and tokens[first - 1].sentence == sentence:
+            first -= 1
+        last = index
+        while last + 1 < len(tokens) and tokens[last + 1].sentence == sentence:
+            last += 1
     end = tokens[last].end
-    # keep the sentence's own closing punctuation
-    while end < len(text) and text[end] in ".!?;…)\"”'":
+    # keep the sentence's own closing punctuation (a few characters: ")))..." is not read to its end)
+    stop = min(len(text), end + 3)
+    while end < stop and text[end] in ".!?;…)\"”'":
         end += 1
     return tokens[first].start, end
