@@ -257,7 +257,8 @@ def _adopt(result: ParsedMail, report: ParsedReport) -> None:
     result.period_source = report.period_source
     result.answers = list(report.answers)
     result.signals = list(report.signals)
-    result.problems = list(report.problems)
+    mail_level = [p for p in result.problems if p.code == "invalid_sender"]  # the From, not the report
+    result.problems = mail_level + [p for p in report.problems if p not in mail_level]
     result.partial = report.partial
     result.named_municipality = report.named_municipality
     result.named_period = report.named_period
