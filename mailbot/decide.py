@@ -8,12 +8,12 @@ submission, which folder the mail goes to, and which mails to queue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from parsers.classify import is_noreply_address
 from parsers.dsn import reason_in_swedish
-from parsers.model import Answer, ParsedMail, Signal
+from parsers.model import Answer, ParsedMail, Problem, Signal
 from parsers.questions import BY_NUMBER, QUESTIONS
 from parsers.vocabulary import COLOR_RATINGS, LEVEL_NAMES, MONTH_NAMES
 from rules.matcher import find_hits
@@ -32,6 +32,12 @@ REPLY_LIMIT_PER_DAY = 3
 RECEIPT_LIMIT_PER_DAY = 10
 REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
                 "unsupported_format", "personal_data", "no_report", "processing_timeout"}
+# Problems that stop a report from counting at all: it is held for an administrator and nothing
+# current is replaced (the sources disagree, the sender is unclear, a correction has nothing to correct).
+HOLD_CODES = {"municipality_conflict", "period_conflict", "joint_report", "invalid_sender", "processing_timeout",
+              "processing_error", "nothing_to_correct"}
+NOTHING_TO_CORRECT = ("Mejlet ser ut som en rättelse av några frågor, men vi har ingen rapport för {what} att "
+                      "rätta. Skicka hela rapporten; en handläggare kontrollerar den här så länge.")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ class Facts:
     bounced_mails: tuple[dict, ...] = ()  # for a bounce: our outbox rows it names (message_id, kind, subject)
     # (rule, question) already forwarded for this municipality and period
     already_forwarded: frozenset[tuple[str, int | None]] = frozenset()
+    previous_answers: tuple[Answer, ...] = ()  # the current submission's answers (a correction merges into them)
+    replaces_period: str | None = None  # the month of the submission this one replaces, when not the current one
+    current_missing: str | None = None  # the month now due, when this municipality has not reported it
     mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
 
@@ -65,6 +74,28 @@ class Decision:
     on_time: bool | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     forwarded: list[Signal] = field(default_factory=list)  # signals sent on to their units now
+    answers: list[Answer] = field(default_factory=list)  # what to store when counted (a correction: merged)
+    problems: list[Problem] = field(default_factory=list)  # the record's problems plus any decide() found
+
+
+def merge_correction(previous: tuple[Answer, ...] | list[Answer], correction: list[Answer]
+                     ) -> tuple[list[Answer], set[int]]:
+    """The current answers with a correction applied, and the questions it changed.
+
+    A corrected answer changes the rating when it gives one and the text when
+    its text is not None; everything else is carried over.
+    """
+    merged = {a.question: a for a in previous}
+    changed = set()
+    for fix in correction:
+        old = merged.get(fix.question, Answer(fix.question))
+        rated = fix.score is not None or fix.color is not None
+        new = Answer(fix.question, fix.score if rated else old.score, fix.color if rated else old.color,
+                     fix.text if fix.text is not None else old.text)
+        if new != old:
+            changed.add(fix.question)
+        merged[fix.question] = new
+    return [merged[n] for n in sorted(merged)], changed
 
 
 STRANGER_RECEIPT_SUBJECT = "Lägesbild mottagen"
@@ -92,9 +123,18 @@ def reply_subject(subject: str) -> str:
 
 def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | None = None) -> Decision:
     registered = config.directory.by_address(parsed.sender) is not None
-    codes = {p.code for p in parsed.problems}
+    problems = list(parsed.problems)
+    answers, changed = list(parsed.answers), set[int]()
+    if parsed.kind == "report" and parsed.partial:
+        if facts.previous_answers:
+            answers, changed = merge_correction(facts.previous_answers, parsed.answers)
+        else:
+            what = f"{parsed.municipality or 'kommunen'}, {period_label(parsed.period)}"
+            problems.append(Problem("nothing_to_correct", NOTHING_TO_CORRECT.format(what=what)))
+    codes = {p.code for p in problems}
     counted = (parsed.kind == "report" and registered and parsed.municipality is not None
-               and parsed.period is not None and bool(parsed.answers))
+               and parsed.period is not None and bool(answers) and not codes & HOLD_CODES)
+    held = parsed.kind == "report" and registered and bool(codes & HOLD_CODES)
     on_time = None
     deadline: date | None = None
     if counted and parsed.period is not None:
@@ -112,6 +152,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
             {"sender": parsed.sender, "subject": parsed.subject, "failures": ", ".join(parsed.auth_failures),
              "municipality": parsed.municipality, "period": period_label(parsed.period)})])
     folder = PROCESSED if counted and not (codes & REVIEW_CODES) else REVIEW
+    parsed = replace(parsed, answers=answers, problems=problems)  # what the receipt and the forwards show
     outgoing: list[Outgoing] = []
     thread = _thread(parsed)
     may_reply = _may_auto_reply(parsed, facts, config)
@@ -122,7 +163,8 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
     if parsed.kind == "report" and may_reply and parsed.sender and (registered or parsed.answers):
         # An unregistered sender is answered only for a report-shaped mail (someone who
         # plausibly is a coordinator), and the receipt quotes nothing they wrote.
-        outgoing.append(_receipt(parsed, facts, config, counted, registered, on_time, deadline, thread))
+        outgoing.append(_receipt(parsed, facts, config, counted, registered, on_time, deadline, thread,
+                                 held=held, changed=changed))
     elif parsed.kind == "other" and may_reply and parsed.sender and registered:
         outgoing.append(Outgoing(
             f"reply:{_mail_key(parsed, facts)}", "reply", (parsed.sender,), reply_subject(parsed.subject),
@@ -134,7 +176,7 @@ def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | No
         where = config.folders.processed if folder == PROCESSED else config.folders.review
         forwards, forwarded = _forwards(parsed, facts, rules, config, where)
         outgoing.extend(forwards)
-    return Decision(counted, folder, on_time, outgoing, forwarded)
+    return Decision(counted, folder, on_time, outgoing, forwarded, answers if counted else [], problems)
 
 
 OUR_MAILS = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordrad signal",
@@ -167,14 +209,15 @@ def _bounce_notice(parsed: ParsedMail, facts: Facts, config: Config, rules: Rule
 
 
 def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, registered: bool,
-             on_time: bool | None, deadline: date | None, thread) -> Outgoing:
+             on_time: bool | None, deadline: date | None, thread, *, held: bool = False,
+             changed: set[int] | frozenset[int] = frozenset()) -> Outgoing:
     assert parsed.sender is not None  # decide() answers only mail with a sender
     questions = []
     by_number = {a.question: a for a in parsed.answers}
     for q in QUESTIONS:
         answer = by_number.get(q.number)
         questions.append({
-            "number": q.number, "title": q.title, "found": answer is not None,
+            "number": q.number, "title": q.title, "found": answer is not None, "changed": q.number in changed,
             "rating": "–" if not q.rated else rating_label(answer.score, answer.color) if answer else "saknas",
         })
     if registered:
@@ -188,7 +231,10 @@ def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, re
          "questions": questions if parsed.answers else [], "problems": problems,
          "on_time": on_time, "deadline": deadline.isoformat() if deadline else None,
          "replaces": facts.previous_submission_at, "source": parsed.source if registered else None,
-         "mailbox": config.county.mailbox},
+         "mailbox": config.county.mailbox, "held": held, "correction": bool(changed) or parsed.partial,
+         "replaces_period": period_label(facts.replaces_period) if facts.replaces_period else None,
+         "current_missing": period_label(facts.current_missing) if facts.current_missing else None,
+         "notes": list(parsed.notes) if registered else []},
         *thread)
 
 

@@ -17,19 +17,22 @@ def default_period(config: Config, today: date) -> str:
 def period_status(store: Store, config: Config, period: str, today: date) -> dict:
     deadline = deadline_for(*parse_period(period), config.deadline)
     rows: list[dict[str, str | None]] = []
+    held = store.held_municipalities(period)
     for municipality in config.directory.municipalities:
         first = store.first_submission(municipality.name, period)
         if first is not None:
             received = datetime.fromisoformat(first.received_at).astimezone(SWEDEN)
             status = "on_time" if received.date() <= deadline else "late"
             rows.append({"name": municipality.name, "status": status, "received": received.isoformat()})
+        elif municipality.name in held:  # nothing counted yet, but a mail of theirs waits in review
+            rows.append({"name": municipality.name, "status": "held", "received": None})
         else:
             rows.append({"name": municipality.name, "status": "missing" if today > deadline else "pending",
                          "received": None})
     return {"period": period, "deadline": deadline.isoformat(), "municipalities": rows}
 
 
-STATUS_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntar"}
+STATUS_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntar", "held": "granskas"}
 
 
 def format_table(result: dict) -> str:

@@ -322,6 +322,14 @@ class Store:
             "select * from passes where ok = 0 and id > ? order by id limit 1", [good["id"] if good else 0]), None)
         return {"last": last, "last_ok": good, "failing_since": first_failure}
 
+    def held_municipalities(self, period: str) -> dict[str, str]:
+        """Municipality -> arrival (ISO) of its oldest report for `period` waiting in review (`status` held)."""
+        rows = self.db.execute(
+            "select municipality, min(internaldate) from messages where target_folder = 'review' and kind = 'report' "
+            "and period = ? and municipality is not null and duplicate_of is null group by municipality",
+            [period]).fetchall()
+        return {name: received for name, received in rows}
+
     def last_good_pass(self) -> datetime | None:
         """When the mailbox was last read successfully (the last pass that did not fail)."""
         row = self.db.execute("select at from passes where ok = 1 order by id desc limit 1").fetchone()

@@ -20,7 +20,7 @@ def write(path, outbox: str, extra: str = "") -> None:
 
 def deliver(config, sender: str) -> None:
     box = MaildirMailbox(config.maildir)
-    box.append("INBOX", build_mail(sender=sender, body=template_text()), datetime(2026, 11, 3, 9, tzinfo=CET))
+    box.append("INBOX", build_mail(sender=sender, body=template_text(municipality=None)), datetime(2026, 11, 3, 9, tzinfo=CET))
     box.close()
 
 

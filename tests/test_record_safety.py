@@ -145,7 +145,7 @@ def test_summary_send_refuses_before_the_deadline(config):
 def test_reports_after_the_summary_are_listed_next_month(config):
     deliver(config, "anna@mora.se", "Lägesbild oktober", template_text(), date(2026, 11, 3))
     run_county_jobs(config, date(2026, 11, 8))  # October's summary goes out
-    deliver(config, "olle@orsa.se", "Lägesbild oktober", template_text(), date(2026, 11, 12))  # after it
+    deliver(config, "olle@orsa.se", "Lägesbild oktober", template_text(municipality="Orsa"), date(2026, 11, 12))
     deliver(config, "anna@mora.se", "Lägesbild oktober", template_text(scores=(3, 2, 1, 2, 1, 2)),
             date(2026, 11, 13))  # a correction after it
     db = open_db(config.database)
