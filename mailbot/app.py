@@ -14,6 +14,7 @@ from .errors import MailbotError, StorageError
 from .mailbox import Mailbox
 from .parse_worker import ParseWorker
 from .poll import Poller, PollReport
+from .registry import with_registered
 from .rules_state import rules_in_force
 from .sender import Sender
 from .store import Store, open_db, storage_errors
@@ -47,6 +48,7 @@ def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Ma
     """A ready Poller; closes what it opened. With a worker, mail is parsed in its child process."""
     db = open_db(config.database)
     store = Store(db)
+    config = with_registered(config, store)  # addresses administrators registered count too
     rules, notice = rules_in_force(config, store)  # reloaded every pass
     own_mailbox = mailbox is None
     mailbox = mailbox or open_mailbox(config)

@@ -370,6 +370,91 @@ def doctor(ctx: click.Context, offline: bool) -> None:
     ctx.exit(1 if any(f.level == ERROR for f in findings) else 0)
 
 
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def municipalities(ctx: click.Context, as_json: bool) -> None:
+    """List the municipalities with their domains and addresses (configured, registered, latest senders).
+
+    Example: mailbot municipalities --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .registry import municipalities_table
+    from .store import Store, open_for_reading
+
+    config = _config(ctx.find_root())
+    db = open_for_reading(config.database)
+    try:
+        table = municipalities_table(config, Store(db))
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(table, ensure_ascii=False))
+        return
+    for row in table:
+        click.echo(f"{row['name']}: domains {', '.join(row['domains']) or '-'}; "
+                   f"addresses {', '.join(row['addresses']) or '-'}; "
+                   f"registered {', '.join(row['registered']) or '-'}; "
+                   f"latest senders {', '.join(row['latest_senders']) or '-'}")
+
+
+@municipalities.command("register")
+@click.argument("name")
+@click.argument("address")
+@click.pass_context
+def municipalities_register(ctx: click.Context, name: str, address: str) -> None:
+    """Make ADDRESS count as municipality NAME's for good (stored in the database).
+
+    Example: mailbot municipalities register Mora anna.berg@gmail.com
+    """
+    from .store import Store, open_db, utcnow
+
+    config = _config(ctx.find_root())
+    municipality = _municipality(config, name)
+    if "@" not in address or any(c.isspace() for c in address):
+        raise click.BadParameter(f"not a mail address: {address!r}", param_hint="ADDRESS")
+    db = open_db(config.database)
+    try:
+        Store(db).register_address(address, municipality, utcnow().isoformat(), "cli")
+    finally:
+        db.close()
+    click.echo(f"{address.lower()} now counts for {municipality}")
+
+
+@municipalities.command("unregister")
+@click.argument("address")
+@click.pass_context
+def municipalities_unregister(ctx: click.Context, address: str) -> None:
+    """Stop counting a registered ADDRESS for its municipality (configured addresses stay in the config).
+
+    Example: mailbot municipalities unregister anna.berg@gmail.com
+    """
+    from .store import Store, open_db
+
+    config = _config(ctx.find_root())
+    db = open_db(config.database)
+    try:
+        removed = Store(db).unregister_address(address)
+    finally:
+        db.close()
+    if not removed:
+        click.echo(f"{address} is not a registered address (see `mailbot municipalities`)", err=True)
+        ctx.exit(2)
+    click.echo(f"{address.lower()} no longer registered")
+
+
+def _municipality(config: Config, name: str, hint: str = "NAME") -> str:
+    """The canonical name of municipality `name` (any case, with or without å/ä/ö), or a usage error."""
+    from parsers.directory import fold
+
+    for m in config.directory.municipalities:
+        if fold(m.name) == fold(name.strip()):
+            return m.name
+    names = ", ".join(m.name for m in config.directory.municipalities)
+    raise click.BadParameter(f"no municipality {name!r}; one of: {names}", param_hint=hint)
+
+
 def _check_period(period: str) -> None:
     import re
 

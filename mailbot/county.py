@@ -38,6 +38,7 @@ def run_county_jobs(config: Config, today: date, *, send_summary: bool = True) -
     """Queue what is due today and send it; returns the keys of the mails queued now."""
     queued: list[str] = []
     with poller(config) as p:
+        config = p.config  # with the registered addresses
         known = contacts(p.store, config)
         read_at = p.store.last_good_pass()
         for period in periods_in_play(today):

@@ -74,7 +74,14 @@ def m003_pass_log(db: sqlite_utils.Database) -> None:
     db["passes"].create_index(["ok", "at"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals, m003_pass_log]
+def m004_addresses(db: sqlite_utils.Database) -> None:
+    """Sender addresses an administrator registered to a municipality (`review accept --register`)."""
+    db["addresses"].create({"address": str, "municipality": str, "added_at": str, "added_by": str}, pk="address")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_initial, m002_signals, m003_pass_log, m004_addresses,
+]
 
 
 def pending(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

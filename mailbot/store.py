@@ -322,6 +322,26 @@ class Store:
             "select * from passes where ok = 0 and id > ? order by id limit 1", [good["id"] if good else 0]), None)
         return {"last": last, "last_ok": good, "failing_since": first_failure}
 
+    # -- registered addresses ---------------------------------------------------
+
+    def register_address(self, address: str, municipality: str, at: str, by: str) -> None:
+        with self.db.atomic():
+            self.db["addresses"].upsert({"address": address.strip().lower(), "municipality": municipality,
+                                         "added_at": at, "added_by": by}, pk="address")
+
+    def unregister_address(self, address: str) -> bool:
+        with self.db.atomic():
+            return self.db.execute("delete from addresses where address = ?",
+                                   [address.strip().lower()]).rowcount > 0
+
+    def registered_addresses(self) -> dict[str, list[str]]:
+        """Municipality -> the addresses administrators registered to it, oldest first."""
+        out: dict[str, list[str]] = {}
+        for address, municipality in self.db.execute(
+                "select address, municipality from addresses order by added_at, address").fetchall():
+            out.setdefault(municipality, []).append(address)
+        return out
+
     def held_municipalities(self, period: str) -> dict[str, str]:
         """Municipality -> arrival (ISO) of its oldest report for `period` waiting in review (`status` held)."""
         rows = self.db.execute(

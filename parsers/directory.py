@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,12 @@ def fold(text: str) -> str:
 @dataclass(frozen=True)
 class Directory:
     municipalities: tuple[Municipality, ...]
+
+    def with_addresses(self, extra: dict[str, list[str]]) -> Directory:
+        """The same directory with more addresses registered (municipality name -> addresses)."""
+        return Directory(tuple(
+            replace(m, addresses=tuple(dict.fromkeys((*m.addresses, *extra.get(m.name, ())))))
+            for m in self.municipalities))
 
     def by_address(self, address: str | None) -> Municipality | None:
         """The municipality a sender address is registered to, if any."""
