@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from mailbot.decide import REVIEW, Facts, decide, merge_correction
 from parsers.model import Answer, ParsedMail, Problem
 
 CONFIG = load_config()
-ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+ON_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 FULL = tuple(Answer(n, 2 if n < 7 else None, None, f"svar {n}") for n in range(1, 8))
 
 
