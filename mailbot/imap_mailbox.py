@@ -12,6 +12,7 @@ personal namespace prefix. imapclient encodes them as modified UTF-7.
 
 from __future__ import annotations
 
+import hashlib
 import imaplib
 import logging
 import os
@@ -32,6 +33,8 @@ from .errors import ConfigError, TransientError
 from .mailbox import IncomingMail
 
 logger = logging.getLogger(__name__)
+
+RELOCATE_CANDIDATES = 500  # messages hashed at most when looking for one without a Message-ID
 
 T = TypeVar("T")
 
@@ -311,6 +314,34 @@ class ImapMailbox:
             return found.group(1).decode() if found else None
 
         return self._run(f"append to {folder}", step)
+
+    def relocate(self, source: str, message_id: str | None, sha256: str, target: str) -> bool:
+        """Move the message in `source` whose bytes hash to `sha256` (found by Message-ID when it has one)
+        to `target`; False when it is not there (moved by hand, say)."""
+
+        def step(client: IMAPClient) -> bool:
+            folder = self.server_name(source)
+            if not client.folder_exists(folder):
+                return False
+            self._selected = False  # the watched folder is selected again before its next use
+            client.select_folder(folder)
+            criteria = ["UNDELETED", "HEADER", "Message-ID", message_id] if message_id else ["UNDELETED"]
+            for number in sorted(client.search(criteria))[:RELOCATE_CANDIDATES]:
+                data = client.fetch([number], ["BODY.PEEK[]"]).get(number)
+                if not data or hashlib.sha256(bytes(data[b"BODY[]"])).hexdigest() != sha256:
+                    continue
+                destination = self.server_name(target)
+                self._ensure_folder(client, destination)
+                if client.has_capability("MOVE"):
+                    client.move([number], destination)
+                else:
+                    client.copy([number], destination)
+                    client.add_flags([number], [DELETED], silent=True)
+                    client.expunge()
+                return True
+            return False
+
+        return self._run(f"move from {source} to {target}", step)
 
     def wait_for_new(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for new mail in the watched folder.

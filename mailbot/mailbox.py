@@ -32,6 +32,12 @@ class Mailbox(Protocol):
     def move(self, uid: str, folder: str) -> None:
         """Move a message to `folder` (created if missing). Never deletes."""
 
+    def relocate(self, source: str, message_id: str | None, sha256: str, target: str) -> bool:
+        """Move the message in folder `source` with these bytes to `target` (review: accept/reject)."""
+
+    def append(self, folder: str, raw: bytes, internaldate: datetime | None = None) -> str | None:
+        """Add a message to `folder`, unread (an administrators' notice filed into the review folder)."""
+
     def wait_for_new(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for new mail (IMAP IDLE); True when some arrived."""
 

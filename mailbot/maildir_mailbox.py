@@ -8,6 +8,7 @@ modification time is its INTERNALDATE. Bytes are stored exactly as given.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mailbox
 import os
@@ -94,6 +95,23 @@ class MaildirMailbox:
             if path is not None:
                 os.utime(path, (stamp, stamp))
         return key
+
+    def relocate(self, source: str, message_id: str | None, sha256: str, target: str) -> bool:
+        """Move the message in `source` whose bytes hash to `sha256` to `target`; False when not there."""
+        folder = self._folder(source)
+        for key in list(folder.iterkeys()):
+            path = _path(folder, key)
+            if path is None:
+                continue
+            try:
+                raw, mtime = path.read_bytes(), path.stat().st_mtime
+            except OSError:
+                continue
+            if hashlib.sha256(raw).hexdigest() == sha256:
+                self.append(target, raw, datetime.fromtimestamp(mtime, UTC))
+                folder.discard(key)
+                return True
+        return False
 
     def wait_for_new(self, timeout: float) -> bool:
         """A Maildir has no push: sleep `timeout` seconds and report nothing."""
