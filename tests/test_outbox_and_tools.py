@@ -17,7 +17,6 @@ from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.sender import SmtpSender
 from mailbot.store import open_db
 from tests.mailbuilder import build_mail, template_text
-from tests.smtp_server import smtp_server  # noqa: F401
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
