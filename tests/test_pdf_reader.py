@@ -15,6 +15,7 @@ from parsers import pdf_reader
 from parsers.model import Block, Limits, UnreadableDocument
 from parsers.pdf_reader import read_pdf
 from tests import pdf_factory
+from tests.harness import require
 
 HERE = Path(__file__).parent
 SHARED_SAMPLES = HERE.parent.parent / "shared" / "samples"
@@ -67,8 +68,7 @@ def test_hyphen_at_line_end_is_not_rejoined():
 
 
 def test_checkbox_glyphs_are_kept():
-    if not pdf_factory.DEJAVU_SANS.is_file():
-        pytest.skip(f"{pdf_factory.DEJAVU_SANS} (fonts-dejavu-core) not installed")
+    require(pdf_factory.DEJAVU_SANS.is_file(), f"{pdf_factory.DEJAVU_SANS} (fonts-dejavu-core) not installed")
     lines = ["Påverkan: ☐ 1 ☐ 2 ☒ 3 ☐ 4 ☐ 5", "Sammanställd bedömning: ☑ Grönt ■ Gult", "gång\u00adtunneln"]
     blocks = read_pdf(pdf_factory.text_pdf([lines], unicode_font=True))
     assert texts(blocks) == [*lines[:2], "gångtunneln"]  # the soft hyphen is dropped
