@@ -143,15 +143,15 @@ def smtps_server() -> Iterator[SmtpTestServer]:
 
 @pytest.fixture
 def daemon(tmp_path, dovecot, imap_config, smtp_server) -> Iterator[MailbotProcess]:
-    """`mailbot run` against the test servers, its first (empty) pass under way and its watcher in IDLE.
+    """`mailbot run` against the test servers, its first (empty) pass done and its watcher in IDLE.
 
     poll_minutes = 60, so only IDLE and retries poll during a test. Its database: tmp_path/mailbot.db.
     """
     config = write_server_config(tmp_path, imap_config, smtp_server.port, extra="[schedule]\npoll_minutes = 60\n")
     process = MailbotProcess(config, "run")
     try:
-        # one connection for the first (empty) pass, one for the watcher, which then enters IDLE
-        process.wait_until(lambda: process.count("connected to IMAP") >= 2, "IMAP connections")
+        # the first (empty) pass logs out; the watcher stays, in IDLE (the server shows both)
+        process.wait_until(lambda: dovecot.finished(imap_config.user, "LOGOUT") >= 1, "the first pass")
         process.wait_until(lambda: dovecot.idling(imap_config.user), "the watcher in IDLE")
         yield process
     finally:

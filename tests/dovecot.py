@@ -32,6 +32,7 @@ import grp
 import itertools
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -404,9 +405,10 @@ class DovecotServer:
         path = self.root / "dovecot.log"
         if not path.exists():
             return 0
-        prefix, needle = f"imap({user})<".encode(), f": Debug: Command finished: {command} ".encode()
-        return sum(1 for line in path.read_bytes().splitlines(keepends=True)
-                   if prefix in line and needle in line.rstrip(b"\n") + b" ")
+        # 2.3: "...: Debug: Command finished: IDLE " - 2.4: "...: Debug: Command finished: IDLE: OK Idle completed."
+        line = re.compile(rb"^.* imap\(" + re.escape(user.encode()) + rb"\)<.*: Debug: Command finished: "
+                          + re.escape(command.encode()) + rb"(?:[ :].*)?$", re.MULTILINE)
+        return len(line.findall(path.read_bytes()))
 
     def log(self) -> str:
         text = ""
