@@ -188,6 +188,11 @@ service anvil {{
 """
 
 
+# 2.3: "... imap(USER)<pid><session>: Debug: Command finished: IDLE "
+# 2.4: "... imap(USER)<pid><session>: Debug: Command finished: IDLE: OK Idle completed."
+_FINISHED = re.compile(rb"imap\(([^)\n]*)\)<[^\n]*?: Debug: Command finished: ([^\n]*)\n")
+
+
 def _signal_group(pgid: int, signum: int) -> None:
     try:
         os.killpg(pgid, signum)
@@ -282,6 +287,8 @@ class DovecotServer:
         self.root = root
         self.release = release or dovecot_release()  # e.g. "2.3.19.1" or "2.4.1": the config is written in its syntax
         self.xoauth2 = version_of(self.release) == (2, 3)  # 2.4 needs an OAuth2 service for XOAUTH2
+        self._log_offset = 0
+        self._finished: list[tuple[str, str]] = []  # (user, command line) per finished IMAP command
         self.port = free_port()
         self.ssl_port: int | None = None  # IMAPS, when TLS is on
         self.ca_file: Path | None = None  # the self-signed certificate, when TLS is on
@@ -402,13 +409,22 @@ class DovecotServer:
 
     def finished(self, user: str, command: str) -> int:
         """How many `command`s (e.g. "UID FETCH", "IDLE") sessions of `user` have finished (from the log)."""
+        self._read_finished()
+        return sum(1 for who, line in self._finished
+                   if who == user and (line == command or line.startswith((command + " ", command + ":"))))
+
+    def _read_finished(self) -> None:
+        """Parse the log lines added since the last call (the log only grows, across restarts too)."""
         path = self.root / "dovecot.log"
         if not path.exists():
-            return 0
-        # 2.3: "...: Debug: Command finished: IDLE " - 2.4: "...: Debug: Command finished: IDLE: OK Idle completed."
-        line = re.compile(rb"^.* imap\(" + re.escape(user.encode()) + rb"\)<.*: Debug: Command finished: "
-                          + re.escape(command.encode()) + rb"(?:[ :].*)?$", re.MULTILINE)
-        return len(line.findall(path.read_bytes()))
+            return
+        with open(path, "rb") as f:
+            f.seek(self._log_offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1  # a line still being written waits for the next call
+        self._log_offset += end
+        for match in _FINISHED.finditer(data[:end]):
+            self._finished.append((match.group(1).decode(errors="replace"), match.group(2).decode(errors="replace")))
 
     def log(self) -> str:
         text = ""
