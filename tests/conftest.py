@@ -55,7 +55,7 @@ def dovecot() -> Iterator[DovecotServer]:
     root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
     server = None
     try:
-        server = DovecotServer(root, release)
+        server = DovecotServer(root, release, log_commands=True)
         try:
             server.start()
         except RuntimeError as e:

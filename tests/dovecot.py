@@ -18,7 +18,10 @@ sees only the capability "IMAP4rev1" (no MOVE, UIDPLUS or IDLE). As root
 listens on `port`; when `openssl` is present, a self-signed certificate
 (for 127.0.0.1 and localhost, in `ca_file`) serves IMAPS on `ssl_port` and
 STARTTLS on `port`. `restart()` cuts every connection and comes back on
-the same ports with the same mail.
+the same ports with the same mail. For waits on the server instead of
+sleeps: `idling(user)` (a session of the user is in IDLE now) and, when
+started with log_commands=True (the fixture does), `finished(user, command)`
+(how many such IMAP commands the user's sessions have completed).
 
 The config is written for the binary's version (`dovecot --version`): the
 2.3 syntax (Debian 12) or the 2.4 one (Debian 13). On 2.4, XOAUTH2 would need
@@ -61,9 +64,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 # What the tests wait on instead of sleeping: an imap process shows its running command
-# (IDLE) in its title, and the log has a line for every finished command.
+# (IDLE) in its title, and (log_commands) the log has a line for every finished command.
 verbose_proctitle = yes
-log_debug = event=imap_command_finished
+{log_commands}
 {ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2
@@ -125,9 +128,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 # What the tests wait on instead of sleeping: an imap process shows its running command
-# (IDLE) in its title, and the log has a line for every finished command.
+# (IDLE) in its title, and (log_commands) the log has a line for every finished command.
 verbose_proctitle = yes
-log_debug = event=imap_command_finished
+{log_commands}
 {ssl}
 auth_allow_cleartext = yes
 # No xoauth2: in 2.4 it needs an OAuth2 token service (oauth2_introspection_mode).
@@ -220,7 +223,7 @@ def version_of(release: str) -> tuple[int, ...]:
 
 def render_config(release: str, *, root: Path, port: int, ssl_port: int | None, cert: Path | None,
                   key: Path | None, uid: int, gid: int, login_user: str, internal_user: str,
-                  internal_group: str, as_root: bool) -> str:
+                  internal_group: str, as_root: bool, log_commands: bool = False) -> str:
     """dovecot.conf for `release` (2.3.x or 2.4.x): a pure function, so its text is testable anywhere."""
     version = version_of(release)
     if version not in SUPPORTED:
@@ -236,6 +239,7 @@ def render_config(release: str, *, root: Path, port: int, ssl_port: int | None, 
         release=release, root=root, port=port, ssl_port=ssl_port or 0, ssl=ssl, password=PASSWORD, bare=BARE,
         uid=uid, gid=gid, login_user=login_user, internal_user=internal_user, internal_group=internal_group,
         chroot="" if as_root else "chroot =",  # chroot needs root
+        log_commands="log_debug = event=imap_command_finished" if log_commands else "",
     )
 
 
@@ -283,10 +287,11 @@ class DovecotServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, root: Path, release: str | None = None):
+    def __init__(self, root: Path, release: str | None = None, log_commands: bool = False):
         self.root = root
         self.release = release or dovecot_release()  # e.g. "2.3.19.1" or "2.4.1": the config is written in its syntax
         self.xoauth2 = version_of(self.release) == (2, 3)  # 2.4 needs an OAuth2 service for XOAUTH2
+        self.log_commands = log_commands  # a log line per finished IMAP command, for finished()
         self._log_offset = 0
         self._finished: list[tuple[str, str]] = []  # (user, command line) per finished IMAP command
         self.port = free_port()
@@ -333,7 +338,8 @@ class DovecotServer:
             cert=self.ca_file, key=self.root / "key.pem" if self.ca_file else None, uid=self.uid, gid=self.gid,
             login_user="dovenull" if self.as_root else self.run_user,
             internal_user="dovecot" if self.as_root else self.run_user,
-            internal_group="dovecot" if self.as_root else self.run_group, as_root=self.as_root))
+            internal_group="dovecot" if self.as_root else self.run_group, as_root=self.as_root,
+            log_commands=self.log_commands))
 
     def add_user(self, bare: bool = False) -> Account:
         """A new user name, so an empty mailbox. `bare`: the server offers this user only
@@ -409,6 +415,7 @@ class DovecotServer:
 
     def finished(self, user: str, command: str) -> int:
         """How many `command`s (e.g. "UID FETCH", "IDLE") sessions of `user` have finished (from the log)."""
+        assert self.log_commands, "start the server with log_commands=True"
         self._read_finished()
         return sum(1 for who, line in self._finished
                    if who == user and (line == command or line.startswith((command + " ", command + ":"))))

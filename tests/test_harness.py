@@ -39,6 +39,8 @@ def test_dovecot_24_config_uses_the_24_names():
     assert "passdb bare {" in text and "passdb static {" in text and "userdb static {" in text
     assert keys["username_filter"] == "*.imap4rev1@*" and keys["userdb_imap_capability"] == "IMAP4rev1"
     assert keys["home"] == "/srv/dc/mail/%{user}" and keys["listen"] == "127.0.0.1"
+    assert keys["verbose_proctitle"] == "yes" and "log_debug" not in keys
+    assert settings(render_config("2.4.1", **VALUES, log_commands=True))["log_debug"] == "event=imap_command_finished"
     for gone in ("mail_location", "ssl_cert", "ssl_key", "disable_plaintext_auth", "args", "address"):
         assert gone not in keys, gone  # 2.3 names a 2.4 server refuses
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
