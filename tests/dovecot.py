@@ -1,15 +1,13 @@
-"""A real Dovecot IMAP server on 127.0.0.1 for the tests (Debian's dovecot-imapd, 2.3).
+"""A real Dovecot IMAP server on 127.0.0.1 for the tests: Debian's dovecot-imapd, 2.3 or 2.4.
 
-Use from a test module (pytest finds fixtures imported into the module):
-
-    from tests.dovecot import PASSWORD, dovecot, imap_account, imap_config  # noqa: F401
+The fixtures live in tests/conftest.py (pytest finds them without imports):
 
 - `dovecot` (session): one server per test run, as a `DovecotServer`.
 - `imap_account` (function): a fresh user, so an empty mailbox, as an `Account`
   (`.user`, `.password`, `.imap_config()`, `.environ`, `.client()`, `.toml()`).
 - `imap_config` (function): a fresh user's ImapConfig, with the password in the
   environment variable it names (PASSWORD_ENV), for code that reads os.environ.
-  It does not use `imap_account`: each fixture works imported alone.
+- `imap_client` (function): a logged-in IMAPClient of `imap_config`'s user.
 
 The server runs from a temporary directory holding its config, sockets, log
 and Maildirs. Every user name logs in with PASSWORD, so a new name is a new,
@@ -20,7 +18,15 @@ sees only the capability "IMAP4rev1" (no MOVE, UIDPLUS or IDLE). As root
 listens on `port`; when `openssl` is present, a self-signed certificate
 (for 127.0.0.1 and localhost, in `ca_file`) serves IMAPS on `ssl_port` and
 STARTTLS on `port`. `restart()` cuts every connection and comes back on
-the same ports with the same mail.
+the same ports with the same mail. For waits on the server instead of
+sleeps: `idling(user)` (a session of the user is in IDLE now) and, when
+started with log_commands=True (the fixture does), `finished(user, command)`
+(how many such IMAP commands the user's sessions have completed).
+
+The config is written for the binary's version (`dovecot --version`): the
+2.3 syntax (Debian 12) or the 2.4 one (Debian 13). On 2.4, XOAUTH2 would need
+an OAuth2 token service, so `xoauth2` is False there. MAILBOT_TEST_DOVECOT
+names another binary (e.g. a wrapper running a 2.4 build in a chroot).
 """
 
 from __future__ import annotations
@@ -29,27 +35,27 @@ import grp
 import itertools
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pytest
 from imapclient import IMAPClient
 
 from mailbot.config import ImapConfig
 
-DOVECOT = Path("/usr/sbin/dovecot")
+DOVECOT = Path(os.environ.get("MAILBOT_TEST_DOVECOT", "/usr/sbin/dovecot"))
+SUPPORTED = ((2, 3), (2, 4))  # major.minor versions this module writes a config for
 PASSWORD = "hemligt-test"
 PASSWORD_ENV = "MAILBOT_TEST_IMAP_PASSWORD"
 BARE = ".imap4rev1"
 START_SECONDS = 10.0
 
-CONFIG = """\
+CONFIG_23 = """\
 # Written by tests/dovecot.py for Dovecot 2.3.
 protocols = imap
 listen = 127.0.0.1
@@ -57,6 +63,10 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
+# What the tests wait on instead of sleeping: an imap process shows its running command
+# (IDLE) in its title, and (log_commands) the log has a line for every finished command.
+verbose_proctitle = yes
+{log_commands}
 {ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2
@@ -104,6 +114,87 @@ service anvil {{
 }}
 """
 
+# The same server in the 2.4 syntax (https://doc.dovecot.org/latest/installation/upgrade/2.3-to-2.4.html):
+# versioned config, mail_driver/mail_path, named passdb/userdb blocks with `fields`,
+# %{{user}} variables, ssl_server_*_file, auth_allow_cleartext, `listen` in listeners.
+CONFIG_24 = """\
+# Written by tests/dovecot.py for Dovecot 2.4.
+dovecot_config_version = {release}
+dovecot_storage_version = {release}
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+# What the tests wait on instead of sleeping: an imap process shows its running command
+# (IDLE) in its title, and (log_commands) the log has a line for every finished command.
+verbose_proctitle = yes
+{log_commands}
+{ssl}
+auth_allow_cleartext = yes
+# No xoauth2: in 2.4 it needs an OAuth2 token service (oauth2_introspection_mode).
+auth_mechanisms = plain login
+auth_failure_delay = 0
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+mail_driver = maildir
+mail_path = ~/Maildir
+# Every user name logs in with PASSWORD: a new name is a new, empty mailbox at once.
+# Names ending in ".imap4rev1" (before the @) see only "IMAP4rev1": no MOVE, UIDPLUS
+# or IDLE, like an old server (2.4 has no %{{if}}: a passdb of their own sets it).
+passdb bare {{
+  driver = static
+  username_filter = *{bare}@*
+  passdb_static_password = {password}
+  fields {{
+    userdb_imap_capability = IMAP4rev1
+  }}
+}}
+passdb static {{
+  password = {password}
+}}
+userdb static {{
+  fields {{
+    uid = {uid}
+    gid = {gid}
+    home = {root}/mail/%{{user}}
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 100
+}}
+service imap-login {{
+  {chroot}
+  inet_listener imap {{
+    listen = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    listen = 127.0.0.1
+    port = {ssl_port}
+  }}
+}}
+service imap-urlauth-login {{
+  {chroot}
+}}
+service anvil {{
+  {chroot}
+  # No socket: no growing delay after failed logins (tests log in wrongly on purpose).
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
+
+
+# 2.3: "... imap(USER)<pid><session>: Debug: Command finished: IDLE "
+# 2.4: "... imap(USER)<pid><session>: Debug: Command finished: IDLE: OK Idle completed."
+_FINISHED = re.compile(rb"imap\(([^)\n]*)\)<[^\n]*?: Debug: Command finished: ([^\n]*)\n")
+
 
 def _signal_group(pgid: int, signum: int) -> None:
     try:
@@ -118,10 +209,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def dovecot_version() -> tuple[int, ...]:
-    out = subprocess.run([str(DOVECOT), "--version"], capture_output=True, text=True, timeout=10,
+def dovecot_release(binary: Path = DOVECOT) -> str:
+    """The binary's version as "2.3.19.1" or "2.4.1" (from `dovecot --version`, build suffix dropped)."""
+    out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=10,
                          check=False).stdout
-    return tuple(int(part) for part in out.split()[0].split(".")[:2] if part.isdigit())
+    return out.split()[0].split("-")[0] if out.split() else ""
+
+
+def version_of(release: str) -> tuple[int, ...]:
+    """(major, minor) of a release string: "2.4.1" -> (2, 4)."""
+    return tuple(int(part) for part in release.split(".")[:2] if part.isdigit())
+
+
+def render_config(release: str, *, root: Path, port: int, ssl_port: int | None, cert: Path | None,
+                  key: Path | None, uid: int, gid: int, login_user: str, internal_user: str,
+                  internal_group: str, as_root: bool, log_commands: bool = False) -> str:
+    """dovecot.conf for `release` (2.3.x or 2.4.x): a pure function, so its text is testable anywhere."""
+    version = version_of(release)
+    if version not in SUPPORTED:
+        raise ValueError(f"tests/dovecot.py writes a config for Dovecot 2.3 and 2.4, not {release!r}")
+    if cert is None or key is None:
+        ssl = "ssl = no"
+    elif version == (2, 3):
+        ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+    else:
+        ssl = f"ssl = yes\nssl_server_cert_file = {cert}\nssl_server_key_file = {key}"
+    template = CONFIG_23 if version == (2, 3) else CONFIG_24
+    return template.format(
+        release=release, root=root, port=port, ssl_port=ssl_port or 0, ssl=ssl, password=PASSWORD, bare=BARE,
+        uid=uid, gid=gid, login_user=login_user, internal_user=internal_user, internal_group=internal_group,
+        chroot="" if as_root else "chroot =",  # chroot needs root
+        log_commands="log_debug = event=imap_command_finished" if log_commands else "",
+    )
 
 
 @dataclass
@@ -168,8 +287,13 @@ class DovecotServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, release: str | None = None, log_commands: bool = False):
         self.root = root
+        self.release = release or dovecot_release()  # e.g. "2.3.19.1" or "2.4.1": the config is written in its syntax
+        self.xoauth2 = version_of(self.release) == (2, 3)  # 2.4 needs an OAuth2 service for XOAUTH2
+        self.log_commands = log_commands  # a log line per finished IMAP command, for finished()
+        self._log_offset = 0
+        self._finished: list[tuple[str, str]] = []  # (user, command line) per finished IMAP command
         self.port = free_port()
         self.ssl_port: int | None = None  # IMAPS, when TLS is on
         self.ca_file: Path | None = None  # the self-signed certificate, when TLS is on
@@ -209,18 +333,13 @@ class DovecotServer:
             self.ssl_port = free_port()
 
     def _write_config(self) -> None:
-        if self.ca_file is not None:
-            ssl = f"ssl = yes\nssl_cert = <{self.root}/cert.pem\nssl_key = <{self.root}/key.pem"
-        else:
-            ssl = "ssl = no"
-        self.conf.write_text(CONFIG.format(
-            root=self.root, port=self.port, ssl_port=self.ssl_port or 0, ssl=ssl,
-            password=PASSWORD, bare=BARE, uid=self.uid, gid=self.gid,
+        self.conf.write_text(render_config(
+            self.release, root=self.root, port=self.port, ssl_port=self.ssl_port,
+            cert=self.ca_file, key=self.root / "key.pem" if self.ca_file else None, uid=self.uid, gid=self.gid,
             login_user="dovenull" if self.as_root else self.run_user,
             internal_user="dovecot" if self.as_root else self.run_user,
-            internal_group="dovecot" if self.as_root else self.run_group,
-            chroot="" if self.as_root else "chroot =",  # chroot needs root
-        ))
+            internal_group="dovecot" if self.as_root else self.run_group, as_root=self.as_root,
+            log_commands=self.log_commands))
 
     def add_user(self, bare: bool = False) -> Account:
         """A new user name, so an empty mailbox. `bare`: the server offers this user only
@@ -279,6 +398,41 @@ class DovecotServer:
         self.stop()
         self.start()
 
+    def idling(self, user: str) -> bool:
+        """Whether a session of `user` is in IDLE now (the imap process's title, verbose_proctitle)."""
+        wanted = f"[{user} ".encode()
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                    title = f.read()
+            except OSError:
+                continue
+            if title.startswith(b"dovecot/imap ") and wanted in title and title.rstrip(b"\0").endswith(b" IDLE]"):
+                return True
+        return False
+
+    def finished(self, user: str, command: str) -> int:
+        """How many `command`s (e.g. "UID FETCH", "IDLE") sessions of `user` have finished (from the log)."""
+        assert self.log_commands, "start the server with log_commands=True"
+        self._read_finished()
+        return sum(1 for who, line in self._finished
+                   if who == user and (line == command or line.startswith((command + " ", command + ":"))))
+
+    def _read_finished(self) -> None:
+        """Parse the log lines added since the last call (the log only grows, across restarts too)."""
+        path = self.root / "dovecot.log"
+        if not path.exists():
+            return
+        with open(path, "rb") as f:
+            f.seek(self._log_offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1  # a line still being written waits for the next call
+        self._log_offset += end
+        for match in _FINISHED.finditer(data[:end]):
+            self._finished.append((match.group(1).decode(errors="replace"), match.group(2).decode(errors="replace")))
+
     def log(self) -> str:
         text = ""
         for name in ("dovecot.out", "dovecot.log"):
@@ -286,45 +440,3 @@ class DovecotServer:
             if path.exists():
                 text += path.read_text(errors="replace")[-4000:]
         return text
-
-
-@pytest.fixture(scope="session")
-def dovecot():
-    """A running Dovecot for the whole session; stopped and removed at the end."""
-    if not DOVECOT.exists():
-        pytest.skip(f"{DOVECOT} is missing: apt-get install dovecot-imapd (.ci/run does)")
-    if dovecot_version() >= (2, 4):
-        pytest.skip("tests/dovecot.py writes a Dovecot 2.3 config; this Dovecot is 2.4 or newer")
-    root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
-    server = None
-    try:
-        server = DovecotServer(root)
-        try:
-            server.start()
-        except RuntimeError as e:
-            if server.as_root:
-                raise
-            pytest.skip(f"Dovecot would not start as an unprivileged user: {e}")
-        yield server
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def imap_account(dovecot) -> Account:
-    """A fresh user on the session's Dovecot: an empty INBOX and no other folders."""
-    return dovecot.add_user()
-
-
-@pytest.fixture
-def imap_config(dovecot, monkeypatch) -> ImapConfig:
-    """A fresh user's ImapConfig, its password set in os.environ[PASSWORD_ENV].
-
-    Independent of `imap_account` (a test using both gets two users): import
-    only the fixtures you use. For the Account of a config: dovecot.account_for(config).
-    """
-    account = dovecot.add_user()
-    monkeypatch.setenv(PASSWORD_ENV, account.password)
-    return account.imap_config()

@@ -1,10 +1,12 @@
-"""Build test mails with email.message.EmailMessage instead of hand-written strings."""
+"""Build test mails with email.message.EmailMessage instead of hand-written strings; deliver them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+
+from mailbot.maildir_mailbox import MaildirMailbox
 
 MAILBOX = "lagesbild-fas.dalarna@lansstyrelsen.se"
 
@@ -67,3 +69,16 @@ def template_text(
         lines.append("Kommentar:")
         lines.append("")
     return "\n".join(lines)
+
+
+ARRIVED = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # in time for October's deadline
+
+
+def deliver(config, *raws: bytes, when: datetime | None = ARRIVED) -> None:
+    """Put mails into the INBOX of `config`'s local Maildir, arrived at `when` (None: now)."""
+    box = MaildirMailbox(config.maildir)
+    try:
+        for raw in raws:
+            box.append("INBOX", raw, when)
+    finally:
+        box.close()

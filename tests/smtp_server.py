@@ -1,8 +1,6 @@
 """A real SMTP server in the test process: aiosmtpd's Controller on 127.0.0.1.
 
-Use it from any test module:
-
-    from tests.smtp_server import smtp_server  # noqa: F401  (pytest fixture)
+The fixtures live in tests/conftest.py (pytest finds them without imports):
 
     def test_something(smtp_server):
         SmtpSender(smtp_server.config()).send(raw, "a@x.se", ["b@y.se"])
@@ -12,8 +10,8 @@ Use it from any test module:
 Variants: `smtp_auth_server` (AUTH required, user USER / password PASSWORD,
 plain on loopback), `smtp_tls_server` (offers and requires STARTTLS with a
 self-signed certificate; `server.client_context()` trusts it),
-`smtps_server` (implicit TLS). The TLS ones skip when `cryptography` is
-not installed.
+`smtps_server` (implicit TLS). The TLS ones need `cryptography` (without
+it they skip, and fail under CI=true).
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -258,45 +255,9 @@ def make_self_signed(directory: Path) -> TlsFiles:
     return files
 
 
-# -- fixtures -------------------------------------------------------------------
-
-
 @functools.cache
 def tls_files() -> TlsFiles:
-    """One self-signed certificate per test run (a plain function, so importing a TLS fixture is enough)."""
-    pytest.importorskip("cryptography")
+    """One self-signed certificate per test run."""
     directory = Path(tempfile.mkdtemp(prefix="mailbot-smtp-tls-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return make_self_signed(directory)
-
-
-def _serve(server: SmtpTestServer):
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def smtp_server():
-    """A plain SMTP server on 127.0.0.1 (use `.config()` for security "none")."""
-    yield from _serve(SmtpTestServer())
-
-
-@pytest.fixture
-def smtp_auth_server():
-    """A plain server on loopback that requires AUTH as USER / PASSWORD."""
-    yield from _serve(SmtpTestServer(user=USER, password=PASSWORD))
-
-
-@pytest.fixture
-def smtp_tls_server():
-    """A server that offers and requires STARTTLS and AUTH (USER / PASSWORD)."""
-    yield from _serve(SmtpTestServer(user=USER, password=PASSWORD, tls=tls_files(), require_starttls=True))
-
-
-@pytest.fixture
-def smtps_server():
-    """A server speaking implicit TLS (security "ssl")."""
-    yield from _serve(SmtpTestServer(tls=tls_files(), implicit_tls=True))

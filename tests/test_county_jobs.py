@@ -11,25 +11,22 @@ import pytest
 from mailbot.app import poll_once
 from mailbot.config import load_config
 from mailbot.county import run_county_jobs
-from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.reminders import due_reminders
-from tests.mailbuilder import build_mail, template_text
+from tests.mailbuilder import build_mail, deliver, template_text
+from tests.server_config import local_config
 
 CET = timezone(timedelta(hours=1))
 
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
-    return load_config(path)
+    return local_config(tmp_path)
 
 
 def report(config, sender: str, subject: str, day: date) -> None:
-    box = MaildirMailbox(config.maildir)
-    box.append("INBOX", build_mail(sender=sender, subject=subject, body=template_text(municipality=None), date=datetime.combine(day, time(9), CET)),
-               datetime.combine(day, time(9), CET))
-    box.close()
+    when = datetime.combine(day, time(9), CET)
+    deliver(config, build_mail(sender=sender, subject=subject, body=template_text(municipality=None), date=when),
+            when=when)
     poll_once(config)
 
 

@@ -8,98 +8,24 @@ runs (IDLE reports it then) gets a pass of its own, not the next hourly one.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from imapclient import IMAPClient
 
 from mailbot.store import BUSY_TIMEOUT_SECONDS, open_db
 from tests.db_lock import locked
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
-from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
 
 CET = timezone(timedelta(hours=1))
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober"]
 SENDERS = ["anna@mora.se", "erik@falun.se", "olle@orsa.se", "lena@leksand.se"]  # 4 x 10 distinct reports
 
 
-class Daemon:
-    """`mailbot run` as a process, its log lines collected as they come."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]):
-        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        text=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def count(self, text: str) -> int:
-        return sum(text in line for line in list(self.lines))
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def log(self) -> str:
-        return "\n".join(self.lines[-60:])
-
-    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            assert self.process.poll() is None, f"the daemon exited while waiting for {what}:\n{self.log()}"
-            assert time.monotonic() < deadline, f"no {what} within {timeout:g} s:\n{self.log()}"
-            time.sleep(0.05)
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
-        self._reader.join(timeout=5)
-        return code
-
-
 def inbox_left(client: IMAPClient) -> int:
     client.select_folder("INBOX", readonly=True)
     return len(client.search(["NOT", "DELETED"]))
-
-
-@pytest.fixture
-def daemon(tmp_path, imap_config, smtp_server) -> Iterator[Daemon]:
-    """`mailbot run` started and waiting in IDLE; poll_minutes = 60, so only IDLE and retries poll."""
-    config = write_server_config(tmp_path, imap_config, smtp_server.port, extra="[schedule]\npoll_minutes = 60\n")
-    env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}
-    process = Daemon([sys.executable, "-m", "mailbot", "--config", str(config), "run"], env)
-    try:
-        # one connection for the first (empty) pass, one for the watcher, which then enters IDLE at once
-        process.wait_until(lambda: process.count("connected to IMAP") >= 2, "IMAP connections")
-        time.sleep(0.3)
-        yield process
-    finally:
-        if process.process.poll() is None:
-            process.process.kill()
-            process.process.wait()
-
-
-@pytest.fixture
-def client(dovecot, imap_config) -> Iterator[IMAPClient]:
-    """A logged-in client of the test's user."""
-    c = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=10)
-    c.login(imap_config.user, PASSWORD)
-    yield c
-    c.logout()
 
 
 def append_reports(client: IMAPClient, numbers: range) -> None:
@@ -128,8 +54,7 @@ def test_daemon_survives_dovecot_restarts_in_idle_and_mid_pass(tmp_path, dovecot
         # 1. Dovecot restarts while the daemon waits in IDLE.
         dovecot.restart()  # every process of it: all sessions drop
         daemon.wait_until(lambda: daemon.count("IDLE failed") >= 1, "a warning about the lost IDLE connection")
-        client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=10)
-        client.login(imap_config.user, PASSWORD)
+        client = dovecot.account_for(imap_config).client()
         client.append("INBOX", build_mail(body=template_text()), msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
         smtp_server.wait_for(1, timeout=15)  # the watcher reconnected and saw the new mail
         assert daemon.count("poll failed") == 0
@@ -143,8 +68,7 @@ def test_daemon_survives_dovecot_restarts_in_idle_and_mid_pass(tmp_path, dovecot
         daemon.wait_until(lambda: daemon.count("poll failed") >= 1, "a warning about the failed pass")
 
         smtp_server.wait_for(41, timeout=20)  # the retry finished the batch
-        client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=10)
-        client.login(imap_config.user, PASSWORD)
+        client = dovecot.account_for(imap_config).client()
         daemon.wait_until(lambda: inbox_left(client) == 0, "an empty INBOX", timeout=10)
         client.select_folder("Behandlade", readonly=True)
         assert len(client.search(["ALL"])) == 41
@@ -158,20 +82,24 @@ def test_daemon_survives_dovecot_restarts_in_idle_and_mid_pass(tmp_path, dovecot
     assert_all_done(tmp_path / "mailbot.db", smtp_server, 41)
 
 
-def test_mail_arriving_during_a_pass_gets_another_pass(tmp_path, smtp_server, daemon, client):
-    assert BUSY_TIMEOUT_SECONDS > 3  # the lock below is held for about 2.5 s: the pass waits it out
+def test_mail_arriving_during_a_pass_gets_another_pass(tmp_path, dovecot, imap_config, smtp_server, daemon,
+                                                      imap_client):
+    assert BUSY_TIMEOUT_SECONDS > 3  # the lock below is held for well under that: the pass waits it out
+    user = imap_config.user
     # Another process holds the database for a moment (within the busy timeout): the pass started
     # by the first mail waits for it while the other 39 arrive and IDLE reports them.
     with locked(tmp_path / "mailbot.db"):
-        append_reports(client, range(1))
-        daemon.wait_until(lambda: daemon.count("connected to IMAP") >= 3, "the pass's connection")
-        time.sleep(0.5)  # it has listed the inbox, fetched and parsed the mail, and waits for the lock
-        append_reports(client, range(1, 40))
-        time.sleep(1.5)  # Dovecot tells IDLE clients about new mail within about half a second
+        append_reports(imap_client, range(1))
+        # the pass has listed the inbox and fetched the mail (parsing takes milliseconds): it waits for the lock
+        daemon.wait_until(lambda: dovecot.finished(user, "UID FETCH") >= 1, "the pass fetching the first mail")
+        idles = dovecot.finished(user, "IDLE")
+        append_reports(imap_client, range(1, 40))
+        # the watcher's IDLE ends when Dovecot reports the new mail: the daemon asks for another pass
+        daemon.wait_until(lambda: dovecot.finished(user, "IDLE") > idles, "IDLE reporting the new mail")
     smtp_server.wait_for(40, timeout=15)
     passes = [line for line in daemon.lines if "poll: PollReport" in line]
     assert "seen=1," in passes[0], passes  # the first pass had only the first mail
-    daemon.wait_until(lambda: inbox_left(client) == 0, "an empty INBOX", timeout=5)
+    daemon.wait_until(lambda: inbox_left(imap_client) == 0, "an empty INBOX", timeout=5)
     assert daemon.stop() == 0, daemon.text()
     assert "Traceback" not in daemon.text()
     assert_all_done(tmp_path / "mailbot.db", smtp_server, 40)

@@ -6,9 +6,8 @@ import os
 import subprocess
 import sys
 
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
+from tests.dovecot import PASSWORD
 from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
 
 
 def doctor(config, environ: dict) -> subprocess.CompletedProcess:

@@ -16,6 +16,7 @@ from mailbot.config import load_config
 from mailbot.export import export_year, sheet_title
 from mailbot.store import Store, open_db
 from parsers.vocabulary import COLOR_PALETTE, LEVEL_PALETTE
+from tests.harness import require
 
 YEAR = 2026
 SHEETS = ["1 Ordningsstörningar", "2 Hot och våld", "3 Extremism", "4 Ungdomar-skolor",
@@ -177,8 +178,8 @@ def test_sheet_titles_are_valid(title):
     assert 0 < len(name) <= 31 and not set(name) & set("[]:*?/\\")
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_it(exported, tmp_path):
+    require(shutil.which("soffice"), "LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
     outdir = tmp_path / "csv"
     subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(outdir), str(exported)],
                    check=True, timeout=180, capture_output=True, env={**os.environ, "HOME": str(tmp_path)})

@@ -6,22 +6,16 @@ its stable Message-ID, counted in the SMTP capture), every mail is in its folder
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from imapclient import IMAPClient
-
 from mailbot.store import open_db
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
-from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
+from tests.server_config import mailbot_argv, mailbot_env, write_server_config
 
 CET = timezone(timedelta(hours=1))
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni"]
@@ -29,23 +23,23 @@ SENDERS = ["anna@mora.se", "erik@falun.se", "olle@orsa.se", "lena@leksand.se", "
 KILLS = 20
 
 
-def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(tmp_path, imap_config, smtp_server):
+def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(tmp_path, imap_config, imap_client,
+                                                                        smtp_server):
     config = write_server_config(tmp_path, imap_config, smtp_server.port)
-    client = IMAPClient("127.0.0.1", port=imap_config.port, ssl=False)
-    client.login(imap_config.user, PASSWORD)
+    client = imap_client
     for n in range(30):  # 5 municipalities x 6 months: 30 distinct submissions
         month = MONTHS[n % 6]
         raw = build_mail(sender=SENDERS[n // 6], subject=f"Lägesbild {month} 2026", body=template_text(municipality=None))
         client.append("INBOX", raw, msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
 
-    env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}
-    argv = [sys.executable, "-m", "mailbot", "--config", str(config), "poll"]
+    env, argv = mailbot_env(), mailbot_argv(config, "poll")
     rng = random.Random(20261123)
     kills = 0
     for _ in range(200):
         process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if kills < KILLS:
-            time.sleep(rng.uniform(0.3, 1.6))  # imports take ~0.3 s; then it works through the batch
+            # The scenario, not a wait: a kill at a random moment (imports take ~0.3 s, then the batch).
+            time.sleep(rng.uniform(0.3, 1.6))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
@@ -75,4 +69,3 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(tmp_path
     assert resent <= 2, f"{resent} receipts went out twice under the same Message-ID"
     client.select_folder("Behandlade")
     assert len(client.search(["ALL"])) == 30
-    client.logout()

@@ -14,7 +14,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -28,19 +27,13 @@ from mailbot.config import load_config
 from mailbot.daemon import Daemon
 from mailbot.store import BUSY_TIMEOUT_SECONDS
 from tests.db_lock import locked
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
+from tests.harness import require, wait_until
 from tests.mailbuilder import build_mail, template_text
-from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
+from tests.server_config import mailbot_argv, mailbot_env, write_server_config
+from tests.server_config import run_mailbot as mailbot
 
 TRY_LATER = 75  # EX_TEMPFAIL
 MONTHS = ["augusti", "september", "oktober"]
-
-def mailbot(config: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}
-    return subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *args],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
-
 
 def inbox_count(client: IMAPClient) -> int:
     client.select_folder("INBOX", readonly=True)
@@ -67,20 +60,12 @@ def receipts(smtp_server) -> list[str]:
     return [m.message["Message-ID"] for m in smtp_server.messages if m.message["X-Mailbot-Kind"] == "receipt"]
 
 
-@pytest.fixture
-def client(imap_config) -> Iterator[IMAPClient]:
-    c = IMAPClient("127.0.0.1", port=imap_config.port, ssl=False, timeout=10)
-    c.login(imap_config.user, PASSWORD)
-    yield c
-    c.logout()
-
-
-def test_database_locked_by_another_process(tmp_path, imap_config, smtp_server, client, caplog):
+def test_database_locked_by_another_process(tmp_path, imap_config, smtp_server, imap_client, caplog):
     config = write_server_config(tmp_path, imap_config, smtp_server.port)
     db_path = tmp_path / "mailbot.db"
     assert mailbot(config, "poll").returncode == 0  # the database exists, as in steady operation
     for month in MONTHS:
-        client.append("INBOX", build_mail(subject=f"Lägesbild {month} Mora", body=template_text()))
+        imap_client.append("INBOX", build_mail(subject=f"Lägesbild {month} Mora", body=template_text()))
 
     with locked(db_path) as holder:
         started = time.monotonic()
@@ -93,7 +78,7 @@ def test_database_locked_by_another_process(tmp_path, imap_config, smtp_server, 
         assert str(db_path) in line and "locked by another process" in line
         # It waited the busy timeout once, then stopped the pass: not one timeout per waiting mail.
         assert BUSY_TIMEOUT_SECONDS <= elapsed < 2 * BUSY_TIMEOUT_SECONDS, f"the poll took {elapsed:.1f} s"
-        assert inbox_count(client) == len(MONTHS)
+        assert inbox_count(imap_client) == len(MONTHS)
 
         # The daemon's poll job meets the same lock: one warning, and it keeps running.
         daemon = Daemon(load_config(config))
@@ -124,38 +109,37 @@ def test_database_locked_by_another_process(tmp_path, imap_config, smtp_server, 
         assert "locked by another process" in warning.getMessage()
 
     assert integrity(db_path) == "ok"
-    assert stored_messages(db_path) == 0 and inbox_count(client) == len(MONTHS) and receipts(smtp_server) == []
+    assert stored_messages(db_path) == 0 and inbox_count(imap_client) == len(MONTHS) and receipts(smtp_server) == []
 
     assert mailbot(config, "poll").returncode == 0
-    assert inbox_count(client) == 0 and stored_messages(db_path) == len(MONTHS)
+    assert inbox_count(imap_client) == 0 and stored_messages(db_path) == len(MONTHS)
     assert mailbot(config, "poll").returncode == 0  # nothing left: nothing sent again
     sent = receipts(smtp_server)
     assert len(sent) == len(MONTHS) == len(set(sent))
     assert {m.recipients[0] for m in smtp_server.messages} == {"anna.berg@mora.se"}
 
 
-def test_a_short_lock_is_waited_out(tmp_path, imap_config, smtp_server, client):
+def test_a_short_lock_is_waited_out(tmp_path, dovecot, imap_config, smtp_server, imap_client):
     """Another writer that finishes within the busy timeout only delays the poll."""
     config = write_server_config(tmp_path, imap_config, smtp_server.port)
     db_path = tmp_path / "mailbot.db"
     assert mailbot(config, "poll").returncode == 0
-    client.append("INBOX", build_mail(body=template_text()))
-    env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}
+    imap_client.append("INBOX", build_mail(body=template_text()))
     with locked(db_path):
-        process = subprocess.Popen([sys.executable, "-m", "mailbot", "--config", str(config), "poll"],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(mailbot_argv(config, "poll"), env=mailbot_env(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
         try:
-            for line in process.stderr:  # connected: the mail is fetched and parsed in milliseconds
-                if "connected to IMAP" in line:
-                    break
-            time.sleep(1.0)  # now it waits for the lock
+            # fetched (the server says so); parsing takes milliseconds, then it waits for the lock
+            wait_until(lambda: dovecot.finished(imap_config.user, "UID FETCH") >= 1, "the mail fetched",
+                       alive=lambda: process.poll() is None)
+            time.sleep(0.5)  # the scenario, not a wait: the other writer keeps its lock half a second longer
             assert process.poll() is None
         except BaseException:
             process.kill()
             raise
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert inbox_count(client) == 0 and stored_messages(db_path) == 1
+    assert inbox_count(imap_client) == 0 and stored_messages(db_path) == 1
     assert len(smtp_server.wait_for(1)) == 1
 
 
@@ -164,7 +148,8 @@ def test_a_short_lock_is_waited_out(tmp_path, imap_config, smtp_server, client):
 
 @contextmanager
 def small_filesystem(size_mb: int) -> Iterator[Path]:
-    """A fresh file system of `size_mb` (tmpfs, else an ext4 loop image); skips where mounting is not allowed."""
+    """A fresh file system of `size_mb` (tmpfs, else an ext4 loop image); skips where mounting is not allowed
+    (not root), and fails there under CI=true."""
     mount_point = Path(tempfile.mkdtemp(prefix="mailbot-small-fs-"))
     image = None
     reasons = []
@@ -180,7 +165,7 @@ def small_filesystem(size_mb: int) -> Iterator[Path]:
         os.rmdir(mount_point)
         if image is not None:
             image.unlink(missing_ok=True)
-        pytest.skip("cannot mount a small file system here (" + "; ".join(reasons) + ")")
+        require(False, "cannot mount a small file system here (" + "; ".join(reasons) + ")")
     try:
         yield mount_point
     finally:
@@ -222,14 +207,14 @@ def fill(directory: Path, leave_bytes: int) -> Path:
 
 
 @pytest.mark.parametrize("leave_kib", [0, 96], ids=["no-space-at-all", "room-to-open-not-to-store"])
-def test_disk_full(tmp_path, imap_config, smtp_server, client, leave_kib):
+def test_disk_full(tmp_path, imap_config, smtp_server, imap_client, leave_kib):
     with small_filesystem(8) as fs:
         config = write_server_config(fs, imap_config, smtp_server.port)
         db_path = fs / "mailbot.db"
         assert mailbot(config, "poll").returncode == 0
         # A report with a 400 KB picture: with 96 KiB free the database opens but the mail cannot be stored.
         picture = b"\x89PNG\r\n\x1a\n" + os.urandom(400_000)
-        client.append("INBOX", build_mail(body=template_text(), attachments=[("bild.png", picture, ("image", "png"))]))
+        imap_client.append("INBOX", build_mail(body=template_text(), attachments=[("bild.png", picture, ("image", "png"))]))
         filler = fill(fs, leave_kib * 1024)
 
         result = mailbot(config, "poll")
@@ -237,7 +222,7 @@ def test_disk_full(tmp_path, imap_config, smtp_server, client, leave_kib):
         assert "Traceback" not in result.stderr
         [line] = [x for x in result.stderr.splitlines() if "database" in x]
         assert str(db_path) in line and "disk is full" in line
-        assert inbox_count(client) == 1 and receipts(smtp_server) == []
+        assert inbox_count(imap_client) == 1 and receipts(smtp_server) == []
 
         filler.unlink()
         assert integrity(db_path) == "ok"
@@ -245,7 +230,7 @@ def test_disk_full(tmp_path, imap_config, smtp_server, client, leave_kib):
 
         result = mailbot(config, "poll")
         assert result.returncode == 0, result.stderr
-        assert inbox_count(client) == 0 and stored_messages(db_path) == 1
+        assert inbox_count(imap_client) == 0 and stored_messages(db_path) == 1
         assert mailbot(config, "poll").returncode == 0
         assert len(receipts(smtp_server)) == 1
         assert smtp_server.messages[0].recipients == ["anna.berg@mora.se"]

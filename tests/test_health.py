@@ -11,9 +11,8 @@ from datetime import timedelta
 from mailbot.config import load_config
 from mailbot.health import health
 from mailbot.store import Store, open_db, utcnow
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
+from tests.dovecot import PASSWORD
 from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
 
 
 def mailbot(config, *args: str, password: str) -> subprocess.CompletedProcess:

@@ -14,8 +14,9 @@ from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.store import open_db
 from parsers.mime import collect_parts, parse_bytes
 from parsers.report import _parse
-from tests.mailbuilder import build_mail
+from tests.mailbuilder import build_mail, deliver
 from tests.pdf_factory import many_pages_pdf
+from tests.server_config import local_config
 
 CONTEXT = parse_context(load_config())
 
@@ -43,19 +44,14 @@ HOSTILE_SAMPLES = sorted((Path(__file__).resolve().parent / "samples" / "broken"
 
 def test_every_hostile_mail_is_stored_filed_and_someone_is_told(tmp_path):
     """Through a whole poll: never a crash, never silence, nothing left behind."""
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
-    config = load_config(path)
+    config = local_config(tmp_path)
     raws = [p.read_bytes() for p in HOSTILE_SAMPLES] + [
         build_mail(subject="Lägesbild oktober", attachments=[
             ("Lägesbild.pdf", b"%PDF-1.4\n" + bytes(25 * 1024 * 1024), ("application", "pdf"))]),
         build_mail(subject="Lägesbild oktober", attachments=[
             ("Lägesbild.pdf", many_pages_pdf(1000), ("application", "pdf"))]),
     ]
-    box = MaildirMailbox(config.maildir)
-    for raw in raws:
-        box.append("INBOX", raw, None)
-    box.close()
+    deliver(config, *raws, when=None)
 
     report = poll_once(config)
 

@@ -1,5 +1,4 @@
 """ImapMailbox against a real Dovecot on 127.0.0.1 (tests/dovecot.py); no mocks."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.dovecot are parameters here)
 
 from __future__ import annotations
 
@@ -13,7 +12,8 @@ import pytest
 
 from mailbot.errors import ConfigError, TransientError
 from mailbot.imap_mailbox import ImapMailbox
-from tests.dovecot import PASSWORD_ENV, dovecot, imap_account  # noqa: F401  (pytest fixtures)
+from tests.dovecot import PASSWORD_ENV, free_port
+from tests.harness import require, wait_until
 from tests.mailbuilder import build_mail
 
 CET = timezone(timedelta(hours=1))
@@ -164,15 +164,14 @@ def test_missing_password_variable_is_a_config_error(imap_account):
 
 
 def test_unreachable_server_is_transient(imap_account):
-    from tests.dovecot import free_port
-
     box = ImapMailbox(imap_account.imap_config(port=free_port(), timeout=2.0), imap_account.environ)
     with pytest.raises(TransientError, match="cannot connect"):
         box.waiting()
 
 
-def test_xoauth2_with_a_token_command(imap_account):
-    # Dovecot checks an XOAUTH2 token against the passdb like a password.
+def test_xoauth2_with_a_token_command(dovecot, imap_account):
+    # Dovecot 2.3 checks an XOAUTH2 token against the passdb like a password.
+    require(dovecot.xoauth2, f"Dovecot {dovecot.release} offers XOAUTH2 only with an OAuth2 token service")
     command = shlex.join([sys.executable, "-c", f"print({imap_account.password!r})"])
     with ImapMailbox(imap_account.imap_config(oauth2_token_command=command), {}) as box:
         box.append("INBOX", mails(1)[0])
@@ -194,23 +193,26 @@ def test_wait_for_new_times_out_with_nothing_new(box):
     assert 0.4 < time.monotonic() - started < 2.0
 
 
-def test_wait_for_new_wakes_when_another_client_appends(box, imap_account):
+def test_wait_for_new_wakes_when_another_client_appends(box, dovecot, imap_account):
     box.waiting()
     assert box.wait_for_new(0.2) is False
 
-    def deliver():
+    def deliver():  # once the box waits in IDLE (the server shows it)
+        wait_until(lambda: dovecot.idling(imap_account.user), "the box in IDLE")
         client = imap_account.client()
         client.append("INBOX", mails(1)[0])
         client.logout()
+        delivered.append(time.monotonic())
 
-    timer = threading.Timer(0.3, deliver)
-    started = time.monotonic()
-    timer.start()
+    delivered: list[float] = []
+    thread = threading.Thread(target=deliver)
+    thread.start()
     try:
         assert box.wait_for_new(10) is True
+        woke = time.monotonic()
     finally:
-        timer.join()
-    assert time.monotonic() - started < 2.5
+        thread.join()
+    assert delivered and woke - delivered[0] < 2.0
     assert len(box.waiting()[1]) == 1
 
 
@@ -270,8 +272,7 @@ def test_error_in_idle_then_recovers(box, dovecot):
 
 @pytest.fixture
 def tls(dovecot, monkeypatch):
-    if dovecot.ca_file is None:
-        pytest.skip("openssl is missing: no certificate for Dovecot's TLS")
+    require(dovecot.ca_file is not None, "openssl is missing: no certificate for Dovecot's TLS")
     monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.ca_file))  # trusted by ssl.create_default_context()
     return dovecot
 

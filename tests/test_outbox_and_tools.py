@@ -11,28 +11,18 @@ from click.testing import CliRunner
 
 from mailbot.app import poller
 from mailbot.cli import cli
-from mailbot.config import load_config
 from mailbot.demo import run_demo
-from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.sender import SmtpSender
 from mailbot.store import open_db
-from tests.mailbuilder import build_mail, template_text
-from tests.smtp_server import smtp_server  # noqa: F401
+from tests.mailbuilder import build_mail, deliver, template_text
+from tests.server_config import local_config
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
-    return load_config(path)
-
-
-def deliver(config, raw):
-    box = MaildirMailbox(config.maildir)
-    box.append("INBOX", raw, datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
-    box.close()
+    return local_config(tmp_path)
 
 
 def smtp_poller(config, server, clock):

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import replace
 from email import message_from_bytes, policy
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,24 +22,27 @@ from mailbot.app import poll_once
 from mailbot.config import load_config
 from mailbot.context import parse_context
 from mailbot.errors import ConfigError
-from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.parse_worker import ParseWorker
 from mailbot.store import open_db
 from parsers.report import parse_message
-from tests.mailbuilder import build_mail, template_text
+from tests.harness import wait_until
+from tests.mailbuilder import build_mail, deliver, template_text
 from tests.pdf_factory import many_pages_pdf
+from tests.server_config import local_config
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 REPORT = build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober Mora", body=template_text())
 
 
 def sleepy_signals(answers):
-    time.sleep(30)
+    time.sleep(30)  # the scenario: a reader stuck for longer than the time limit
     return []
 
 
-def pausing_signals(answers):
-    time.sleep(1.0)  # long enough for signals to arrive while the mail is being read
+def pausing_signals(marks: str, answers):
+    """Says "reading" (a file in `marks`), then goes on only once the test has sent its signals."""
+    Path(marks, "reading").touch()
+    wait_until(lambda: Path(marks, "signalled").exists(), "the test's signals")
     return []
 
 
@@ -90,13 +94,20 @@ def test_a_child_that_dies_costs_one_mail(worker, context):
     assert len(worker.parse(REPORT, context).answers) == 7
 
 
-def test_ctrl_c_and_sigterm_to_the_process_group_do_not_cost_the_mail_in_hand(context):
+def test_ctrl_c_and_sigterm_to_the_process_group_do_not_cost_the_mail_in_hand(context, tmp_path):
     with ParseWorker(max_seconds=20) as worker:
         worker.parse(REPORT, context)  # the child runs
         pid = worker.pid
-        signals = threading.Timer(0.3, lambda: (os.kill(pid, signal.SIGINT), os.kill(pid, signal.SIGTERM)))
+
+        def send_signals():  # while the child reads the mail
+            wait_until(lambda: (tmp_path / "reading").exists(), "the child reading the mail")
+            os.kill(pid, signal.SIGINT)
+            os.kill(pid, signal.SIGTERM)
+            (tmp_path / "signalled").touch()
+
+        signals = threading.Thread(target=send_signals)
         signals.start()
-        record = worker.parse(REPORT, replace(context, find_signals=pausing_signals))
+        record = worker.parse(REPORT, replace(context, find_signals=partial(pausing_signals, str(tmp_path))))
         signals.join()
         assert record.problems == [] and len(record.answers) == 7
         assert worker.pid == pid  # the same child read it
@@ -123,15 +134,10 @@ def test_max_seconds_is_read_from_the_config(tmp_path):
 
 def test_poll_gives_a_slow_pdf_a_receipt_and_review(tmp_path):
     """A real slow input: 3000 pages allowed (~0.4 s to read here), a tenth of a second per mail."""
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
-                    "[limits]\nmax_pages = 100000\nmax_seconds = 0.1\n")
-    config = load_config(path)
+    config = local_config(tmp_path, "[limits]\nmax_pages = 100000\nmax_seconds = 0.1\n")
     raw = build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober Mora", body="Hej, se bilagan.",
                      attachments=[("Lägesbild.pdf", many_pages_pdf(3000), ("application", "pdf"))])
-    box = MaildirMailbox(config.maildir)
-    box.append("INBOX", raw, None)
-    box.close()
+    deliver(config, raw, when=None)
     report = poll_once(config)
     assert (report.seen, report.review, report.sent) == (1, 1, 1)
     [receipt] = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in config.outbox_dir.glob("*.eml")]

@@ -15,9 +15,10 @@ from parsers import pdf_reader
 from parsers.model import Block, Limits, UnreadableDocument
 from parsers.pdf_reader import read_pdf
 from tests import pdf_factory
+from tests.harness import require
 
 HERE = Path(__file__).parent
-SHARED_SAMPLES = HERE.parent.parent / "shared" / "samples"
+SHARED_SAMPLES = HERE / "samples" / "public"
 
 
 def texts(blocks: list[Block]) -> list[str]:
@@ -67,8 +68,7 @@ def test_hyphen_at_line_end_is_not_rejoined():
 
 
 def test_checkbox_glyphs_are_kept():
-    if not pdf_factory.DEJAVU_SANS.is_file():
-        pytest.skip(f"{pdf_factory.DEJAVU_SANS} (fonts-dejavu-core) not installed")
+    require(pdf_factory.DEJAVU_SANS.is_file(), f"{pdf_factory.DEJAVU_SANS} (fonts-dejavu-core) not installed")
     lines = ["Påverkan: ☐ 1 ☐ 2 ☒ 3 ☐ 4 ☐ 5", "Sammanställd bedömning: ☑ Grönt ■ Gult", "gång\u00adtunneln"]
     blocks = read_pdf(pdf_factory.text_pdf([lines], unicode_font=True))
     assert texts(blocks) == [*lines[:2], "gångtunneln"]  # the soft hyphen is dropped
@@ -207,12 +207,10 @@ def test_document_is_closed(data, fails, monkeypatch):
     assert len(closed) == 1
 
 
-# --- real samples (../shared, absent in a fresh clone) ---------------------
+# --- real samples (the project's public samples, tests/samples/public) -------
 
 def _sample_pdf(name: str) -> bytes:
     path = SHARED_SAMPLES / f"{name}.eml"
-    if not path.is_file():
-        pytest.skip(f"{path} not available")
     message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     for part in message.walk():
         if part.get_content_type() == "application/pdf":

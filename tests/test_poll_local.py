@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from mailbot.app import poll_once
-from mailbot.config import load_config
 from mailbot.maildir_mailbox import MaildirMailbox
 from mailbot.store import open_db
-from tests.mailbuilder import build_mail, template_text
+from tests.mailbuilder import build_mail, deliver, template_text
+from tests.server_config import local_config
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 ARRIVED = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
@@ -20,16 +20,7 @@ ARRIVED = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "db/mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
-    return load_config(path)
-
-
-def deliver(config, *raws, when=ARRIVED):
-    box = MaildirMailbox(config.maildir)
-    for raw in raws:
-        box.append("INBOX", raw, when)
-    box.close()
+    return local_config(tmp_path, database="db/mailbot.db")
 
 
 def outbox(config) -> list:

@@ -7,9 +7,6 @@ write it; everything else is the embedded default.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -18,28 +15,18 @@ import pytest
 from imapclient import IMAPClient
 
 from mailbot.store import open_db
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
+from tests.server_config import run_mailbot as mailbot
 from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 CET = timezone(timedelta(hours=1))
 
 
 @pytest.fixture
-def setup(tmp_path, imap_config, smtp_server):
+def setup(tmp_path, imap_config, imap_client, smtp_server):
     config = write_server_config(tmp_path, imap_config, smtp_server.port)
-    client = IMAPClient("127.0.0.1", port=imap_config.port, ssl=False)
-    client.login(imap_config.user, PASSWORD)
-    yield config, client, smtp_server, tmp_path / "mailbot.db"
-    client.logout()
-
-
-def mailbot(config: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MAILBOT_TEST_IMAP_PASSWORD": PASSWORD}
-    return subprocess.run([sys.executable, "-m", "mailbot", "--config", str(config), *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return config, imap_client, smtp_server, tmp_path / "mailbot.db"
 
 
 def folder_subjects(client: IMAPClient, folder: str) -> list[str]:

@@ -13,10 +13,9 @@ from imapclient import IMAPClient
 from mailbot.config import load_config
 from mailbot.export import export_year
 from mailbot.store import Store, open_db
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
+from tests.dovecot import PASSWORD
 from tests.mailbuilder import build_mail, template_text
 from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
 
 SECRET = "Hemligt-brodtext-7c1e"  # stands for what a mail body says
 

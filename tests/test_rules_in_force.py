@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -12,10 +11,9 @@ from click.testing import CliRunner
 
 from mailbot.app import poll_once
 from mailbot.cli import cli
-from mailbot.config import load_config
-from mailbot.maildir_mailbox import MaildirMailbox
 from rules.loader import SHIPPED_DIRECTORY
-from tests.mailbuilder import build_mail, template_text
+from tests.mailbuilder import build_mail, deliver, template_text
+from tests.server_config import local_config
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -26,10 +24,7 @@ def config(tmp_path):
     rules.mkdir()
     for path in SHIPPED_DIRECTORY.glob("*.toml"):
         shutil.copy(path, rules / path.name)
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n'
-                    '[outbox]\ndirectory = "outbox"\n[rules]\ndirectory = "rules"\n')
-    return load_config(path)
+    return local_config(tmp_path, '[rules]\ndirectory = "rules"\n')
 
 
 def outbox_kinds(config) -> list[str]:
@@ -37,12 +32,10 @@ def outbox_kinds(config) -> list[str]:
             for p in sorted(config.outbox_dir.glob("*.eml"))]
 
 
-def deliver(config, text):
+def deliver_report(config, text):
     answers = [f"Svar {n}." for n in range(1, 8)]
     answers[4] = text
-    box = MaildirMailbox(config.maildir)
-    box.append("INBOX", build_mail(body=template_text(answers=answers)), datetime(2026, 11, 3, 9, tzinfo=UTC))
-    box.close()
+    deliver(config, build_mail(body=template_text(answers=answers)))
 
 
 def test_rules_check_reports_file_and_line(config):
@@ -71,12 +64,12 @@ def test_rules_test_on_a_mail():
 
 def test_edits_apply_at_next_poll_and_an_invalid_edit_keeps_the_last_valid_rules(config):
     signals = config.rules_dir / "signals.toml"
-    deliver(config, "Ökad droghandel vid skolan.")
+    deliver_report(config, "Ökad droghandel vid skolan.")
     poll_once(config)
     assert outbox_kinds(config).count("forward") == 1
 
     signals.write_text(signals.read_text("utf-8") + '\n[[rule]]\nname = "trasig"\nunit = "saknas"\nterms = []\n', "utf-8")
-    deliver(config, "Fortsatt droghandel vid torget.")  # a new report (new Message-ID), same municipality
+    deliver_report(config, "Fortsatt droghandel vid torget.")  # a new report (new Message-ID), same municipality
     poll_once(config)
     poll_once(config)  # the same broken files: no second warning
     kinds = outbox_kinds(config)

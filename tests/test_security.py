@@ -15,17 +15,14 @@ from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
 import pytest
-from imapclient import IMAPClient
 
 from mailbot.app import poll_once
 from mailbot.config import load_config
 from mailbot.errors import ConfigError
 from mailbot.store import open_db
 from rules.loader import SHIPPED_DIRECTORY, load_rules
-from tests.dovecot import PASSWORD, dovecot, imap_config  # noqa: F401
 from tests.mailbuilder import build_mail, template_text
 from tests.server_config import write_server_config
-from tests.smtp_server import smtp_server  # noqa: F401
 
 CET = timezone(timedelta(hours=1))
 ATTACKER = "evil@attacker.example"
@@ -55,13 +52,10 @@ def attacks() -> list[bytes]:
 
 
 @pytest.fixture
-def sent(tmp_path, imap_config, smtp_server):
+def sent(tmp_path, imap_config, imap_client, smtp_server):
     config = load_config(write_server_config(tmp_path, imap_config, smtp_server.port))
-    client = IMAPClient("127.0.0.1", port=imap_config.port, ssl=False)
-    client.login(imap_config.user, PASSWORD)
     for raw in attacks():
-        client.append("INBOX", raw, msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
-    client.logout()
+        imap_client.append("INBOX", raw, msg_time=datetime(2026, 11, 3, 9, 0, tzinfo=CET))
     report = poll_once(config)
     assert (report.seen, report.errors) == (3, 0)
     return config, smtp_server.wait_for(report.sent)

@@ -19,13 +19,7 @@ from mailbot.sender import (
     TemporarySendError,
 )
 from tests.mailbuilder import build_mail
-from tests.smtp_server import (  # noqa: F401
-    SmtpTestServer,
-    smtp_auth_server,
-    smtp_server,
-    smtp_tls_server,
-    smtps_server,
-)
+from tests.smtp_server import SmtpTestServer
 
 FROM = "lagesbild-fas.dalarna@lansstyrelsen.se"
 
