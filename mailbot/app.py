@@ -83,6 +83,31 @@ def poll_once(config: Config, stop: Callable[[], bool] = lambda: False,
         raise
     except MailbotError as e:  # the server away or the login refused (transient), or the configuration
         record_pass(config, utcnow(), error=str(e) or type(e).__name__)
+        tell_about_the_mailbox(config)
         raise
     record_pass(config, utcnow(), report=report)
+    tell_about_the_mailbox(config)
     return report
+
+
+def tell_about_the_mailbox(config: Config) -> None:
+    """Send the administrators' notice that the mailbox cannot be read (or is read again), if one is due."""
+    from .incidents import due_notices
+    from .store import utcnow
+
+    try:
+        with storage_errors(config.database):
+            db = open_db(config.database)
+            try:
+                notices = due_notices(config, Store(db), utcnow())
+            finally:
+                db.close()
+        if not notices:
+            return
+        with storage_errors(config.database), poller(config) as p:
+            with p.store.db.atomic():
+                for notice in notices:
+                    p.queue(notice)
+            p.flush_outbox()
+    except MailbotError as e:  # the database or the SMTP server away too: the next pass tries again
+        logger.warning("could not send the notice about the mailbox: %s", e)

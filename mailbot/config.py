@@ -95,6 +95,7 @@ class Config:
     smtp: SmtpConfig | None = None
     rules_dir: Path | None = None  # None: the shipped rules
     poll_minutes: int = 5
+    mailbox_down_minutes: int = 30  # [schedule]: the mailbox unreadable this long: the administrators are told
     limits: Limits = field(default_factory=Limits)
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     hold_failed_authentication: bool = True  # [security]: DKIM/SPF/DMARC fail -> held, not counted
@@ -270,8 +271,9 @@ def _build(t: dict, source: str, base: Path) -> Config:
     outbox_dir = path(r.str("directory", "var/outbox"))
     r = _Reader(source, "rules", t.get("rules", {}), {"directory"})
     rules_dir = r.str("directory", "")
-    r = _Reader(source, "schedule", t.get("schedule", {}), {"poll_minutes"})
+    r = _Reader(source, "schedule", t.get("schedule", {}), {"poll_minutes", "mailbox_down_minutes"})
     poll_minutes = r.int("poll_minutes", 5, 1)
+    mailbox_down_minutes = r.int("mailbox_down_minutes", 30, 1)
     r = _Reader(source, "reminders", t.get("reminders", {}), {"days_before", "notice_days_after", "job_hour"})
     reminders = ReminderConfig(r.int("days_before", 3), r.int("notice_days_after", 1, 1), r.int("job_hour", 8))
     if reminders.job_hour > 23:
@@ -296,5 +298,6 @@ def _build(t: dict, source: str, base: Path) -> Config:
         directory=Directory(tuple(municipalities)), database=database, maildir=maildir,
         outbox_dir=outbox_dir, imap=imap, smtp=smtp,
         rules_dir=path(rules_dir) if rules_dir else None, poll_minutes=poll_minutes, limits=limits,
+        mailbox_down_minutes=mailbox_down_minutes,
         reminders=reminders, hold_failed_authentication=hold, auto_answers_per_hour=auto_answers_per_hour,
     )
