@@ -36,11 +36,11 @@ def run_county_jobs(config: Config, today: date, *, send_summary: bool = True) -
         known = contacts(p.store, config)
         for period in periods_in_play(today):
             status = period_status(p.store, config, period, today)
-            with p.store.db.atomic():
+            with p.store.transaction():
                 for out in due_reminders(config, status, today, known):
                     if p.queue(out):
                         queued.append(out.dedupe_key)
-            if send_summary and summary_due(status, today) and p.store.outbox_row(f"summary:{period}") is None:
+            if send_summary and summary_due(status, today) and not p.store.outbox_has(f"summary:{period}"):
                 queued += queue_summary(p, config, period, today)
         p.flush_outbox()
     for key in queued:
@@ -60,7 +60,7 @@ def queue_summary(p, config: Config, period: str, today: date) -> list[str]:
     buffer = io.BytesIO()
     build_workbook(p.store, config, year_of(period)).save(buffer)
     keys = []
-    with p.store.db.atomic():
+    with p.store.transaction():
         for out, attachments in summary_mails(summary, config, buffer.getvalue()):
             if p.queue(out, attachments=attachments):
                 keys.append(out.dedupe_key)

@@ -65,7 +65,13 @@ def m002_signals(db: sqlite_utils.Database) -> None:
     db["rules_snapshot"].create({"name": str, "text": str, "saved_at": str}, pk="name")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals]
+def m003_outbox_claim(db: sqlite_utils.Database) -> None:
+    """Who is sending an outbox row and since when: a flusher claims a row before it sends it."""
+    db["outbox"].add_column("claim", str)
+    db["outbox"].add_column("claimed_at", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_signals, m003_outbox_claim]
 
 
 def pending(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database], None]]:

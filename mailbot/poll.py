@@ -1,9 +1,9 @@
-"""One pass over the mailbox: fetch → store → parse → decide → queue → move; then send.
+"""One pass over the mailbox: fetch → parse → decide → record → move; then the outbox sends.
 
 The order is what keeps mail from being lost: a message is moved out of
 the inbox only after its row (raw bytes, outcome, outgoing mail) is
-committed. If the process dies in between, the next pass finds the ledger
-row and only does the move.
+committed (record.py). If the process dies in between, the next pass finds
+the ledger row and only does the move. Sending is the outbox's (outbox.py).
 """
 
 from __future__ import annotations
@@ -12,24 +12,22 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from parsers.model import ParsedMail
 from parsers.report import ParseContext, parse_message
 from rules.model import RuleSet
 
-from .compose import build_message
 from .config import Config
-from .decide import PROCESSED, Decision, Facts, decide
-from .deadlines import SWEDEN
+from .decide import PROCESSED, decide
 from .errors import TransientError
-from .mailbox import IncomingMail, Mailbox
-from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
-from .store import Store, dumps, storage_errors, utcnow
+from .mailbox import Mailbox
+from .outbox import Outbox
+from .record import facts_for, record_duplicate, record_new
+from .sender import Sender
+from .store import Store, storage_errors, utcnow
 
 logger = logging.getLogger(__name__)
-
-MAX_SEND_ATTEMPTS = 8
 
 
 @dataclass
@@ -56,7 +54,6 @@ class Poller:
             PROCESSED: config.imap.processed_folder if config.imap else "Behandlade",
             "review": config.imap.review_folder if config.imap else "Att granska",
         }
-        self.envelope_from = (config.smtp.sender if config.smtp else "") or config.county.mailbox
 
     # -- the pass -----------------------------------------------------------
 
@@ -99,30 +96,17 @@ class Poller:
             return
         sha256 = hashlib.sha256(mail.raw).hexdigest()
         parsed = self.parse(mail.raw, self.context)
+        now = self.clock()
         duplicate = self.store.duplicate_of(parsed.message_id, sha256)
         if duplicate is not None:
-            self._store_duplicate(mail, parsed, sha256, duplicate)
+            record_duplicate(self.store, mail, parsed, sha256, duplicate, now)
             self.mailbox.move(uid, self.folders[duplicate["target_folder"]])
             report.duplicates += 1
             logger.info("uid %s: duplicate of message %s; moved", uid, duplicate["id"])
             return
-        previous = None
-        if parsed.kind == "report" and parsed.municipality and parsed.period:
-            previous = self.store.current_submission(parsed.municipality, parsed.period)
-        already = frozenset()
-        if previous is not None:
-            already = self.store.forwarded_signals(parsed.municipality, parsed.period)
-        facts = Facts(
-            already_forwarded=already,
-            mail_sha256=sha256,
-            received=mail.internaldate,
-            previous_submission_at=_local(previous.received_at) if previous else None,
-            replies_last_day=self.store.replies_to(
-                parsed.sender, self.clock() - timedelta(days=1),
-                ("receipt",) if parsed.kind == "report" else ("reply",)) if parsed.sender else 0,
-        )
+        facts, previous = facts_for(self.store, parsed, sha256, mail.internaldate, now)
         decision = decide(parsed, facts, self.config, self.rules)
-        self._record(mail, parsed, sha256, decision, previous.id if previous else None)
+        record_new(self.store, self.outbox, mail, parsed, sha256, decision, previous, now, self.unit_key)
         self.mailbox.move(uid, self.folders[decision.folder])
         if decision.folder == PROCESSED:
             report.processed += 1
@@ -132,138 +116,21 @@ class Poller:
                     parsed.period or "-", self.folders[decision.folder],
                     " (counted)" if decision.counted else "")
 
-    # -- storing ------------------------------------------------------------
-
-    def _message_row(self, mail: IncomingMail, parsed: ParsedMail, sha256: str, outcome: str, folder: str) -> dict:
-        return {
-            "folder": mail.folder, "uidvalidity": mail.uidvalidity, "uid": mail.uid,
-            "message_id": parsed.message_id, "sha256": sha256,
-            "internaldate": mail.internaldate.isoformat(), "sender": parsed.sender,
-            "subject": parsed.subject, "kind": parsed.kind, "municipality": parsed.municipality,
-            "period": parsed.period, "outcome": outcome, "target_folder": folder,
-            "parsed_json": dumps(parsed.to_json()), "processed_at": self.clock().isoformat(),
-        }
-
-    def _store_duplicate(self, mail, parsed, sha256, duplicate) -> None:
-        row = self._message_row(mail, parsed, sha256, "duplicate", duplicate["target_folder"])
-        row["duplicate_of"] = duplicate["id"]
-        with self.store.db.atomic():
-            self.store.db["messages"].insert(row)
-
-    def _record(self, mail: IncomingMail, parsed: ParsedMail, sha256: str, decision: Decision,
-                previous_id: int | None) -> None:
-        db = self.store.db
-        now = self.clock().isoformat()
-        outcome = "counted" if decision.counted else parsed.kind
-        with db.atomic():
-            row = self._message_row(mail, parsed, sha256, outcome, decision.folder)
-            row["raw"] = mail.raw
-            message_ref = db["messages"].insert(row).last_pk
-            db["problems"].insert_all(
-                [{"message_ref": message_ref, "code": p.code, "question": p.question, "message": p.message}
-                 for p in parsed.problems])
-            if decision.counted:
-                submission_id = db["submissions"].insert({
-                    "message_ref": message_ref, "municipality": parsed.municipality, "period": parsed.period,
-                    "received_at": mail.internaldate.isoformat(), "on_time": int(bool(decision.on_time)),
-                    "source": parsed.source, "sender": parsed.sender, "is_current": 1, "created_at": now,
-                }).last_pk
-                if previous_id is not None:
-                    db["submissions"].update(previous_id, {"is_current": 0, "superseded_by": submission_id})
-                db["answers"].insert_all(
-                    [{"submission_id": submission_id, "question": a.question, "score": a.score,
-                      "color": a.color, "text": a.text} for a in parsed.answers])
-            forwarded = {(s.rule, s.question) for s in decision.forwarded}
-            db["signals"].insert_all([{
-                "message_ref": message_ref, "municipality": parsed.municipality, "period": parsed.period,
-                "rule": s.rule, "unit": self._unit_key(s.rule), "question": s.question, "excerpt": s.excerpt,
-                "forwarded": int((s.rule, s.question) in forwarded), "created_at": now,
-            } for s in parsed.signals] if decision.counted else [])
-            for out in decision.outgoing:
-                self.queue(out, message_ref=message_ref)
-
-    def queue(self, out, message_ref: int | None = None, attachments=()) -> bool:
-        """Add an outgoing mail unless its key was queued before. Call inside a transaction."""
-        if self.store.outbox_row(out.dedupe_key) is not None:
-            return False
-        message_id, raw = build_message(out, self.envelope_from, list(attachments))
-        self.store.db["outbox"].insert({
-            "dedupe_key": out.dedupe_key, "kind": out.kind, "message_id": message_id,
-            "sender": self.envelope_from, "recipients": dumps(list(out.recipients)),
-            "subject": out.subject, "raw": raw, "status": "queued", "attempts": 0,
-            "created_at": self.clock().isoformat(), "message_ref": message_ref,
-        })
-        return True
-
-    def _unit_key(self, rule: str) -> str | None:
+    def unit_key(self, rule: str) -> str | None:
         unit = self.rules.unit_for(rule) if self.rules else None
         return unit.key if unit else None
 
-    # -- sending ------------------------------------------------------------
+    # -- the outbox ---------------------------------------------------------
 
-    def flush_outbox(self, report: PollReport | None = None) -> None:
-        report = report or PollReport()
-        tried: set[int] = set()
-        while rows := [r for r in self.store.queued(self.clock()) if r["id"] not in tried]:
-            if not self._send_rows(rows, tried, report):
-                break
+    @property
+    def outbox(self) -> Outbox:
+        return Outbox(self.store, self.config, self.sender, clock=self.clock, stop=self.stop)
 
-    def _send_rows(self, rows: list[dict], tried: set[int], report: PollReport) -> bool:
-        """Try each row once, over one connection; False when sending must stop for this pass."""
-        with self.sender.session() as session:
-            return self._send_in(session, rows, tried, report)
+    def queue(self, out, message_ref: int | None = None, attachments=()) -> bool:
+        """Add an outgoing mail unless its key was queued before. Call inside a transaction."""
+        return self.outbox.queue(out, message_ref, attachments)
 
-    def _send_in(self, session: Sender, rows: list[dict], tried: set[int], report: PollReport) -> bool:
-        for row in rows:
-            tried.add(row["id"])
-            if self.stop():
-                return False
-            attempts = row["attempts"] + 1
-            self.store.mark_outbox(row["id"], status="sending", attempts=attempts)
-            try:
-                session.send(self.store.outbox_raw(row["id"]), row["sender"], _loads(row["recipients"]))
-            except SenderUnavailableError as e:  # nothing can go now: keep the queue, try next tick
-                self.store.mark_outbox(row["id"], status="queued", attempts=row["attempts"], last_error=str(e))
-                logger.warning("outbox: %s; %d mail(s) wait for the next tick", e, len(self.store.queued(self.clock())))
-                return False
-            except TemporarySendError as e:
-                if attempts >= MAX_SEND_ATTEMPTS:
-                    self._give_up(row, str(e))
-                    report.send_failed += 1
-                else:
-                    delay = timedelta(minutes=min(60, 2 ** (attempts - 1)))
-                    self.store.mark_outbox(row["id"], status="queued", last_error=str(e),
-                                           next_attempt_at=(self.clock() + delay).isoformat())
-                    logger.warning("outbox %s: temporary failure (%s); retry in %s", row["id"], e, delay)
-                continue
-            except PermanentSendError as e:
-                self._give_up(row, str(e))
-                report.send_failed += 1
-                continue
-            self.store.mark_outbox(row["id"], status="sent", sent_at=self.clock().isoformat(), last_error=None)
-            report.sent += 1
-            logger.info("outbox %s: sent %s to %s", row["id"], row["kind"], row["recipients"])
-        return True
-
-    def _give_up(self, row: dict, error: str) -> None:
-        from .decide import Outgoing
-
-        self.store.mark_outbox(row["id"], status="failed", last_error=error)
-        logger.error("outbox %s: giving up on %s to %s: %s", row["id"], row["kind"], row["recipients"], error)
-        if row["kind"] == "admin_notice":
-            return
-        with self.store.db.atomic():
-            self.queue(Outgoing(
-                f"admin:send_failed:{row['id']}", "admin_notice", self.config.county.admins,
-                "mailbot: ett utgående mejl kunde inte skickas", "admin_send_failed",
-                {"recipients": ", ".join(_loads(row["recipients"])), "subject": row["subject"], "error": error}))
-
-
-def _loads(text: str) -> list[str]:
-    import json
-
-    return json.loads(text)
-
-
-def _local(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(SWEDEN).strftime("%Y-%m-%d kl. %H:%M")
+    def flush_outbox(self, report: PollReport | None = None) -> PollReport:
+        report = report if report is not None else PollReport()
+        self.outbox.flush(report)
+        return report
