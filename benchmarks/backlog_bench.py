@@ -93,8 +93,11 @@ def docx_text(raw: bytes) -> str:
     return "\n".join(texts)
 
 
-def run_mailbot(servers: BenchServers, account: Account, count: int) -> MailbotResult:
+def run_mailbot(servers: BenchServers, account: Account, count: int, profile: str | None = None) -> MailbotResult:
     config = servers.write_config(account, "mailbot")
+    argv = mailbot_argv(config, "poll")
+    if profile:  # the first run under cProfile (the parse worker's child is not profiled)
+        argv = [argv[0], "-m", "cProfile", "-o", profile, *argv[1:]]
     log_path = config.parent / "poll.log"
     start = time.perf_counter()
     started_wall = datetime.now()
@@ -103,7 +106,7 @@ def run_mailbot(servers: BenchServers, account: Account, count: int) -> MailbotR
     while runs < MAX_RUNS:
         runs += 1
         with open(log_path, "a") as log:
-            process = subprocess.Popen(mailbot_argv(config, "poll"), env=mailbot_env(account),
+            process = subprocess.Popen(argv, env=mailbot_env(account),
                                        stdout=log, stderr=subprocess.STDOUT, cwd=config.parent)
             while process.poll() is None:
                 time.sleep(CHECK_EVERY)
@@ -167,6 +170,7 @@ def check_results(servers: BenchServers, account: Account, mails: list[ReportMai
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="report mails in the backlog (default 1000)")
+    parser.add_argument("--profile", metavar="FILE", help="run the poll under cProfile, stats to FILE")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -181,7 +185,7 @@ def main() -> None:
             print(f"appended {len(mails)} to {account.user} in {seconds:.1f} s")
 
         bare = bare_loop(bare_account)
-        result = run_mailbot(servers, mailbot_account, args.count)
+        result = run_mailbot(servers, mailbot_account, args.count, args.profile)
         checks = check_results(servers, mailbot_account, mails)
 
     n = args.count

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class Outbox:
                  clock: Callable[[], datetime] = utcnow, stop: Callable[[], bool] = lambda: False):
         self.store, self.config, self.sender, self.clock, self.stop = store, config, sender, clock, stop
         self.envelope_from = (config.smtp.sender if config.smtp else "") or config.county.mailbox
+        self.unavailable = False
         self.claim = f"{_HOST}:{os.getpid()}:{_process_start(os.getpid()) or '-'}:{uuid.uuid4().hex[:8]}"
 
     # -- queueing -------------------------------------------------------------
@@ -85,17 +87,27 @@ class Outbox:
 
     # -- sending --------------------------------------------------------------
 
-    def flush(self, report: SendCounts | None = None) -> SendCounts:
-        """Send every due row this flusher can claim; returns (or adds to) the counts."""
+    def flush(self, report: SendCounts | None = None, session: Sender | None = None) -> SendCounts:
+        """Send every due row this flusher can claim; returns (or adds to) the counts.
+
+        `session`: an open session to send over (else one per batch). After a
+        flush that met an unavailable server, `unavailable` is True.
+        """
         report = report if report is not None else FlushReport()
-        if self.sender is None:
+        if self.sender is None and session is None:
             raise ValueError("an Outbox without a sender cannot flush")
+        self.unavailable = False
         self.release_dead_claims()
         while not self.stop():
             rows = self.store.claim_outbox(self.claim, self.clock().isoformat(), BATCH)
             if not rows:
                 break
-            if not self._send_batch(rows, report):
+            if session is not None:
+                going = self._send_batch(rows, report, session)
+            else:
+                with self.sender.session() as batch_session:
+                    going = self._send_batch(rows, report, batch_session)
+            if not going:
                 break
         return report
 
@@ -109,17 +121,17 @@ class Outbox:
                 logger.warning("outbox %s: claimed by %s, which is gone; queued again", row["id"], row["claim"])
         return freed
 
-    def _send_batch(self, rows: list[dict], report: SendCounts) -> bool:
-        """Send a claimed batch over one session; False when sending must stop for this flush."""
+    def _send_batch(self, rows: list[dict], report: SendCounts, session: Sender) -> bool:
+        """Send a claimed batch; False when sending must stop for this flush."""
         done = 0
         try:
-            with self.sender.session() as session:
-                for row in rows:
-                    if self.stop():
-                        return False
-                    if not self._send_one(session, row, report):
-                        return False
-                    done += 1
+            for row in rows:
+                if self.stop():
+                    return False
+                if not self._send_one(session, row, report):
+                    self.unavailable = True
+                    return False
+                done += 1
         finally:
             for row in rows[done:]:  # not tried (stop, server away, a bug): nobody else may wait for them
                 self.store.release_claim(row["id"], self.claim, undo_attempt=True)
@@ -161,6 +173,70 @@ class Outbox:
                     "mailbot: ett utgående mejl kunde inte skickas", "admin_send_failed",
                     {"recipients": ", ".join(json.loads(row["recipients"])), "subject": row["subject"],
                      "error": error}))
+
+
+class Drain:
+    """Sends queued mail from a thread while the poll reads on (`with Drain(...) as d: ... d.wake()`).
+
+    The thread has its own database connection and keeps one SMTP session
+    open across wakes. Its connection commits with `synchronous=NORMAL`: a
+    power cut (not a killed process) may forget its last "sent" marks, and
+    those mails then go again under the same Message-ID, the same
+    at-least-once as above; the mail records themselves are written by the
+    poll's connection with full sync. When the server is unavailable or
+    anything fails, the thread stops and the poll's own final flush takes over.
+    """
+
+    def __init__(self, store: Store, config: Config, sender: Sender, *,
+                 clock: Callable[[], datetime] = utcnow, stop: Callable[[], bool] = lambda: False):
+        self.path, self.config, self.sender, self.clock, self.stop = store.path(), config, sender, clock, stop
+        self.report = FlushReport()
+        self._wake, self._done = threading.Event(), False
+        self._thread = threading.Thread(target=self._run, name="mailbot-outbox", daemon=True)
+
+    def __enter__(self) -> Drain:
+        if self.path:  # not for an in-memory database
+            self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def __exit__(self, *exc_info) -> None:
+        self._done = True
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        from .store import open_db
+
+        outbox = None
+        try:
+            db = open_db(self.path)
+        except Exception:  # noqa: BLE001 - the thread's boundary: the final flush sends instead
+            logger.warning("background sending not started", exc_info=True)
+            return
+        try:
+            db.execute("PRAGMA synchronous=NORMAL")
+            outbox = Outbox(Store(db), self.config, self.sender, clock=self.clock, stop=self.stop)
+            with self.sender.session() as session:
+                while not self.stop():
+                    self._wake.wait()
+                    self._wake.clear()
+                    done = self._done
+                    outbox.flush(self.report, session)
+                    if done or outbox.unavailable:
+                        break
+        except Exception:  # noqa: BLE001 - the thread's boundary: the final flush sends the rest
+            logger.warning("background sending stopped; the poll's final flush sends the rest", exc_info=True)
+        finally:
+            if outbox is not None:
+                try:
+                    outbox.store.release_claims_of(outbox.claim)
+                except Exception:  # noqa: BLE001 - a claim of a finished flusher would wait STALE_CLAIM_MINUTES
+                    logger.warning("could not release the background sender's claims", exc_info=True)
+            db.close()
 
 
 # -- claims -------------------------------------------------------------------

@@ -22,7 +22,7 @@ from .config import Config
 from .decide import PROCESSED, decide
 from .errors import TransientError
 from .mailbox import Mailbox
-from .outbox import Outbox
+from .outbox import Drain, Outbox
 from .record import facts_for, record_duplicate, record_new
 from .sender import Sender
 from .store import Store, storage_errors, utcnow
@@ -64,25 +64,29 @@ class Poller:
         if state and state["uidvalidity"] != uidvalidity:
             logger.warning("UIDVALIDITY of %s changed (%s -> %s): matching by Message-ID",
                            self.folder, state["uidvalidity"], uidvalidity)
-        for uid in uids:
-            if self.stop():
-                logger.info("stop requested: leaving %d messages for the next pass", len(uids) - report.seen)
-                break
-            report.seen += 1
-            try:
-                with storage_errors(self.config.database):
-                    self._handle(uidvalidity, uid, report)
-            except TransientError:
-                # The server went away, or the database cannot be written (locked, disk full: the
-                # message's transaction was rolled back, so it stays unmoved, and every later one
-                # would fail alike): the whole pass is retried on the next tick.
-                raise
-            except Exception:  # noqa: BLE001 - the per-message boundary: log, leave it, go on
-                report.errors += 1
-                logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)
-        if uids:
-            self.store.set_folder_state(self.folder, uidvalidity, uids[-1])
-        self.flush_outbox(report)
+        with Drain(self.store, self.config, self.sender, clock=self.clock, stop=self.stop) as drain:
+            for uid in uids:
+                if self.stop():
+                    logger.info("stop requested: leaving %d messages for the next pass", len(uids) - report.seen)
+                    break
+                report.seen += 1
+                try:
+                    with storage_errors(self.config.database):
+                        self._handle(uidvalidity, uid, report)
+                except TransientError:
+                    # The server went away, or the database cannot be written (locked, disk full: the
+                    # message's transaction was rolled back, so it stays unmoved, and every later one
+                    # would fail alike): the whole pass is retried on the next tick.
+                    raise
+                except Exception:  # noqa: BLE001 - the per-message boundary: log, leave it, go on
+                    report.errors += 1
+                    logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)
+                drain.wake()  # what this mail queued goes out while the next one is read
+            if uids:
+                self.store.set_folder_state(self.folder, uidvalidity, uids[-1])
+        report.sent += drain.report.sent
+        report.send_failed += drain.report.send_failed
+        self.flush_outbox(report)  # whatever the background sender did not get to
         return report
 
     def _handle(self, uidvalidity: int, uid: str, report: PollReport) -> None:

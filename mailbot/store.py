@@ -156,6 +156,10 @@ class Store:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
+    def path(self) -> str:
+        """The database file ("" for an in-memory one)."""
+        return self.db.execute("pragma database_list").fetchone()[2]
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction (nested: a savepoint); everything in it is stored, or nothing."""
@@ -360,6 +364,13 @@ class Store:
                 "update outbox set status = 'queued', claim = null, claimed_at = null, "
                 "attempts = max(0, attempts - ?) where id = ? and status = 'sending' and claim is ?",
                 [int(undo_attempt), row_id, claim]).rowcount
+
+    def release_claims_of(self, claim: str) -> int:
+        """Return the rows still claimed by `claim` (a flusher that stopped) to the queue, untried."""
+        with self.db.atomic():
+            return self.db.execute(
+                "update outbox set status = 'queued', claim = null, claimed_at = null, attempts = max(0, attempts - 1) "
+                "where status = 'sending' and claim = ?", [claim]).rowcount
 
     def note_outbox_error(self, row_id: int, error: str) -> None:
         with self.db.atomic():
