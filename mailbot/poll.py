@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from rules.model import RuleSet
 from .config import Config
 from .decide import PROCESSED, decide
 from .errors import TransientError
-from .mailbox import Mailbox
+from .mailbox import IncomingMail, Mailbox
 from .outbox import Drain, Outbox
 from .record import facts_for, record_duplicate, record_new
 from .sender import Sender
@@ -39,6 +40,17 @@ class PollReport:
     errors: int = 0
     sent: int = 0
     send_failed: int = 0
+
+
+@dataclass
+class _Read:
+    """One message looked up, fetched and being parsed (or why not)."""
+
+    uid: str
+    prior: dict | None = None  # its ledger row, when an earlier pass stored it
+    mail: IncomingMail | None = None
+    parsed: Future[ParsedMail] | None = None
+    error: Exception | None = None
 
 
 class Poller:
@@ -64,15 +76,20 @@ class Poller:
         if state and state["uidvalidity"] != uidvalidity:
             logger.warning("UIDVALIDITY of %s changed (%s -> %s): matching by Message-ID",
                            self.folder, state["uidvalidity"], uidvalidity)
-        with Drain(self.store, self.config, self.sender, clock=self.clock, stop=self.stop) as drain:
-            for uid in uids:
+        with Drain(self.store, self.config, self.sender, clock=self.clock, stop=self.stop) as drain, \
+                ThreadPoolExecutor(1, thread_name_prefix="mailbot-parse") as parser:
+            ahead: _Read | None = None
+            for i, uid in enumerate(uids):
                 if self.stop():
                     logger.info("stop requested: leaving %d messages for the next pass", len(uids) - report.seen)
                     break
                 report.seen += 1
                 try:
                     with storage_errors(self.config.database):
-                        self._handle(uidvalidity, uid, report)
+                        read, ahead = ahead or self._read(uidvalidity, uid, parser), None
+                        if i + 1 < len(uids) and not self.stop():  # the next one is parsed while this one is stored
+                            ahead = self._read(uidvalidity, uids[i + 1], parser)
+                        self._handle(read, report)
                 except TransientError:
                     # The server went away, or the database cannot be written (locked, disk full: the
                     # message's transaction was rolled back, so it stays unmoved, and every later one
@@ -82,24 +99,38 @@ class Poller:
                     report.errors += 1
                     logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)
                 drain.wake()  # what this mail queued goes out while the next one is read
-            if uids:
-                self.store.set_folder_state(self.folder, uidvalidity, uids[-1])
+        if uids:
+            self.store.set_folder_state(self.folder, uidvalidity, uids[-1])
         report.sent += drain.report.sent
         report.send_failed += drain.report.send_failed
         self.flush_outbox(report)  # whatever the background sender did not get to
         return report
 
-    def _handle(self, uidvalidity: int, uid: str, report: PollReport) -> None:
-        prior = self.store.processed(self.folder, uidvalidity, uid)
-        if prior is not None:  # stored on an earlier pass that died before the move
-            self.mailbox.move(uid, self.folders[prior["target_folder"]])
-            logger.info("uid %s: already stored as message %s; moved", uid, prior["id"])
+    def _read(self, uidvalidity: int, uid: str, parser: ThreadPoolExecutor) -> _Read:
+        """Look the message up in the ledger, fetch it and start parsing it; errors are kept for `_handle`."""
+        try:
+            prior = self.store.processed(self.folder, uidvalidity, uid)
+            if prior is not None:
+                return _Read(uid, prior=prior)
+            mail = self.mailbox.fetch(uid)
+            if mail is None:
+                return _Read(uid)
+            return _Read(uid, mail=mail, parsed=parser.submit(self.parse, mail.raw, self.context))
+        except Exception as e:  # noqa: BLE001 - raised again when this message's turn comes
+            return _Read(uid, error=e)
+
+    def _handle(self, read: _Read, report: PollReport) -> None:
+        uid, mail = read.uid, read.mail
+        if read.error is not None:
+            raise read.error
+        if read.prior is not None:  # stored on an earlier pass that died before the move
+            self.mailbox.move(uid, self.folders[read.prior["target_folder"]])
+            logger.info("uid %s: already stored as message %s; moved", uid, read.prior["id"])
             return
-        mail = self.mailbox.fetch(uid)
-        if mail is None:
+        if mail is None or read.parsed is None:
             return
+        parsed = read.parsed.result()
         sha256 = hashlib.sha256(mail.raw).hexdigest()
-        parsed = self.parse(mail.raw, self.context)
         now = self.clock()
         duplicate = self.store.duplicate_of(parsed.message_id, sha256)
         if duplicate is not None:
