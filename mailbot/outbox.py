@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from .compose import build_message
@@ -213,7 +214,7 @@ class Drain:
 
         outbox = None
         try:
-            db = open_db(self.path)
+            db = open_db(Path(self.path))
         except Exception:  # noqa: BLE001 - the thread's boundary: the final flush sends instead
             logger.warning("background sending not started", exc_info=True)
             return

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from .config import Config
 from .decide import PROCESSED, decide
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
+from .mover import Mover
 from .outbox import Drain, Outbox
 from .record import facts_for, record_duplicate, record_new
 from .sender import Sender
@@ -66,6 +68,7 @@ class Poller:
             PROCESSED: config.imap.processed_folder if config.imap else "Behandlade",
             "review": config.imap.review_folder if config.imap else "Att granska",
         }
+        self._moving: Mover | None = None  # during a pass over IMAP
 
     # -- the pass -----------------------------------------------------------
 
@@ -77,7 +80,8 @@ class Poller:
             logger.warning("UIDVALIDITY of %s changed (%s -> %s): matching by Message-ID",
                            self.folder, state["uidvalidity"], uidvalidity)
         with Drain(self.store, self.config, self.sender, clock=self.clock, stop=self.stop) as drain, \
-                ThreadPoolExecutor(1, thread_name_prefix="mailbot-parse") as parser:
+                ThreadPoolExecutor(1, thread_name_prefix="mailbot-parse") as parser, \
+                self._mover(uidvalidity) as self._moving:
             ahead: _Read | None = None
             for i, uid in enumerate(uids):
                 if self.stop():
@@ -106,6 +110,21 @@ class Poller:
         self.flush_outbox(report)  # whatever the background sender did not get to
         return report
 
+    def _mover(self, uidvalidity: int) -> AbstractContextManager[Mover | None]:
+        """A second IMAP connection that moves in the background; the Maildir moves at once (a rename)."""
+        from .imap_mailbox import ImapMailbox
+
+        if self.config.imap is not None and isinstance(self.mailbox, ImapMailbox):
+            return Mover(ImapMailbox(self.config.imap), uidvalidity)
+        return nullcontext(None)
+
+    def _move(self, uid: str, folder: str) -> None:
+        """Move a message whose row is committed."""
+        if self._moving is not None:
+            self._moving.move(uid, folder)
+        else:
+            self.mailbox.move(uid, folder)
+
     def _read(self, uidvalidity: int, uid: str, parser: ThreadPoolExecutor) -> _Read:
         """Look the message up in the ledger, fetch it and start parsing it; errors are kept for `_handle`."""
         try:
@@ -124,7 +143,7 @@ class Poller:
         if read.error is not None:
             raise read.error
         if read.prior is not None:  # stored on an earlier pass that died before the move
-            self.mailbox.move(uid, self.folders[read.prior["target_folder"]])
+            self._move(uid, self.folders[read.prior["target_folder"]])
             logger.info("uid %s: already stored as message %s; moved", uid, read.prior["id"])
             return
         if mail is None or read.parsed is None:
@@ -135,14 +154,14 @@ class Poller:
         duplicate = self.store.duplicate_of(parsed.message_id, sha256)
         if duplicate is not None:
             record_duplicate(self.store, mail, parsed, sha256, duplicate, now)
-            self.mailbox.move(uid, self.folders[duplicate["target_folder"]])
+            self._move(uid, self.folders[duplicate["target_folder"]])
             report.duplicates += 1
             logger.info("uid %s: duplicate of message %s; moved", uid, duplicate["id"])
             return
         facts, previous = facts_for(self.store, parsed, sha256, mail.internaldate, now)
         decision = decide(parsed, facts, self.config, self.rules)
         record_new(self.store, self.outbox, mail, parsed, sha256, decision, previous, now, self.unit_key)
-        self.mailbox.move(uid, self.folders[decision.folder])
+        self._move(uid, self.folders[decision.folder])
         if decision.folder == PROCESSED:
             report.processed += 1
         else:
