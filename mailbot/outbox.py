@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -42,6 +43,7 @@ from typing import Protocol
 from .compose import build_message
 from .config import Config
 from .decide import Outgoing
+from .errors import TransientError
 from .sender import PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
 from .store import Store, utcnow
 
@@ -192,7 +194,7 @@ class Drain:
                  clock: Callable[[], datetime] = utcnow, stop: Callable[[], bool] = lambda: False):
         self.path, self.config, self.sender, self.clock, self.stop = store.path(), config, sender, clock, stop
         self.report = FlushReport()
-        self._wake, self._done = threading.Event(), False
+        self._wake, self._done, self._cancelled = threading.Event(), False, False
         self._thread = threading.Thread(target=self._run, name="mailbot-outbox", daemon=True)
 
     def __enter__(self) -> Drain:
@@ -203,8 +205,9 @@ class Drain:
     def wake(self) -> None:
         self._wake.set()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
         self._done = True
+        self._cancelled = exc_type is not None  # the pass failed (e.g. the database is locked): no last flush
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
@@ -215,8 +218,8 @@ class Drain:
         outbox = None
         try:
             db = open_db(Path(self.path))
-        except Exception:  # noqa: BLE001 - the thread's boundary: the final flush sends instead
-            logger.warning("background sending not started", exc_info=True)
+        except _EXPECTED as e:  # the database locked or full: the poll meets it too, and says so
+            logger.debug("background sending not started: %s", e)
             return
         try:
             db.execute("PRAGMA synchronous=NORMAL")
@@ -226,18 +229,25 @@ class Drain:
                     self._wake.wait()
                     self._wake.clear()
                     done = self._done
+                    if self._cancelled:
+                        break
                     outbox.flush(self.report, session)
                     if done or outbox.unavailable:
                         break
+        except _EXPECTED as e:  # the poll meets it too, and says so
+            logger.debug("background sending stopped (%s); the poll's final flush sends the rest", e)
         except Exception:  # noqa: BLE001 - the thread's boundary: the final flush sends the rest
-            logger.warning("background sending stopped; the poll's final flush sends the rest", exc_info=True)
+            logger.exception("background sending failed; the poll's final flush sends the rest")
         finally:
-            if outbox is not None:
+            if outbox is not None and outbox.store.claimed_by(outbox.claim):  # a read: no waiting for a lock
                 try:
                     outbox.store.release_claims_of(outbox.claim)
-                except Exception:  # noqa: BLE001 - a claim of a finished flusher would wait STALE_CLAIM_MINUTES
-                    logger.warning("could not release the background sender's claims", exc_info=True)
+                except _EXPECTED as e:  # its claims wait for STALE_CLAIM_MINUTES
+                    logger.info("could not release the background sender's claims: %s", e)
             db.close()
+
+
+_EXPECTED = (sqlite3.OperationalError, TransientError)  # a database locked or full, a server away
 
 
 # -- claims -------------------------------------------------------------------

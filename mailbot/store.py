@@ -365,6 +365,10 @@ class Store:
                 "attempts = max(0, attempts - ?) where id = ? and status = 'sending' and claim is ?",
                 [int(undo_attempt), row_id, claim]).rowcount
 
+    def claimed_by(self, claim: str) -> int:
+        return self.db.execute("select count(*) from outbox where status = 'sending' and claim = ?",
+                               [claim]).fetchone()[0]
+
     def release_claims_of(self, claim: str) -> int:
         """Return the rows still claimed by `claim` (a flusher that stopped) to the queue, untried."""
         with self.db.atomic():
