@@ -71,7 +71,7 @@ class Outbox:
         self.store, self.config, self.sender, self.clock, self.stop = store, config, sender, clock, stop
         self.envelope_from = (config.smtp.sender if config.smtp else "") or config.county.mailbox
         self.unavailable = False
-        self.claim = f"{_HOST}:{os.getpid()}:{_process_start(os.getpid()) or '-'}:{uuid.uuid4().hex[:8]}"
+        self.claim = f"{_this_process()}:{uuid.uuid4().hex[:8]}"
 
     # -- queueing -------------------------------------------------------------
 
@@ -253,6 +253,16 @@ _EXPECTED = (sqlite3.OperationalError, TransientError)  # a database locked or f
 # -- claims -------------------------------------------------------------------
 
 _HOST = socket.gethostname()
+
+
+_THIS: dict[int, str] = {}  # pid -> "host:pid:start" (a fork has a pid of its own)
+
+
+def _this_process() -> str:
+    pid = os.getpid()
+    if pid not in _THIS:
+        _THIS[pid] = f"{_HOST}:{pid}:{_process_start(pid) or '-'}"
+    return _THIS[pid]
 
 
 def _process_start(pid: int) -> str | None:

@@ -4,6 +4,13 @@ The order is what keeps mail from being lost: a message is moved out of
 the inbox only after its row (raw bytes, outcome, outgoing mail) is
 committed (record.py). If the process dies in between, the next pass finds
 the ledger row and only does the move. Sending is the outbox's (outbox.py).
+
+The steps overlap where that is safe: the next message is fetched and
+handed to the parser while this one is decided and recorded (deciding reads
+what the one before stored, so decide and record stay in order); a committed
+message is moved over a second IMAP connection (mover.py); what a message
+queued is sent by a background flusher (outbox.Drain) while the loop reads
+on, and the pass ends with a flush of its own for whatever is left.
 """
 
 from __future__ import annotations
