@@ -10,14 +10,19 @@ to two identical Dovecot mailboxes.
 - mailbot: `mailbot --config CONFIG poll` as a subprocess (a connection-only
   config, so the embedded default otherwise) on the first mailbox, rerun until
   the INBOX is empty. Timed from the start of the process to the INBOX being
-  empty (every mail stored, answered in the outbox and moved), and to the
-  process exiting (receipts sent to the in-process SMTP server as well).
+  empty (every mail stored, answered in the outbox and moved), to the last
+  receipt delivered to the in-process SMTP server, and to the process exiting.
+  The whole job is the last of these: that is the figure the goal is about.
+  Every mail has a sender address of its own, so the per-sender daily limit
+  on automatic answers never skips a receipt.
 - bare: on the second mailbox, one imapclient connection: select, search,
   FETCH BODY.PEEK[] of each message, `email` parse, python-docx
   `Document(BytesIO(data))` and the text of every paragraph and table cell.
   No storing, moving or answering.
 
-Goal (issue 6): mailbot ≥ 0.66 × the bare loop's messages per second.
+Goal (issues 6 and 12): mailbot's whole job (receipts delivered, process
+exited) ≥ 0.66 × the bare loop's messages per second, with every mail stored
+once, filed, and its receipt delivered once (checked and printed).
 The figures are wall-clock on a shared machine: expect noise.
 """
 
@@ -57,6 +62,7 @@ class MailbotResult:
     runs: int
     to_empty: float  # process start -> INBOX empty
     to_exit: float  # process start -> last poll process exited
+    to_receipts: float  # process start -> the SMTP server holds a receipt for every mail
     phases: dict[str, float]  # from the first run's log timestamps
 
 
@@ -93,22 +99,31 @@ def docx_text(raw: bytes) -> str:
     return "\n".join(texts)
 
 
-def run_mailbot(servers: BenchServers, account: Account, count: int) -> MailbotResult:
+def receipts_delivered(servers: BenchServers) -> int:
+    return sum(1 for m in list(servers.smtp.messages) if m.message["X-Mailbot-Kind"] == "receipt")
+
+
+def run_mailbot(servers: BenchServers, account: Account, count: int, profile: str | None = None) -> MailbotResult:
     config = servers.write_config(account, "mailbot")
+    argv = mailbot_argv(config, "poll")
+    if profile:  # the first run under cProfile (the parse worker's child is not profiled)
+        argv = [argv[0], "-m", "cProfile", "-o", profile, *argv[1:]]
     log_path = config.parent / "poll.log"
     start = time.perf_counter()
     started_wall = datetime.now()
-    to_empty = None
+    to_empty = to_receipts = None
     runs = 0
     while runs < MAX_RUNS:
         runs += 1
         with open(log_path, "a") as log:
-            process = subprocess.Popen(mailbot_argv(config, "poll"), env=mailbot_env(account),
+            process = subprocess.Popen(argv, env=mailbot_env(account),
                                        stdout=log, stderr=subprocess.STDOUT, cwd=config.parent)
             while process.poll() is None:
                 time.sleep(CHECK_EVERY)
                 if to_empty is None and inbox_count(account) == 0:
                     to_empty = time.perf_counter() - start
+                if to_receipts is None and receipts_delivered(servers) >= count:
+                    to_receipts = time.perf_counter() - start
         if process.returncode != 0:
             print(f"  mailbot poll exited with {process.returncode}; see the log below")
         if inbox_count(account) == 0:
@@ -116,10 +131,12 @@ def run_mailbot(servers: BenchServers, account: Account, count: int) -> MailbotR
     if to_empty is None:
         to_empty = time.perf_counter() - start
     to_exit = time.perf_counter() - start
+    if to_receipts is None:  # the last receipt went in the last CHECK_EVERY before the exit
+        to_receipts = to_exit
     if inbox_count(account) != 0:
         print(log_path.read_text()[-3000:])
         raise SystemExit(f"the INBOX is not empty after {runs} poll runs")
-    return MailbotResult(runs, to_empty, to_exit, log_phases(log_path.read_text(), started_wall))
+    return MailbotResult(runs, to_empty, to_exit, to_receipts, log_phases(log_path.read_text(), started_wall))
 
 
 def log_phases(text: str, started: datetime) -> dict[str, float]:
@@ -154,19 +171,26 @@ def check_results(servers: BenchServers, account: Account, mails: list[ReportMai
         review = db.execute("select count(*) from messages where target_folder = 'review'").fetchone()[0]
     finally:
         db.close()
-    receipts = sum(1 for m in servers.smtp.messages if m.message["X-Mailbot-Kind"] == "receipt")
+    captured = [m for m in servers.smtp.messages if m.message["X-Mailbot-Kind"] == "receipt"]
+    receipts = len(captured)
+    distinct = len({m.message["Message-ID"] for m in captured})
+    answered = {r for m in captured for r in m.recipients} & {m.sender for m in mails}
     processed = inbox_count(account, "Behandlade")
     summary = (f"stored {stored}, counted {counted}, for review {review}, in Behandlade {processed}, "
-               f"receipts captured {receipts} (of {len(mails)} mails)")
+               f"receipts captured {receipts} ({distinct} distinct Message-IDs, {len(answered)} senders answered; "
+               f"of {len(mails)} mails)")
     lines = [summary]
-    if not stored == counted == processed == receipts == len(mails):
+    if not stored == counted == processed == receipts == distinct == len(answered) == len(mails):
         lines.append("WARNING: not every mail was counted, filed and answered once; the figures compare unequal work")
+    else:
+        lines.append("sent once and nothing lost: every mail stored, filed and answered exactly once")
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="report mails in the backlog (default 1000)")
+    parser.add_argument("--profile", metavar="FILE", help="run the poll under cProfile, stats to FILE")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -181,30 +205,32 @@ def main() -> None:
             print(f"appended {len(mails)} to {account.user} in {seconds:.1f} s")
 
         bare = bare_loop(bare_account)
-        result = run_mailbot(servers, mailbot_account, args.count)
+        result = run_mailbot(servers, mailbot_account, args.count, args.profile)
         checks = check_results(servers, mailbot_account, mails)
 
     n = args.count
     bare_rate = n / bare.seconds
-    rate_empty, rate_exit = n / result.to_empty, n / result.to_exit
+    whole = max(result.to_empty, result.to_receipts, result.to_exit)
     print()
-    print(f"{'':<44} {'seconds':>8} {'msg/s':>8} {'ratio':>6}")
-    print(f"{'bare imapclient + python-docx':<44} {bare.seconds:>8.2f} {bare_rate:>8.1f} {1:>6.2f}")
-    print(f"{'  of which FETCH':<44} {bare.fetch_seconds:>8.2f}")
-    print(f"{'  of which email + python-docx':<44} {bare.parse_seconds:>8.2f}")
-    print(f"{'mailbot poll: start -> INBOX empty':<44} {result.to_empty:>8.2f} {rate_empty:>8.1f} "
-          f"{rate_empty / bare_rate:>6.2f}")
-    print(f"{'mailbot poll: start -> exit (receipts sent)':<44} {result.to_exit:>8.2f} {rate_exit:>8.1f} "
-          f"{rate_exit / bare_rate:>6.2f}")
+    print(f"{'':<48} {'seconds':>8} {'msg/s':>8} {'ratio':>6}")
+    print(f"{'bare imapclient + python-docx':<48} {bare.seconds:>8.2f} {bare_rate:>8.1f} {1:>6.2f}")
+    print(f"{'  of which FETCH':<48} {bare.fetch_seconds:>8.2f}")
+    print(f"{'  of which email + python-docx':<48} {bare.parse_seconds:>8.2f}")
+    for label, seconds in (("mailbot poll: start -> INBOX empty", result.to_empty),
+                           ("mailbot poll: start -> every receipt delivered", result.to_receipts),
+                           ("mailbot poll: start -> exit (the whole job)", result.to_exit)):
+        print(f"{label:<48} {seconds:>8.2f} {n / seconds:>8.1f} {n / seconds / bare_rate:>6.2f}")
     if result.phases:
         print("mailbot phases (from the first run's log timestamps):")
     for name, seconds in result.phases.items():
-        print(f"  {name:<42} {seconds:>8.2f}")
-    print(f"poll runs needed: {result.runs} (INBOX checked every {CHECK_EVERY} s, so 'empty' is ±{CHECK_EVERY} s)")
+        print(f"  {name:<46} {seconds:>8.2f}")
+    print(f"poll runs needed: {result.runs} (INBOX and SMTP capture checked every {CHECK_EVERY} s, "
+          f"so 'empty' and 'delivered' are ±{CHECK_EVERY} s)")
     for line in checks:
         print(line)
-    verdict = "met" if rate_empty / bare_rate >= GOAL_RATIO else "NOT met"
-    print(f"goal: mailbot/bare ≥ {GOAL_RATIO} (start -> INBOX empty): {verdict} ({rate_empty / bare_rate:.2f})")
+    ratio = n / whole / bare_rate
+    verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+    print(f"goal: mailbot/bare ≥ {GOAL_RATIO} (the whole job, receipts delivered): {verdict} ({ratio:.2f})")
 
 
 if __name__ == "__main__":

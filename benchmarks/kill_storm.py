@@ -55,7 +55,7 @@ ORPHAN_GRACE_SECONDS = 2.0
 
 def phase_at_kill(log_text: str) -> str:
     """Where the killed run had got to, judged by its last log lines."""
-    if "mailbot.poll: outbox " in log_text:
+    if "mailbot.outbox: outbox " in log_text:
         return "sending"
     if "mailbot.poll: uid " in log_text:
         return "mails"

@@ -56,7 +56,7 @@ def poller(config: Config, stop: Callable[[], bool] = lambda: False, mailbox: Ma
         p = Poller(config, store, mailbox, open_sender(config), parse_context(config, rules), rules, stop=stop,
                    parse=worker.parse if worker else parse_message)
         if notice is not None:
-            with db.atomic():
+            with store.transaction():
                 p.queue(notice)
         yield p
     finally:
@@ -105,7 +105,7 @@ def tell_about_the_mailbox(config: Config) -> None:
         if not notices:
             return
         with storage_errors(config.database), poller(config) as p:
-            with p.store.db.atomic():
+            with p.store.transaction():
                 for notice in notices:
                     p.queue(notice)
             p.flush_outbox()

@@ -50,16 +50,16 @@ def run_county_jobs(config: Config, today: date, *, send_summary: bool = True) -
             if not read_since_deadline and today > deadline:
                 logger.warning("county job %s: the mailbox has not been read since the deadline for %s (%s); "
                                "missing notices and the summary wait", today, period, deadline)
-            with p.store.db.atomic():
+            with p.store.transaction():
                 for out in due_reminders(config, status, today, known, after_deadline=read_since_deadline):
                     if p.queue(out):
                         queued.append(out.dedupe_key)
             if (send_summary and read_since_deadline and summary_due(status, today)
-                    and p.store.outbox_row(f"summary:{period}") is None):
+                    and not p.store.outbox_has(f"summary:{period}")):
                 queued += queue_summary(p, config, period, today)
         digest = due_digest(p.store, config, today)
         if digest is not None:
-            with p.store.db.atomic():
+            with p.store.transaction():
                 if p.queue(digest):
                     queued.append(digest.dedupe_key)
         p.flush_outbox()
@@ -80,7 +80,7 @@ def queue_summary(p, config: Config, period: str, today: date) -> list[str]:
     buffer = io.BytesIO()
     build_workbook(p.store, config, year_of(period)).save(buffer)
     keys = []
-    with p.store.db.atomic():
+    with p.store.transaction():
         for out, attachments in summary_mails(summary, config, buffer.getvalue()):
             if p.queue(out, attachments=attachments):
                 keys.append(out.dedupe_key)

@@ -75,7 +75,7 @@ class Daemon:
         if notice is not None:
             from .app import poller
 
-            with storage_errors(config.database), poller(config) as p, p.store.db.atomic():
+            with storage_errors(config.database), poller(config) as p, p.store.transaction():
                 p.queue(notice)  # sent by this pass's flush; once per distinct mistake
         if config.poll_minutes != self.config.poll_minutes and self.scheduler.get_job("poll") is not None:
             self.scheduler.reschedule_job("poll", trigger="interval", minutes=config.poll_minutes)

@@ -101,7 +101,7 @@ def sheet_title(number: int, title: str) -> str:
 
 def _submissions(store: Store, year: int, names: list[str]) -> list[dict]:
     """All submissions of the year, in config order, then period and arrival."""
-    rows = list(store.db["submissions"].rows_where("period like ?", [f"{year:04d}-%"]))
+    rows = store.submissions_of_year(year)
     order = {name: i for i, name in enumerate(names)}
     return sorted(rows, key=lambda r: (order.get(r["municipality"], len(order)), r["municipality"],
                                        r["period"], r["received_at"], r["id"]))

@@ -51,7 +51,7 @@ def health(store: Store, config: Config, now: datetime) -> dict:
         "last_pass_ok": good["at"] if good else None,
         "last_error": last_error,
         "failing_since": failing["at"] if failing else None,
-        "queued": store.count_queued(),
+        "queued": store.queued_count(),
         "held": store.count_held(),
     }
 

@@ -65,7 +65,13 @@ def m002_signals(db: sqlite_utils.Database) -> None:
     db["rules_snapshot"].create({"name": str, "text": str, "saved_at": str}, pk="name")
 
 
-def m003_pass_log(db: sqlite_utils.Database) -> None:
+def m003_outbox_claim(db: sqlite_utils.Database) -> None:
+    """Who is sending an outbox row and since when: a flusher claims a row before it sends it."""
+    db["outbox"].add_column("claim", str)
+    db["outbox"].add_column("claimed_at", str)
+
+
+def m004_pass_log(db: sqlite_utils.Database) -> None:
     """Every poll pass's outcome, for `mailbot health` (a bounded log: old rows are pruned)."""
     db["passes"].create({
         "id": int, "at": str, "ok": int, "error": str, "seen": int, "processed": int, "review": int,
@@ -74,13 +80,13 @@ def m003_pass_log(db: sqlite_utils.Database) -> None:
     db["passes"].create_index(["ok", "at"])
 
 
-def m004_addresses(db: sqlite_utils.Database) -> None:
+def m005_addresses(db: sqlite_utils.Database) -> None:
     """Sender addresses an administrator registered to a municipality (`review accept --register`)."""
     db["addresses"].create({"address": str, "municipality": str, "added_at": str, "added_by": str}, pk="address")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    m001_initial, m002_signals, m003_pass_log, m004_addresses,
+    m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses,
 ]
 
 

@@ -1,8 +1,11 @@
 """`mailbot reprocess`: parse stored raw mail again after a parser fix.
 
-Updates the stored outcome, problems and answers in place. Sends nothing:
-the senders already got their receipts. A mail that now reads as a counted
-report but had no submission gets one (current unless a newer one exists).
+Updates the stored outcome, problems and answers in place, through the same
+recording path as the poll (record.py) and the same "counted" rule
+(decide.py). A mail that now counts but had no submission gets one (current
+unless a newer one exists) and its signals, and the forwards those signals
+call for are queued (its sender already got a receipt: no new one). Sends
+nothing itself: the next poll's flush sends what was queued.
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from parsers.model import ParsedMail
 from parsers.report import ParseContext, parse_message
 
 from .config import Config
-from .deadlines import is_on_time
-from .store import Store, dumps, utcnow
+from .decide import decide
+from .outbox import Outbox
+from .record import facts_for, record_again
+from .rules_state import rules_in_force
+from .store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -26,58 +33,31 @@ class Change:
     message_ref: int
     before: str
     after: str
+    newly_counted: bool = False
 
 
 def reprocess(store: Store, context: ParseContext, config: Config, ids: list[int] | None = None,
-              parse: Callable[[bytes, ParseContext], ParsedMail] = parse_message) -> list[Change]:
-    db = store.db
-    where = "raw is not null and duplicate_of is null"
-    args: list = []
-    if ids:
-        where += f" and id in ({','.join('?' for _ in ids)})"
-        args = list(ids)
+              parse: Callable[[bytes, ParseContext], ParsedMail] = parse_message,
+              clock: Callable[[], datetime] = utcnow) -> list[Change]:
+    rules, _ = rules_in_force(config, store)  # an invalid edit was already reported by the poll
+
+    def unit_of(rule: str) -> str | None:
+        unit = rules.unit_for(rule)
+        return unit.key if unit else None
+
+    outbox = Outbox(store, config)  # queues only
     changes = []
-    for row in db["messages"].rows_where(where, args, order_by="id"):
-        parsed = parse(row["raw"], context)
-        before = f"{row['kind']} {row['municipality']} {row['period']}"
+    for message_ref in store.message_ids(ids):
+        message = store.message(message_ref)
+        parsed = parse(message["raw"], context)
+        before = f"{message['kind']} {message['municipality']} {message['period']}"
         after = f"{parsed.kind} {parsed.municipality} {parsed.period}"
-        with db.atomic():
-            db["messages"].update(row["id"], {
-                "kind": parsed.kind, "municipality": parsed.municipality, "period": parsed.period,
-                "parsed_json": dumps(parsed.to_json()),
-            })
-            db.execute("delete from problems where message_ref = ?", [row["id"]])
-            db["problems"].insert_all([{"message_ref": row["id"], "code": p.code, "question": p.question,
-                                        "message": p.message} for p in parsed.problems])
-            submission = next(db["submissions"].rows_where("message_ref = ?", [row["id"]], limit=1), None)
-            registered = config.directory.by_address(parsed.sender) is not None
-            counts = parsed.kind == "report" and registered and parsed.period and parsed.answers
-            if submission is None and counts:
-                submission = _new_submission(store, row, parsed, config)
-            if submission is not None:
-                db.execute("delete from answers where submission_id = ?", [submission["id"]])
-                db["answers"].insert_all([{"submission_id": submission["id"], "question": a.question,
-                                           "score": a.score, "color": a.color, "text": a.text}
-                                          for a in parsed.answers])
-        changes.append(Change(row["id"], before, after))
-        logger.info("message %s reprocessed: %s -> %s", row["id"], before, after)
+        now = clock()
+        facts, previous = facts_for(store, parsed, message["sha256"], datetime.fromisoformat(message["internaldate"]),
+                                    now, config)
+        decision = decide(parsed, facts, config, rules)
+        counted = record_again(store, outbox, message, parsed, decision, previous, now, unit_of)
+        changes.append(Change(message_ref, before, after, counted))
+        logger.info("message %s reprocessed: %s -> %s%s", message_ref, before, after,
+                    " (counted now)" if counted else "")
     return changes
-
-
-def _new_submission(store: Store, row: dict, parsed, config: Config) -> dict:
-    from datetime import datetime
-
-    db = store.db
-    current = store.current_submission(parsed.municipality, parsed.period)
-    newer = current is not None and current.received_at > row["internaldate"]
-    received = datetime.fromisoformat(row["internaldate"])
-    submission_id = db["submissions"].insert({
-        "message_ref": row["id"], "municipality": parsed.municipality, "period": parsed.period,
-        "received_at": row["internaldate"], "on_time": int(is_on_time(received, parsed.period, config.deadline)),
-        "source": parsed.source, "sender": parsed.sender, "is_current": 0 if newer else 1,
-        "created_at": utcnow().isoformat(),
-    }).last_pk
-    if current is not None and not newer:
-        db["submissions"].update(current.id, {"is_current": 0, "superseded_by": submission_id})
-    db["messages"].update(row["id"], {"outcome": "counted"})
-    return db["submissions"].get(submission_id)

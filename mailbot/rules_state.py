@@ -31,7 +31,7 @@ def rules_in_force(config: Config, store: Store) -> tuple[RuleSet, Outgoing | No
         rules = load_rules(config.rules_dir)
     except (RulesError, OSError) as e:
         errors = e.errors if isinstance(e, RulesError) else [str(e)]
-        snapshot = [(r["name"], r["text"]) for r in store.db["rules_snapshot"].rows_where(order_by="name")]
+        snapshot = store.rules_snapshot()
         rules = rules_from_texts(snapshot) if snapshot else load_rules(None)
         logger.warning("routing rules invalid, running the last valid ones: %s", "; ".join(errors))
         notice = Outgoing(
@@ -40,11 +40,7 @@ def rules_in_force(config: Config, store: Store) -> tuple[RuleSet, Outgoing | No
             {"errors": errors, "kept": "de senast giltiga reglerna" if snapshot else "de levererade standardreglerna"})
         return rules, notice
     files = _files(config.rules_dir)
-    saved = {r["name"]: r["text"] for r in store.db["rules_snapshot"].rows}
-    if saved != dict(files):
-        with store.db.atomic():
-            store.db.execute("delete from rules_snapshot")
-            store.db["rules_snapshot"].insert_all(
-                [{"name": name, "text": text, "saved_at": utcnow().isoformat()} for name, text in files])
+    if dict(store.rules_snapshot()) != dict(files):
+        store.save_rules_snapshot(files, utcnow().isoformat())
         logger.info("routing rules loaded: %d rules, %d units", len(rules.rules), len(rules.units))
     return rules, None

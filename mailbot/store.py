@@ -166,6 +166,16 @@ class Store:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
+    def path(self) -> str:
+        """The database file ("" for an in-memory one)."""
+        return self.db.execute("pragma database_list").fetchone()[2]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (nested: a savepoint); everything in it is stored, or nothing."""
+        with self.db.atomic():
+            yield
+
     # -- ledger -------------------------------------------------------------
 
     def processed(self, folder: str, uidvalidity: int, uid: str) -> dict | None:
@@ -188,6 +198,49 @@ class Store:
     def folder_state(self, folder: str) -> dict | None:
         rows = list(self.db["folder_state"].rows_where("folder = ?", [folder]))
         return rows[0] if rows else None
+
+    # -- recording a mail (see record.py; call inside a transaction) --------
+
+    def add_message(self, row: dict) -> int:
+        return self.db["messages"].insert(row).last_pk
+
+    def update_message(self, message_ref: int, values: dict) -> None:
+        self.db["messages"].update(message_ref, values)
+
+    def message_ids(self, ids: list[int] | None = None) -> list[int]:
+        """Stored mails that still have their bytes and are not duplicates (all, or those of `ids`)."""
+        where, args = "raw is not null and duplicate_of is null", []
+        if ids:
+            where += f" and id in ({','.join('?' for _ in ids)})"
+            args = list(ids)
+        return [r[0] for r in self.db.execute(f"select id from messages where {where} order by id", args)]
+
+    def message(self, message_ref: int) -> dict:
+        return self.db["messages"].get(message_ref)
+
+    def set_problems(self, message_ref: int, problems) -> None:
+        self.db.execute("delete from problems where message_ref = ?", [message_ref])
+        self.db["problems"].insert_all(
+            [{"message_ref": message_ref, "code": p.code, "question": p.question, "message": p.message}
+             for p in problems])
+
+    def submission_of(self, message_ref: int) -> dict | None:
+        return next(self.db["submissions"].rows_where("message_ref = ?", [message_ref], limit=1), None)
+
+    def add_submission(self, row: dict, supersedes: int | None) -> int:
+        submission_id = self.db["submissions"].insert(row).last_pk
+        if supersedes is not None:
+            self.db["submissions"].update(supersedes, {"is_current": 0, "superseded_by": submission_id})
+        return submission_id
+
+    def set_answers(self, submission_id: int, answers) -> None:
+        self.db.execute("delete from answers where submission_id = ?", [submission_id])
+        self.db["answers"].insert_all(
+            [{"submission_id": submission_id, "question": a.question, "score": a.score, "color": a.color,
+              "text": a.text} for a in answers])
+
+    def add_signals(self, rows: list[dict]) -> None:
+        self.db["signals"].insert_all(rows)
 
     # -- submissions --------------------------------------------------------
 
@@ -253,17 +306,70 @@ class Store:
     def answers(self, submission_id: int) -> list[dict]:
         return list(self.db["answers"].rows_where("submission_id = ?", [submission_id], order_by="question"))
 
+    # -- rules, summaries, exports, retention ----------------------------------
+
+    def rules_snapshot(self) -> list[tuple[str, str]]:
+        return [(r["name"], r["text"]) for r in self.db["rules_snapshot"].rows_where(order_by="name")]
+
+    def save_rules_snapshot(self, files: list[tuple[str, str]], saved_at: str) -> None:
+        with self.db.atomic():
+            self.db.execute("delete from rules_snapshot")
+            self.db["rules_snapshot"].insert_all(
+                [{"name": name, "text": text, "saved_at": saved_at} for name, text in files])
+
+    def current_senders(self, period: str) -> dict[str, str]:
+        return dict(self.db.execute(
+            "select municipality, sender from submissions where period = ? and is_current = 1", [period]).fetchall())
+
+    def current_ratings(self, periods: tuple[str, ...]) -> list[tuple]:
+        """(municipality, period, question, score, color) of the current submissions of `periods`."""
+        placeholders = ",".join("?" for _ in periods)
+        return self.db.execute(
+            "select s.municipality, s.period, a.question, a.score, a.color from submissions s "
+            "left join answers a on a.submission_id = s.id "
+            f"where s.is_current = 1 and s.period in ({placeholders})", list(periods)).fetchall()
+
+    def forwarded_signal_counts(self, period: str) -> list[tuple[str | None, str, int]]:
+        """(unit, municipality, count) of the signals forwarded for `period`, by municipality."""
+        return self.db.execute(
+            "select unit, municipality, count(*) from signals where period = ? and forwarded = 1 "
+            "group by unit, municipality order by municipality", [period]).fetchall()
+
+    def current_answer_texts(self, period: str, question: int) -> dict[str, str]:
+        return dict(self.db.execute(
+            "select s.municipality, a.text from submissions s join answers a on a.submission_id = s.id "
+            "where s.period = ? and s.is_current = 1 and a.question = ?", [period, question]).fetchall())
+
+    def submissions_of_year(self, year: int) -> list[dict]:
+        return list(self.db["submissions"].rows_where("period like ?", [f"{year:04d}-%"]))
+
+    def purge_before(self, cutoff: str) -> tuple[int, int, int, int]:
+        """Drop raw mail, answer texts, signal excerpts and sent bodies older than `cutoff`; then VACUUM.
+
+        Returns the rows changed: (messages, answers, signals, outbox).
+        """
+        db = self.db
+        old = "select id from messages where processed_at < ?"
+        with db.atomic():
+            messages = db.execute(
+                "update messages set raw = null, parsed_json = null where processed_at < ? and "
+                "(raw is not null or parsed_json is not null)", [cutoff]).rowcount
+            answers = db.execute(
+                f"update answers set text = '' where text != '' and submission_id in "
+                f"(select id from submissions where message_ref in ({old}))", [cutoff]).rowcount
+            signals = db.execute(
+                f"update signals set excerpt = '' where excerpt != '' and message_ref in ({old})", [cutoff]).rowcount
+            outbox = db.execute(
+                "update outbox set raw = x'' where length(raw) > 0 and status in ('sent', 'failed') "
+                "and created_at < ?", [cutoff]).rowcount
+            db.execute(f"delete from problems where message_ref in ({old}) and code = 'personal_data'", [cutoff])
+        db.execute("vacuum")  # really remove the bytes from the file
+        return messages, answers, signals, outbox
+
     # -- outbox -------------------------------------------------------------
 
-    def queued(self, now: datetime) -> list[dict]:
-        """The rows due for sending, without their message bytes (see `outbox_raw`): a long queue stays small."""
-        return list(self.db["outbox"].rows_where(
-            "status in ('queued', 'sending') and (next_attempt_at is null or next_attempt_at <= ?)",
-            [now.isoformat()], order_by="id",
-            select="id, dedupe_key, kind, message_id, sender, recipients, subject, attempts, message_ref"))
-
-    def outbox_raw(self, row_id: int) -> bytes:
-        return self.db.execute("select raw from outbox where id = ?", [row_id]).fetchone()[0]
+    def outbox_has(self, dedupe_key: str) -> bool:
+        return self.db.execute("select 1 from outbox where dedupe_key = ?", [dedupe_key]).fetchone() is not None
 
     def outbox_row(self, dedupe_key: str) -> dict | None:
         rows = list(self.db["outbox"].rows_where("dedupe_key = ?", [dedupe_key], limit=1))
@@ -283,9 +389,87 @@ class Store:
             "from messages m where m.target_folder = 'review' and m.duplicate_of is null and m.processed_at > ? "
             "order by m.id", [since]))
 
-    def mark_outbox(self, row_id: int, **values) -> None:
+    def add_outbox(self, row: dict) -> None:
+        self.db["outbox"].insert(row)
+
+    def queued_count(self) -> int:
+        """Outgoing mail not yet gone: queued, being sent, or waiting to be filed into our review folder."""
+        return self.db.execute(
+            "select count(*) from outbox where status in ('queued', 'sending', 'to_file')").fetchone()[0]
+
+    def rows_to_file(self) -> list[dict]:
+        """Outbox rows for our own mailbox (to be filed into the review folder), with their bytes."""
+        return list(self.db.query("select id, raw from outbox where status = 'to_file' order by id"))
+
+    def mark_filed(self, row_id: int, at: str) -> None:
         with self.db.atomic():
-            self.db["outbox"].update(row_id, values)
+            self.db.execute("update outbox set status = 'filed', sent_at = ? where id = ? and status = 'to_file'",
+                            [at, row_id])
+
+    def claim_outbox(self, claim: str, now: str, limit: int) -> list[dict]:
+        """Claim up to `limit` due rows for one flusher, with their bytes; rows another flusher claimed are not due.
+
+        One UPDATE in a write transaction: of two flushers only one can win a row.
+        """
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "update outbox set status = 'sending', claim = ?, claimed_at = ?, attempts = attempts + 1 "
+                "where id in (select id from outbox where status = 'queued' "
+                "and (next_attempt_at is null or next_attempt_at <= ?) order by id limit ?) and status = 'queued' "
+                "returning id, kind, message_id, sender, recipients, subject, raw, attempts",
+                [claim, now, now, limit])
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, values, strict=False)) for values in cursor.fetchall()]
+        return sorted(rows, key=lambda r: r["id"])
+
+    def claimed_outbox(self) -> list[dict]:
+        return [dict(zip(("id", "claim", "claimed_at"), r, strict=False)) for r in self.db.execute(
+            "select id, claim, claimed_at from outbox where status = 'sending'").fetchall()]
+
+    def release_claim(self, row_id: int, claim: str | None, *, undo_attempt: bool) -> int:
+        """Put a claimed row back in the queue (1 if it was still so claimed); `undo_attempt`: it was not tried."""
+        with self.db.atomic():
+            return self.db.execute(
+                "update outbox set status = 'queued', claim = null, claimed_at = null, "
+                "attempts = max(0, attempts - ?) where id = ? and status = 'sending' and claim is ?",
+                [int(undo_attempt), row_id, claim]).rowcount
+
+    def claimed_by(self, claim: str) -> int:
+        return self.db.execute("select count(*) from outbox where status = 'sending' and claim = ?",
+                               [claim]).fetchone()[0]
+
+    def release_claims_of(self, claim: str) -> int:
+        """Return the rows still claimed by `claim` (a flusher that stopped) to the queue, untried."""
+        with self.db.atomic():
+            return self.db.execute(
+                "update outbox set status = 'queued', claim = null, claimed_at = null, attempts = max(0, attempts - 1) "
+                "where status = 'sending' and claim = ?", [claim]).rowcount
+
+    def note_outbox_error(self, row_id: int, error: str) -> None:
+        with self.db.atomic():
+            self.db.execute("update outbox set last_error = ? where id = ?", [error, row_id])
+
+    def requeue_outbox(self, row_id: int, claim: str, next_attempt_at: str, error: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "update outbox set status = 'queued', claim = null, claimed_at = null, next_attempt_at = ?, "
+                "last_error = ? where id = ? and claim = ?", [next_attempt_at, error, row_id, claim])
+
+    def mark_outbox_sent(self, row_id: int, claim: str, sent_at: str) -> bool:
+        """Mark a row sent; False when its claim was no longer ours (it was freed as stale)."""
+        with self.db.atomic():
+            mine = self.db.execute(
+                "update outbox set status = 'sent', sent_at = ?, last_error = null, claim = null "
+                "where id = ? and claim = ?", [sent_at, row_id, claim]).rowcount
+            if not mine:
+                self.db.execute("update outbox set status = 'sent', sent_at = ?, last_error = null, claim = null "
+                                "where id = ?", [sent_at, row_id])
+        return bool(mine)
+
+    def mark_outbox_failed(self, row_id: int, claim: str, error: str) -> None:
+        """Within the caller's transaction (with the administrators' notice)."""
+        self.db.execute("update outbox set status = 'failed', claim = null, last_error = ? where id = ?",
+                        [error, row_id])
 
     def replies_to(self, address: str, since: datetime, kinds: tuple[str, ...]) -> int:
         """Automatic mails of `kinds` to `address` since then, matched by normalised address
@@ -354,9 +538,6 @@ class Store:
         """When the mailbox was last read successfully (the last pass that did not fail)."""
         row = self.db.execute("select at from passes where ok = 1 order by id desc limit 1").fetchone()
         return datetime.fromisoformat(row[0]) if row else None
-
-    def count_queued(self) -> int:
-        return self.db.execute("select count(*) from outbox where status in ('queued', 'sending')").fetchone()[0]
 
     def count_held(self) -> int:
         return self.db.execute("select count(*) from messages where target_folder = 'review' "

@@ -222,8 +222,7 @@ def build_summary(store: Store, config: Config, period: str, today: date) -> Sum
     periods = _window(period, TREND_MONTHS)
     previous = format_period(*previous_month(*parse_period(period)))
     marks = _marks(store, periods)
-    senders = dict(store.db.execute(
-        "select municipality, sender from submissions where period = ? and is_current = 1", [period]).fetchall())
+    senders = store.current_senders(period)
     rows = tuple(
         MunicipalityRow(r["name"], r["status"], r["received"], senders.get(r["name"]),
                         tuple(marks.get((r["name"], p)) for p in periods))
@@ -263,11 +262,7 @@ def _window(period: str, months: int) -> tuple[str, ...]:
 
 def _marks(store: Store, periods: tuple[str, ...]) -> dict[tuple[str, str], tuple[Mark | None, ...]]:
     """(municipality, period) -> ratings for questions 1-6 of the current submission."""
-    placeholders = ",".join("?" for _ in periods)
-    rows = store.db.execute(
-        "select s.municipality, s.period, a.question, a.score, a.color from submissions s "
-        "left join answers a on a.submission_id = s.id "
-        f"where s.is_current = 1 and s.period in ({placeholders})", list(periods)).fetchall()
+    rows = store.current_ratings(periods)
     found: dict[tuple[str, str], dict[int, Mark]] = {}
     for municipality, period, question, score, color in rows:
         ratings = found.setdefault((municipality, period), {})
@@ -311,7 +306,7 @@ def _unit_names(store: Store, config: Config) -> dict[str, str]:
     try:
         rules = load_rules(config.rules_dir)
     except (RulesError, OSError):
-        snapshot = [(r["name"], r["text"]) for r in store.db["rules_snapshot"].rows_where(order_by="name")]
+        snapshot = store.rules_snapshot()
         try:
             rules = rules_from_texts(snapshot) if snapshot else load_rules(None)
         except RulesError:
@@ -320,9 +315,7 @@ def _unit_names(store: Store, config: Config) -> dict[str, str]:
 
 
 def _signals(store: Store, config: Config, period: str) -> tuple[UnitSignals, ...]:
-    rows = store.db.execute(
-        "select unit, municipality, count(*) from signals where period = ? and forwarded = 1 "
-        "group by unit, municipality order by municipality", [period]).fetchall()
+    rows = store.forwarded_signal_counts(period)
     if not rows:
         return ()
     names = _unit_names(store, config)
@@ -340,9 +333,7 @@ def _positives(store: Store, period: str, order: list[str]) -> tuple[Positive, .
     When more municipalities wrote something, the choice rotates with the
     month, so that over a year different municipalities are quoted.
     """
-    texts = dict(store.db.execute(
-        "select s.municipality, a.text from submissions s join answers a on a.submission_id = s.id "
-        "where s.period = ? and s.is_current = 1 and a.question = 7", [period]).fetchall())
+    texts = store.current_answer_texts(period, 7)
     candidates = [(m, q) for m in order if (q := quote(texts.get(m) or ""))]
     if len(candidates) > MAX_POSITIVES:
         start = parse_period(period)[1] * MAX_POSITIVES % len(candidates)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from mailbot.app import poller
+from mailbot.app import poll_once, poller
 from mailbot.cli import cli
 from mailbot.demo import run_demo
 from mailbot.sender import SmtpSender
 from mailbot.store import open_db
+from parsers.report import parse_message
 from tests.mailbuilder import build_mail, deliver, template_text
 from tests.server_config import local_config
 
@@ -94,6 +97,40 @@ def test_reprocess_updates_stored_results_and_sends_nothing(config):
     db = open_db(config.database)
     assert [a["score"] for a in db["answers"].rows_where(order_by="question")][:6] == [2, 3, 1, 3, 1, 2]
     assert len(list(config.outbox_dir.glob("*.eml"))) == before
+
+
+def test_reprocess_that_newly_counts_a_mail_queues_its_forwards_not_a_receipt(config):
+    answers = [f"Svar {n}." for n in range(1, 8)]
+    answers[4] = "Fortsatt droghandel vid torget."
+    deliver(config, build_mail(body=template_text(answers=answers)))
+
+    def older_parser(raw, context):  # as if an older parser had found no answers in this mail
+        parsed = parse_message(raw, context)
+        return dataclasses.replace(parsed, answers=type(parsed.answers)(), signals=type(parsed.signals)())
+
+    with poller(config) as p:
+        p.parse = older_parser
+        assert p.run_once().review == 1
+    db = open_db(config.database)
+    assert db["submissions"].count == 0 and db["signals"].count == 0
+    assert [r["kind"] for r in db["outbox"].rows] == ["receipt"]
+    files = len(list(config.outbox_dir.glob("*.eml")))
+
+    result = CliRunner().invoke(cli, ["--config", config.source, "reprocess"])
+    assert result.exit_code == 0, result.output
+    db = open_db(config.database)
+    assert db["submissions"].count == 1
+    assert db.execute("select rule, forwarded from signals").fetchall() == [("narkotika", 1)]
+    rows = {r["kind"]: r for r in db["outbox"].rows}
+    assert sorted(rows) == ["forward", "receipt"] and rows["forward"]["status"] == "queued"
+    assert len(list(config.outbox_dir.glob("*.eml"))) == files  # reprocess itself sends nothing
+
+    poll_once(config)  # the next poll's flush sends the forward
+    kinds = [message_from_bytes(f.read_bytes(), policy=policy.default)["X-Mailbot-Kind"]
+             for f in config.outbox_dir.glob("*.eml")]
+    assert sorted(kinds) == ["forward", "receipt"]
+    assert CliRunner().invoke(cli, ["--config", config.source, "reprocess"]).exit_code == 0
+    assert open_db(config.database)["outbox"].count == 2  # counted already: nothing queued again
 
 
 def test_demo_shows_the_whole_path(config):
