@@ -370,6 +370,97 @@ def doctor(ctx: click.Context, offline: bool) -> None:
     ctx.exit(1 if any(f.level == ERROR for f in findings) else 0)
 
 
+@cli.group()
+def review() -> None:
+    """Held mail ("Att granska"): list it, accept it as a municipality's report, or reject it.
+
+    Example: mailbot review list
+    """
+
+
+@review.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@click.pass_context
+def review_list(ctx: click.Context, as_json: bool) -> None:
+    """The held mails, oldest first, with what the bot understood and why they wait.
+
+    Example: mailbot review list --json
+    """
+    from .review import held
+    from .store import Store, open_for_reading
+
+    config = _config(ctx.find_root())
+    db = open_for_reading(config.database)
+    try:
+        rows = held(Store(db))
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['id']}: {r['received'][:16].replace('T', ' ')} from {r['sender'] or '?'}: "
+                   f"{r['subject'] or '(no subject)'} [{r['kind']} {r['municipality'] or '-'} {r['period'] or '-'}] "
+                   f"{', '.join(r['problems'])}")
+    click.echo(f"{len(rows)} held mail(s).")
+
+
+@review.command("accept")
+@click.argument("message_id", type=int)
+@click.option("--municipality", help="Count it for this municipality (default: what was parsed).")
+@click.option("--period", help="Count it for this month, YYYY-MM (default: what was parsed).")
+@click.option("--register", is_flag=True, help="Also make the sender's address the municipality's for good.")
+@click.pass_context
+def review_accept(ctx: click.Context, message_id: int, municipality: str | None, period: str | None,
+                  register: bool) -> None:
+    """Count held mail ID as a municipality's report: receipt, forwards, moved to the processed folder.
+
+    Example: mailbot review accept 17 --municipality Mora --register
+    """
+    from .app import poller
+    from .parse_worker import ParseWorker
+    from .review import ReviewError, accept
+    from .store import utcnow
+
+    config = _config(ctx.find_root())
+    if period is not None:
+        _check_period(period)
+    name = _municipality(config, municipality, "--municipality") if municipality else None
+    with ParseWorker(config.limits.max_seconds) as worker, poller(config, worker=worker) as p:
+        try:
+            done = accept(p, message_id, utcnow(), municipality=name, period=period, register=register)
+        except ReviewError as e:
+            click.echo(str(e), err=True)
+            ctx.exit(2)
+    click.echo(f"mail {done.message_ref} counted for {done.municipality} {done.period}"
+               f"{'; receipt sent' if done.receipt else ''}{f'; {done.forwards} forward(s)' if done.forwards else ''}"
+               f"{'' if done.moved else '; not found in the review folder (moved by hand?)'}"
+               f"{'; the sender is registered' if register else ''}")
+
+
+@review.command("reject")
+@click.argument("message_id", type=int)
+@click.option("--note", help="Why (kept with the mail).")
+@click.pass_context
+def review_reject(ctx: click.Context, message_id: int, note: str | None) -> None:
+    """Close held mail ID without counting it; it goes to the processed folder, nothing is sent.
+
+    Example: mailbot review reject 17 --note "Reklam"
+    """
+    from .app import poller
+    from .review import ReviewError, reject
+    from .store import utcnow
+
+    config = _config(ctx.find_root())
+    with poller(config) as p:
+        try:
+            moved = reject(p, message_id, utcnow(), note=note)
+        except ReviewError as e:
+            click.echo(str(e), err=True)
+            ctx.exit(2)
+    click.echo(f"mail {message_id} rejected{'' if moved else '; not found in the review folder (moved by hand?)'}")
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context

@@ -64,6 +64,8 @@ class Facts:
     previous_answers: tuple[Answer, ...] = ()  # the current submission's answers (a correction merges into them)
     replaces_period: str | None = None  # the month of the submission this one replaces, when not the current one
     current_missing: str | None = None  # the month now due, when this municipality has not reported it
+    accepted: bool = False  # an administrator accepted it from review: the receipt says it counts now
+    again: str = ""  # the mail was read again (put back into the inbox): a fresh receipt key
     mail_sha256: str = ""  # of the raw bytes: tells apart mails without a Message-ID
 
 
@@ -225,13 +227,15 @@ def _receipt(parsed: ParsedMail, facts: Facts, config: Config, counted: bool, re
     else:  # nothing the sender wrote goes back out from the county's address
         subject, problems = STRANGER_RECEIPT_SUBJECT, []
     return Outgoing(
-        f"receipt:{_mail_key(parsed, facts)}", "receipt", (parsed.sender,), subject, "receipt",
+        f"receipt:{_mail_key(parsed, facts)}{':accepted' if facts.accepted else ''}{facts.again}", "receipt",
+        (parsed.sender,), subject, "receipt",
         {"county": config.county.name, "municipality": parsed.municipality if registered else None,
          "period": period_label(parsed.period), "counted": counted, "registered": registered,
          "questions": questions if parsed.answers else [], "problems": problems,
          "on_time": on_time, "deadline": deadline.isoformat() if deadline else None,
          "replaces": facts.previous_submission_at, "source": parsed.source if registered else None,
          "mailbox": config.county.mailbox, "held": held, "correction": bool(changed) or parsed.partial,
+         "accepted": facts.accepted,
          "replaces_period": period_label(facts.replaces_period) if facts.replaces_period else None,
          "current_missing": period_label(facts.current_missing) if facts.current_missing else None,
          "notes": list(parsed.notes) if registered else []},

@@ -85,8 +85,14 @@ def m005_addresses(db: sqlite_utils.Database) -> None:
     db["addresses"].create({"address": str, "municipality": str, "added_at": str, "added_by": str}, pk="address")
 
 
+def m006_review(db: sqlite_utils.Database) -> None:
+    """How an administrator resolved a held mail: accepted, rejected, or read again after being put back."""
+    for column in ("review_state", "reviewed_at", "reviewed_by", "review_note"):
+        db["messages"].add_column(column, str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses,
+    m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review,
 ]
 
 

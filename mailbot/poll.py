@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from parsers.model import ParsedMail
@@ -156,6 +156,12 @@ class Poller:
         sha256 = hashlib.sha256(mail.raw).hexdigest()
         now = self.clock()
         duplicate = self.store.duplicate_of(parsed.message_id, sha256)
+        again = ""
+        if duplicate is not None and self._put_back(duplicate, sha256):
+            # An administrator put a held mail back into the inbox (after registering its sender,
+            # say): read it again as if new; the held copy is closed.
+            again, put_back = f":again{duplicate['id']}", duplicate
+            duplicate = None
         if duplicate is not None:
             record_duplicate(self.store, mail, parsed, sha256, duplicate, now)
             self._move(uid, self.folders[duplicate["target_folder"]])
@@ -163,8 +169,11 @@ class Poller:
             logger.info("uid %s: duplicate of message %s; moved", uid, duplicate["id"])
             return
         facts, previous = facts_for(self.store, parsed, sha256, mail.internaldate, now, self.config)
-        decision = decide(parsed, facts, self.config, self.rules)
-        record_new(self.store, self.outbox, mail, parsed, sha256, decision, previous, now, self.unit_key)
+        decision = decide(parsed, replace(facts, again=again), self.config, self.rules)
+        with self.store.transaction():
+            record_new(self.store, self.outbox, mail, parsed, sha256, decision, previous, now, self.unit_key)
+            if again:
+                self.store.resolve_review(put_back["id"], "read_again", now.isoformat(), "inbox")
         self._move(uid, self.folders[decision.folder])
         if decision.folder == PROCESSED:
             report.processed += 1
@@ -173,6 +182,11 @@ class Poller:
         logger.info("uid %s: %s %s %s -> %s%s", uid, parsed.kind, parsed.municipality or "-",
                     parsed.period or "-", self.folders[decision.folder],
                     " (counted)" if decision.counted else "")
+
+    @staticmethod
+    def _put_back(original: dict, sha256: str) -> bool:
+        """The same bytes as a mail still held for review: put back into the inbox by an administrator."""
+        return original["target_folder"] == "review" and not original["review_state"] and original["sha256"] == sha256
 
     def unit_key(self, rule: str) -> str | None:
         unit = self.rules.unit_for(rule) if self.rules else None

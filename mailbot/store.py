@@ -218,6 +218,9 @@ class Store:
     def message(self, message_ref: int) -> dict:
         return self.db["messages"].get(message_ref)
 
+    def find_message(self, message_ref: int) -> dict | None:
+        return next(self.db["messages"].rows_where("id = ?", [message_ref]), None)
+
     def set_problems(self, message_ref: int, problems) -> None:
         self.db.execute("delete from problems where message_ref = ?", [message_ref])
         self.db["problems"].insert_all(
@@ -386,8 +389,13 @@ class Store:
         return list(self.db.query(
             "select m.id, m.internaldate, m.sender, m.subject, m.kind, m.municipality, m.period, "
             "(select json_group_array(code) from problems p where p.message_ref = m.id) as codes "
-            "from messages m where m.target_folder = 'review' and m.duplicate_of is null and m.processed_at > ? "
-            "order by m.id", [since]))
+            "from messages m where m.target_folder = 'review' and m.duplicate_of is null and m.review_state is null "
+            "and m.processed_at > ? order by m.id", [since]))
+
+    def resolve_review(self, message_ref: int, state: str, at: str, by: str, note: str | None = None) -> None:
+        """Close a held mail: accepted, rejected or read again; it then belongs in the processed folder."""
+        self.db["messages"].update(message_ref, {"review_state": state, "reviewed_at": at, "reviewed_by": by,
+                                                 "review_note": note, "target_folder": "processed"})
 
     def add_outbox(self, row: dict) -> None:
         self.db["outbox"].insert(row)
@@ -530,7 +538,8 @@ class Store:
         """Municipality -> arrival (ISO) of its oldest report for `period` waiting in review (`status` held)."""
         rows = self.db.execute(
             "select municipality, min(internaldate) from messages where target_folder = 'review' and kind = 'report' "
-            "and period = ? and municipality is not null and duplicate_of is null group by municipality",
+            "and period = ? and municipality is not null and duplicate_of is null and review_state is null "
+            "group by municipality",
             [period]).fetchall()
         return {name: received for name, received in rows}
 
@@ -541,7 +550,7 @@ class Store:
 
     def count_held(self) -> int:
         return self.db.execute("select count(*) from messages where target_folder = 'review' "
-                               "and duplicate_of is null").fetchone()[0]
+                               "and duplicate_of is null and review_state is null").fetchone()[0]
 
 
 def _submission(row: dict) -> StoredSubmission:

@@ -19,7 +19,6 @@ from mailbot.decide import Outgoing
 from mailbot.outbox import STALE_CLAIM_MINUTES, Outbox
 from mailbot.sender import SmtpSender
 from mailbot.store import Store, open_db
-from tests.smtp_server import smtp_server  # noqa: F401
 
 MAILS = 60
 FLUSHERS = 4  # two processes, two threads
