@@ -91,8 +91,14 @@ def m006_review(db: sqlite_utils.Database) -> None:
         db["messages"].add_column(column, str)
 
 
+def m007_failures(db: sqlite_utils.Database) -> None:
+    """How often handling a message in the inbox failed: after MAX_FAILURES it is stored and held."""
+    db["failures"].create({"folder": str, "uidvalidity": int, "uid": str, "count": int, "last_error": str,
+                           "at": str}, pk=("folder", "uidvalidity", "uid"))
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review,
+    m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review, m007_failures,
 ]
 
 

@@ -23,12 +23,12 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from parsers.model import ParsedMail
-from parsers.report import ParseContext, parse_message
+from parsers.model import ParsedMail, Problem
+from parsers.report import ParseContext, headers_only_record, parse_message
 from rules.model import RuleSet
 
 from .config import Config
-from .decide import PROCESSED, decide
+from .decide import PROCESSED, REVIEW, Decision, Outgoing, decide
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
 from .mover import Mover
@@ -38,6 +38,8 @@ from .sender import Sender
 from .store import Store, storage_errors, utcnow
 
 logger = logging.getLogger(__name__)
+
+MAX_FAILURES = 3  # passes that may fail on one message before it is stored as it is and held
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Poller:
                     logger.info("stop requested: leaving %d messages for the next pass", len(uids) - report.seen)
                     break
                 report.seen += 1
+                read = None
                 try:
                     with storage_errors(self.config.database):
                         read, ahead = ahead or self._read(uidvalidity, uid, parser), None
@@ -103,9 +106,11 @@ class Poller:
                     # message's transaction was rolled back, so it stays unmoved, and every later one
                     # would fail alike): the whole pass is retried on the next tick.
                     raise
-                except Exception:  # noqa: BLE001 - the per-message boundary: log, leave it, go on
+                except Exception as e:  # noqa: BLE001 - the per-message boundary: log, leave it, go on
                     report.errors += 1
                     logger.exception("uid %s: failed; left in %s for the next pass", uid, self.folder)
+                    with storage_errors(self.config.database):
+                        self._failed(uidvalidity, uid, read.mail if read else None, e, report)
                 drain.wake()  # what this mail queued goes out while the next one is read
         if uids:
             self.store.set_folder_state(self.folder, uidvalidity)
@@ -182,6 +187,31 @@ class Poller:
         logger.info("uid %s: %s %s %s -> %s%s", uid, parsed.kind, parsed.municipality or "-",
                     parsed.period or "-", self.folders[decision.folder],
                     " (counted)" if decision.counted else "")
+
+    def _failed(self, uidvalidity: int, uid: str, mail: IncomingMail | None, error: Exception,
+                report: PollReport) -> None:
+        """After MAX_FAILURES failed passes a message is stored as it is, held, and the administrators told once:
+        a mail that fails every time must not sit in the inbox unseen forever."""
+        now = self.clock()
+        text = f"{type(error).__name__}: {error}"
+        if self.store.note_failure(self.folder, uidvalidity, uid, text, now.isoformat()) < MAX_FAILURES:
+            return
+        if mail is None:
+            return  # not even fetched: nothing to store; the server's trouble shows in the log and health
+        problem = Problem("processing_error", "Mejlet kunde inte behandlas automatiskt. En handläggare tittar på det.")
+        parsed = headers_only_record(mail.raw, self.context, problem)
+        parsed = replace(parsed, kind="other", problems=[problem])
+        sha256 = hashlib.sha256(mail.raw).hexdigest()
+        notice = Outgoing(
+            f"admin:processing_error:{sha256}", "admin_notice", self.config.county.admins,
+            "mailbot: ett mejl kunde inte behandlas", "admin_processing_error",
+            {"sender": parsed.sender, "subject": parsed.subject, "error": text[:500], "attempts": MAX_FAILURES,
+             "folder": self.folders["review"]})
+        decision = Decision(False, REVIEW, None, [notice], [], [], [problem])
+        record_new(self.store, self.outbox, mail, parsed, sha256, decision, None, now, self.unit_key)
+        self._move(uid, self.folders["review"])
+        report.review += 1
+        logger.error("uid %s: failed %d times; stored and held for review", uid, MAX_FAILURES)
 
     @staticmethod
     def _put_back(original: dict, sha256: str) -> bool:

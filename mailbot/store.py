@@ -218,6 +218,16 @@ class Store:
     def message(self, message_ref: int) -> dict:
         return self.db["messages"].get(message_ref)
 
+    def note_failure(self, folder: str, uidvalidity: int, uid: str, error: str, at: str) -> int:
+        """Count one more failed attempt at a message; returns how many there have been."""
+        with self.db.atomic():
+            self.db.execute(
+                "insert into failures (folder, uidvalidity, uid, count, last_error, at) values (?, ?, ?, 1, ?, ?) "
+                "on conflict (folder, uidvalidity, uid) do update set count = count + 1, "
+                "last_error = excluded.last_error, at = excluded.at", [folder, uidvalidity, uid, error[:2000], at])
+            return self.db.execute("select count from failures where folder = ? and uidvalidity = ? and uid = ?",
+                                   [folder, uidvalidity, uid]).fetchone()[0]
+
     def find_message(self, message_ref: int) -> dict | None:
         return next(self.db["messages"].rows_where("id = ?", [message_ref]), None)
 

@@ -23,7 +23,11 @@ from mailbot.config import Config, ImapConfig, load_config
 from tests.dovecot import PASSWORD, PASSWORD_ENV
 from tests.harness import wait_until
 
-LOCAL = '[storage]\ndatabase = "{database}"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
+# The administrators get an address of their own: with the embedded default (the mailbox itself) their
+# notices are filed into the review folder instead of being written to the outbox (tests/test_review.py).
+ADMIN = "it@lansstyrelsen.example"
+LOCAL = ('[storage]\ndatabase = "{database}"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
+         f'[county]\nadmins = ["{ADMIN}"]\n')
 
 
 def write_server_config(directory: Path, imap: ImapConfig, smtp_port: int, extra: str = "") -> Path:

@@ -74,7 +74,8 @@ def test_real_bounces_name_the_address_the_reason_and_our_mail(name, address, st
 @pytest.fixture
 def config(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
+    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
+                    '[county]\nadmins = ["it@lansstyrelsen.example"]\n')
     return load_config(path)
 
 

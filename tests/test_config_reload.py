@@ -15,7 +15,7 @@ CET = timezone(timedelta(hours=1))
 
 def write(path, outbox: str, extra: str = "") -> None:
     path.write_text(f'[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n'
-                    f'[outbox]\ndirectory = "{outbox}"\n{extra}')
+                    f'[outbox]\ndirectory = "{outbox}"\n[county]\nadmins = ["it@lansstyrelsen.example"]\n{extra}')
 
 
 def deliver(config, sender: str) -> None:

@@ -19,7 +19,8 @@ CET = timezone(timedelta(hours=1))
 @pytest.fixture
 def config(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
+    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
+                    '[county]\nadmins = ["it@lansstyrelsen.example"]\n')
     return load_config(path)
 
 
