@@ -83,6 +83,7 @@ class Outbox:
         self.store.add_outbox({
             "dedupe_key": out.dedupe_key, "kind": out.kind, "message_id": message_id,
             "sender": self.envelope_from, "recipients": json.dumps(list(out.recipients), ensure_ascii=False),
+            "recipient": out.recipients[0].lower() if len(out.recipients) == 1 else None,
             "subject": out.subject, "raw": raw, "status": "queued", "attempts": 0,
             "created_at": self.clock().isoformat(), "message_ref": message_ref,
         })

@@ -403,10 +403,11 @@ class Store:
                         [error, row_id])
 
     def replies_to(self, address: str, since: datetime, kinds: tuple[str, ...]) -> int:
+        """Mails of `kinds` queued to `address` alone since `since` (automatic answers have one recipient)."""
         placeholders = ",".join("?" for _ in kinds)
         return self.db.execute(
-            f"select count(*) from outbox where recipients like ? and created_at >= ? and kind in ({placeholders})",
-            [f'%"{address}"%', since.isoformat(), *kinds]).fetchone()[0]
+            f"select count(*) from outbox where recipient = ? and created_at >= ? and kind in ({placeholders})",
+            [address.lower(), since.isoformat(), *kinds]).fetchone()[0]
 
 
 def _submission(row: dict) -> StoredSubmission:
