@@ -42,7 +42,7 @@ from typing import Protocol
 
 from .compose import build_message
 from .config import Config
-from .decide import Outgoing
+from .decide import Outgoing, address_key
 from .errors import TransientError
 from .sender import Delivery, PermanentSendError, Sender, SenderUnavailableError, TemporarySendError
 from .store import Store, utcnow
@@ -84,6 +84,7 @@ class Outbox:
         row = {
             "dedupe_key": out.dedupe_key, "kind": out.kind, "message_id": message_id,
             "sender": self.envelope_from, "recipients": json.dumps(list(out.recipients), ensure_ascii=False),
+            "recipient": address_key(out.recipients[0]) if len(out.recipients) == 1 else None,
             "subject": out.subject, "raw": raw, "status": "queued", "attempts": 0,
             "created_at": self.clock().isoformat(), "message_ref": message_ref,
         }

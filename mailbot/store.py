@@ -490,16 +490,14 @@ class Store:
                         [error, row_id])
 
     def replies_to(self, address: str, since: datetime, kinds: tuple[str, ...]) -> int:
-        """Automatic mails of `kinds` to `address` since then, matched by normalised address
-        (decide.address_key); the rows scanned are bounded by the hourly limit on automatic answers."""
+        """Automatic mails of `kinds` to `address` alone since `since`, by normalised address
+        (decide.address_key: case, quotes and +tags make no new sender); the `recipient` column is indexed."""
         from .decide import address_key
 
-        key = address_key(address)
         placeholders = ",".join("?" for _ in kinds)
-        rows = self.db.execute(
-            f"select recipients from outbox where created_at >= ? and kind in ({placeholders})",
-            [since.isoformat(), *kinds]).fetchall()
-        return sum(1 for (recipients,) in rows if any(address_key(r) == key for r in json.loads(recipients)))
+        return self.db.execute(
+            f"select count(*) from outbox where recipient = ? and created_at >= ? and kind in ({placeholders})",
+            [address_key(address), since.isoformat(), *kinds]).fetchone()[0]
 
     def auto_answers_since(self, since: datetime) -> int:
         """Receipts and replies to anyone since then (the global limit on automatic answers)."""

@@ -13,7 +13,7 @@ def test_migrations_create_the_schema_once(tmp_path):
         "folder", "uidvalidity", "uid", "message_id", "sha256", "internaldate", "raw", "outcome", "target_folder"}
     assert set(db["submissions"].columns_dict) >= {"municipality", "period", "received_at", "on_time", "is_current", "superseded_by"}
     assert set(db["outbox"].columns_dict) >= {"dedupe_key", "message_id", "raw", "status", "attempts", "next_attempt_at",
-                                                 "claim", "claimed_at"}
+                                                 "claim", "claimed_at", "recipient"}
     assert set(db["answers"].columns_dict) >= {"submission_id", "question", "score", "color", "text"}
     db.close()
     db = open_db(path)  # a second open applies nothing again

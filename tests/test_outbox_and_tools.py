@@ -133,6 +133,18 @@ def test_reprocess_that_newly_counts_a_mail_queues_its_forwards_not_a_receipt(co
     assert open_db(config.database)["outbox"].count == 2  # counted already: nothing queued again
 
 
+def test_a_sender_gets_at_most_three_automatic_replies_a_day_whatever_the_case(config):
+    for n, sender in enumerate(["anna.berg@mora.se", "Anna.Berg@Mora.se", "ANNA.BERG@MORA.SE", "anna.berg@mora.se"]):
+        deliver(config, build_mail(sender=f"Anna Berg <{sender}>", subject=f"Fråga {n}",
+                                   body="Hej! När är nästa möte om samverkan?\n"))
+    with poller(config) as p:
+        p.run_once()
+    db = open_db(config.database)
+    replies = [r for r in db["outbox"].rows if r["kind"] == "reply"]
+    assert len(replies) == 3 and {r["recipient"] for r in replies} == {"anna.berg@mora.se"}
+    assert db["messages"].count == 4
+
+
 def test_demo_shows_the_whole_path(config):
     text = run_demo(config, now=datetime(2026, 11, 20, tzinfo=UTC))
     assert "6 read" in text and "Att granska" not in text
