@@ -102,8 +102,14 @@ def m007_failures(db: sqlite_utils.Database) -> None:
                            "at": str}, pk=("folder", "uidvalidity", "uid"))
 
 
+def m008_outbox_by_time(db: sqlite_utils.Database) -> None:
+    """The hourly limit counts recent automatic answers per mail: an index, not a table scan."""
+    db["outbox"].create_index(["created_at", "kind"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review, m007_failures,
+    m008_outbox_by_time,
 ]
 
 

@@ -15,6 +15,11 @@ def test_migrations_create_the_schema_once(tmp_path):
     assert set(db["outbox"].columns_dict) >= {"dedupe_key", "message_id", "raw", "status", "attempts", "next_attempt_at",
                                                  "claim", "claimed_at", "recipient"}
     assert set(db["answers"].columns_dict) >= {"submission_id", "question", "score", "color", "text"}
+    assert set(db["messages"].columns_dict) >= {"review_state", "reviewed_at", "reviewed_by", "review_note"}
+    assert set(db["passes"].columns_dict) >= {"at", "ok", "error", "seen"}
+    assert set(db["addresses"].columns_dict) == {"address", "municipality", "added_at", "added_by"}
+    assert set(db["failures"].columns_dict) >= {"folder", "uidvalidity", "uid", "count", "last_error"}
+    assert ["created_at", "kind"] in [index.columns for index in db["outbox"].indexes]
     db.close()
     db = open_db(path)  # a second open applies nothing again
     assert db["_migrations"].count == len(MIGRATIONS)
