@@ -241,7 +241,7 @@ def replace_members(data: bytes, replacements: dict[str, bytes]) -> bytes:
     return make_zip({**zip_members(data), **replacements})
 
 
-def template_docx(municipality: str = "Ludvika", scores=(2, 1, 3, 1, 2, None)) -> bytes:
+def template_docx(municipality: str = "Ludvika", scores=(2, 1, 3, 1, 2, None), month: str = "mars") -> bytes:
     """A filled-in Dalarna template: header, title, seven questions in tables."""
     questions = [
         "Ordningsstörningar och otrygghet",
@@ -252,7 +252,7 @@ def template_docx(municipality: str = "Ludvika", scores=(2, 1, 3, 1, 2, None)) -
         "Övrigt",
         "Positiva åtgärder eller händelser",
     ]
-    body: list = ["Mall för lägesbildsinsamling - Sociala risker, mars månad", f"Kommun: {municipality}"]
+    body: list = [f"Mall för lägesbildsinsamling - Sociala risker, {month} månad", f"Kommun: {municipality}"]
     for number, title in enumerate(questions, start=1):
         score = scores[number - 1] if number <= len(scores) else None
         rating = [cell(p("Påverkan: ", *_boxes(score)))] if number < 7 else []
