@@ -120,7 +120,8 @@ def report_mail(n: int, docx: bool = True, rng: random.Random | None = None) -> 
     sender = f"handlaggare{n}@{domain}"
     scores = tuple(rng.randint(1, 3) for _ in range(6))
     if docx:
-        attachment = (f"Lägesbild {label}.docx", template_docx(name, scores=scores, month=MONTH_NAMES[month - 1]), DOCX_TYPE)
+        document = template_docx(name, scores=scores, month=MONTH_NAMES[month - 1])
+        attachment = (f"Lägesbild {label}.docx", document, DOCX_TYPE)
         raw = build_mail(sender=f"Handläggare {n} <{sender}>", subject=f"Lägesbild {label} {name}",
                          body="Hej!\nHär kommer vår lägesbild.\nMvh\n", attachments=[attachment])
     else:

@@ -33,7 +33,7 @@ from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
 from .mover import Mover
 from .outbox import Drain, Outbox
-from .record import facts_for, record_duplicate, record_new
+from .record import Extra, extra_reports, facts_for, record_duplicate, record_new, with_extras_noted
 from .sender import Sender
 from .store import Store, storage_errors, utcnow
 
@@ -175,8 +175,14 @@ class Poller:
             return
         facts, previous = facts_for(self.store, parsed, sha256, mail.internaldate, now, self.config)
         decision = decide(parsed, replace(facts, again=again), self.config, self.rules)
+        extras = []
+        for extra in extra_reports(parsed):  # a second month attached, a second template in the body
+            extra_facts, extra_previous = facts_for(self.store, extra, sha256, mail.internaldate, now, self.config)
+            extras.append(Extra(extra, decide(extra, extra_facts, self.config, self.rules), extra_previous))
+        decision = with_extras_noted(decision, extras)
         with self.store.transaction():
-            record_new(self.store, self.outbox, mail, parsed, sha256, decision, previous, now, self.unit_key)
+            record_new(self.store, self.outbox, mail, parsed, sha256, decision, previous, now, self.unit_key,
+                       extras)
             if again:
                 self.store.resolve_review(put_back["id"], "read_again", now.isoformat(), "inbox")
         self._move(uid, self.folders[decision.folder])

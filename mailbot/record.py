@@ -9,8 +9,8 @@ in decide.py alone. Every function writes in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from parsers.model import Answer, ParsedMail
@@ -18,7 +18,7 @@ from parsers.personal_data import mask
 
 from .config import Config
 from .deadlines import SWEDEN
-from .decide import Decision, Facts
+from .decide import REVIEW, Decision, Facts, period_label
 from .mailbox import IncomingMail
 from .outbox import Outbox
 from .status import default_period
@@ -81,10 +81,48 @@ def record_duplicate(store: Store, mail: IncomingMail, parsed: ParsedMail, sha25
         store.add_message({**row, "duplicate_of": original["id"]})
 
 
+@dataclass(frozen=True)
+class Extra:
+    """Another report in the same mail (another month, another municipality), decided on its own."""
+
+    parsed: ParsedMail
+    decision: Decision
+    previous: StoredSubmission | None
+
+
+def extra_reports(parsed: ParsedMail) -> list[ParsedMail]:
+    """The mail's full reports besides the primary one, each as a record of its own (no receipt of its own:
+    the primary's receipt names them all)."""
+    return [replace(parsed, message_id=f"{parsed.message_id or 'mail'}#{report.source}", source=report.source,
+                    municipality=report.municipality, period=report.period, answers=list(report.answers),
+                    signals=list(report.signals), problems=list(report.problems), partial=False, reports=[],
+                    notes=[])
+            for report in parsed.reports if not report.primary and not report.partial and report.answers]
+
+
+def with_extras_noted(decision: Decision, extras: list[Extra]) -> Decision:
+    """The primary's receipt also says what became of the mail's other reports; any of them held: the mail is."""
+    if not extras:
+        return decision
+    notes = []
+    for extra in extras:
+        what = f"Rapporten för {extra.parsed.municipality or 'okänd kommun'}, {period_label(extra.parsed.period)}"
+        if extra.decision.counted:
+            notes.append(f"{what} har också räknats.")
+        else:
+            reasons = " ".join(p.message for p in extra.decision.problems) or "Den behöver granskas."
+            notes.append(f"{what} har inte räknats: {reasons}")
+    outgoing = [replace(o, context={**o.context, "notes": [*o.context.get("notes", []), *notes]})
+                if o.kind == "receipt" else o for o in decision.outgoing]
+    held = any(e.decision.folder == REVIEW for e in extras)
+    return replace(decision, outgoing=outgoing, folder=REVIEW if held else decision.folder)
+
+
 def record_new(store: Store, outbox: Outbox, mail: IncomingMail, parsed: ParsedMail, sha256: str,
-               decision: Decision, previous: StoredSubmission | None, now: datetime, unit_of: UnitOf) -> int:
-    """Store a new mail, its outcome and every mail it calls for, in one transaction."""
-    outcome = "counted" if decision.counted else parsed.kind
+               decision: Decision, previous: StoredSubmission | None, now: datetime, unit_of: UnitOf,
+               extras: Sequence[Extra] = ()) -> int:
+    """Store a new mail, its outcome (and its other reports') and every mail they call for, in one transaction."""
+    outcome = "counted" if decision.counted or any(e.decision.counted for e in extras) else parsed.kind
     with store.transaction():
         message_ref = store.add_message(
             {**message_row(mail, parsed, sha256, outcome, decision.folder, now), "raw": mail.raw})
@@ -93,6 +131,13 @@ def record_new(store: Store, outbox: Outbox, mail: IncomingMail, parsed: ParsedM
             _count(store, message_ref, parsed, decision, mail.internaldate, previous, now, unit_of)
         for out in decision.outgoing:
             outbox.queue(out, message_ref=message_ref)
+        for extra in extras:
+            if extra.decision.counted:
+                _count(store, message_ref, extra.parsed, extra.decision, mail.internaldate, extra.previous, now,
+                       unit_of)
+            for out in extra.decision.outgoing:
+                if out.kind != "receipt":
+                    outbox.queue(out, message_ref=message_ref)
     return message_ref
 
 
