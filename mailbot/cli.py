@@ -315,17 +315,22 @@ def purge(ctx: click.Context, days: int) -> None:
 
     Example: mailbot purge --older-than 730
     """
+    from .app import open_mailbox
     from .purge import purge as run_purge
     from .store import Store, open_db, utcnow
 
     config = _config(ctx)
     db = open_db(config.database)
+    mailbox = open_mailbox(config) if config.retention_mailbox else None
     try:
-        report = run_purge(Store(db), days, utcnow())
+        report = run_purge(Store(db), days, utcnow(), config, mailbox)
     finally:
         db.close()
+        if mailbox is not None:
+            mailbox.close()
     click.echo(f"purged: {report.messages} mail(s), {report.answers} answer text(s), "
-               f"{report.signals} excerpt(s), {report.outbox} sent mail(s)")
+               f"{report.signals} excerpt(s), {report.outbox} sent mail(s), {report.files} outbox file(s), "
+               f"{report.folder_mail} mail(s) in the folders")
 
 
 @cli.command()

@@ -100,6 +100,8 @@ class Config:
     reminders: ReminderConfig = field(default_factory=ReminderConfig)
     hold_failed_authentication: bool = True  # [security]: DKIM/SPF/DMARC fail -> held, not counted
     auto_answers_per_hour: int = 100  # [limits]: receipts and replies to anyone, in any hour
+    retention_days: int = 730  # [retention] days: older mail content is purged daily by the daemon (0: never)
+    retention_mailbox: bool = False  # [retention] mailbox_folders: also delete such old mail in the IMAP folders
 
     @property
     def folders(self) -> Folders:
@@ -155,7 +157,7 @@ def load_config(path: Path | str | None = None) -> Config:
 
 KNOWN_SECTIONS = {
     "county", "deadline", "maildir", "outbox", "storage", "imap", "smtp",
-    "municipalities", "rules", "schedule", "limits", "reminders", "security",
+    "municipalities", "rules", "schedule", "limits", "reminders", "security", "retention",
 }
 
 
@@ -282,6 +284,11 @@ def _build(t: dict, source: str, base: Path) -> Config:
     hold = r.data.get("hold_failed_authentication", True)
     if not isinstance(hold, bool):
         raise r._fail("hold_failed_authentication", "must be true or false")
+    r = _Reader(source, "retention", t.get("retention", {}), {"days", "mailbox_folders"})
+    retention_days = r.int("days", 730, 0)
+    retention_mailbox = r.data.get("mailbox_folders", False)
+    if not isinstance(retention_mailbox, bool):
+        raise r._fail("mailbox_folders", "must be true or false")
     r = _Reader(source, "limits", t.get("limits", {}),
                 {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars", "max_seconds",
                  "auto_answers_per_hour"})
@@ -300,4 +307,5 @@ def _build(t: dict, source: str, base: Path) -> Config:
         rules_dir=path(rules_dir) if rules_dir else None, poll_minutes=poll_minutes, limits=limits,
         mailbox_down_minutes=mailbox_down_minutes,
         reminders=reminders, hold_failed_authentication=hold, auto_answers_per_hour=auto_answers_per_hour,
+        retention_days=retention_days, retention_mailbox=retention_mailbox,
     )

@@ -120,6 +120,27 @@ class Daemon:
         except Exception:  # noqa: BLE001 - the per-job boundary: tomorrow is another run
             logger.exception("county job failed; it runs again tomorrow (or at the next start)")
 
+    def retention_job(self) -> None:
+        """The retention period, daily: `[retention] days` (0: never)."""
+        from .app import open_mailbox
+        from .purge import purge
+        from .store import Store, open_db, utcnow
+
+        if not self.config.retention_days:
+            return
+        try:
+            with storage_errors(self.config.database):
+                db = open_db(self.config.database)
+                mailbox = open_mailbox(self.config) if self.config.retention_mailbox else None
+                try:
+                    purge(Store(db), self.config.retention_days, utcnow(), self.config, mailbox)
+                finally:
+                    db.close()
+                    if mailbox is not None:
+                        mailbox.close()
+        except Exception:  # noqa: BLE001 - the per-job boundary: tomorrow is another run
+            logger.exception("retention purge failed; it runs again tomorrow")
+
     def trigger_poll(self) -> None:
         """Poll now: new mail (IDLE). During a pass, the pass runs once more instead."""
         with self._poll_state:
@@ -141,6 +162,7 @@ class Daemon:
                                next_run_time=datetime.now(SWEDEN))
         self.scheduler.add_job(self.county_job, "cron", hour=self.config.reminders.job_hour, minute=0, id="county")
         self.scheduler.add_job(self.county_job, "date", run_date=datetime.now(SWEDEN), id="county-at-start")
+        self.scheduler.add_job(self.retention_job, "cron", hour=3, minute=30, id="retention")
         self.scheduler.start()
         logger.info("mailbot running: polling every %d min (%s)", self.config.poll_minutes, self.config.source)
         notify("READY=1")

@@ -315,6 +315,23 @@ class ImapMailbox:
 
         return self._run(f"append to {folder}", step)
 
+    def delete_before(self, folder: str, cutoff: datetime) -> int:
+        """Delete the messages in `folder` that arrived before `cutoff` (the retention period); how many."""
+
+        def step(client: IMAPClient) -> int:
+            name = self.server_name(folder)
+            if not client.folder_exists(name):
+                return 0
+            self._selected = False  # the watched folder is selected again before its next use
+            client.select_folder(name)
+            old = client.search(["BEFORE", cutoff.date()])
+            if old:
+                client.add_flags(old, [DELETED], silent=True)
+                client.expunge()
+            return len(old)
+
+        return self._run(f"retention purge of {folder}", step)
+
     def relocate(self, source: str, message_id: str | None, sha256: str, target: str) -> bool:
         """Move the message in `source` whose bytes hash to `sha256` (found by Message-ID when it has one)
         to `target`; False when it is not there (moved by hand, say)."""

@@ -32,6 +32,9 @@ class Mailbox(Protocol):
     def move(self, uid: str, folder: str) -> None:
         """Move a message to `folder` (created if missing). Never deletes."""
 
+    def delete_before(self, folder: str, cutoff: datetime) -> int:
+        """Delete what arrived in `folder` before `cutoff` (retention); returns how many."""
+
     def relocate(self, source: str, message_id: str | None, sha256: str, target: str) -> bool:
         """Move the message in folder `source` with these bytes to `target` (review: accept/reject)."""
 

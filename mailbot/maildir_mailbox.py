@@ -96,6 +96,19 @@ class MaildirMailbox:
                 os.utime(path, (stamp, stamp))
         return key
 
+    def delete_before(self, folder: str, cutoff: datetime) -> int:
+        """Delete the messages in `folder` that arrived before `cutoff` (the retention period); how many."""
+        box, removed = self._folder(folder), 0
+        for key in list(box.iterkeys()):
+            path = _path(box, key)
+            try:
+                if path is not None and path.stat().st_mtime < cutoff.timestamp():
+                    box.discard(key)
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
     def relocate(self, source: str, message_id: str | None, sha256: str, target: str) -> bool:
         """Move the message in `source` whose bytes hash to `sha256` to `target`; False when not there."""
         folder = self._folder(source)

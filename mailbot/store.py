@@ -376,6 +376,15 @@ class Store:
                 "update outbox set raw = x'' where length(raw) > 0 and status in ('sent', 'failed') "
                 "and created_at < ?", [cutoff]).rowcount
             db.execute(f"delete from problems where message_ref in ({old}) and code = 'personal_data'", [cutoff])
+            # Mail that was not a municipality's report (spam, strangers, questions): who and what go too.
+            strangers = db.execute(
+                "update messages set sender = null, subject = null where processed_at < ? and outcome != 'counted' "
+                "and (sender is not null or subject is not null)", [cutoff]).rowcount
+            db.execute(
+                "update outbox set recipients = '[]', recipient = null, subject = '' where created_at < ? "
+                "and status in ('sent', 'failed', 'filed') and message_ref in "
+                "(select id from messages where outcome != 'counted')", [cutoff])
+            messages = max(messages, strangers)
         db.execute("vacuum")  # really remove the bytes from the file
         return messages, answers, signals, outbox
 
