@@ -102,8 +102,7 @@ class Daemon:
             logger.exception("poll failed unexpectedly; retrying on the next tick")
             return False
         self._retry_delay = RETRY_SECONDS
-        if report.seen or report.sent:
-            logger.info("poll: %s", report)
+        logger.info("poll: %s", report)  # one line per pass, with its counts, even when nothing came
         return True
 
     def county_job(self) -> None:

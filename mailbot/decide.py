@@ -123,6 +123,25 @@ def reply_subject(subject: str) -> str:
     return clean if clean.lower().startswith(("sv:", "re:")) else f"SV: {clean}"
 
 
+def quoted_edit(parsed: ParsedMail) -> bool:
+    """A reply whose only content is our receipt quoted back, perhaps with a rating changed in its table."""
+    return (parsed.kind == "other" and parsed.quotes_receipt and bool(parsed.quoted_ratings)
+            and bool(parsed.receipt_period) and bool(parsed.municipality))
+
+
+def as_correction(parsed: ParsedMail, previous: tuple[Answer, ...]) -> ParsedMail:
+    """The ratings changed inside a quoted receipt, as a correction of the report that receipt counted
+    (`parsed` unchanged when it is no such reply or nothing changed)."""
+    if not quoted_edit(parsed) or not previous:
+        return parsed
+    before = {a.question: (a.score, a.color) for a in previous}
+    changed = [a for a in parsed.quoted_ratings if (a.score, a.color) != before.get(a.question)]
+    if not changed:
+        return parsed
+    return replace(parsed, kind="report", partial=True, period=parsed.receipt_period, source="body",
+                   answers=changed, problems=[p for p in parsed.problems if p.code != "no_report"])
+
+
 def decide(parsed: ParsedMail, facts: Facts, config: Config, rules: RuleSet | None = None) -> Decision:
     registered = config.directory.by_address(parsed.sender) is not None
     problems = list(parsed.problems)

@@ -28,7 +28,7 @@ from parsers.report import ParseContext, headers_only_record, parse_message
 from rules.model import RuleSet
 
 from .config import Config
-from .decide import PROCESSED, REVIEW, Decision, Outgoing, decide
+from .decide import PROCESSED, REVIEW, Decision, Outgoing, as_correction, decide
 from .errors import TransientError
 from .mailbox import IncomingMail, Mailbox
 from .mover import Mover
@@ -174,6 +174,7 @@ class Poller:
             logger.info("uid %s: duplicate of message %s; moved", uid, duplicate["id"])
             return
         facts, previous = facts_for(self.store, parsed, sha256, mail.internaldate, now, self.config)
+        parsed = as_correction(parsed, facts.previous_answers)  # a value changed inside our quoted receipt
         decision = decide(parsed, replace(facts, again=again), self.config, self.rules)
         extras = []
         for extra in extra_reports(parsed):  # a second month attached, a second template in the body

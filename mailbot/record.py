@@ -18,7 +18,7 @@ from parsers.personal_data import mask
 
 from .config import Config
 from .deadlines import SWEDEN
-from .decide import REVIEW, Decision, Facts, period_label
+from .decide import REVIEW, Decision, Facts, period_label, quoted_edit
 from .mailbox import IncomingMail
 from .outbox import Outbox
 from .status import default_period
@@ -33,6 +33,9 @@ def facts_for(store: Store, parsed: ParsedMail, sha256: str, received: datetime,
     previous = None
     if parsed.kind == "report" and parsed.municipality and parsed.period:
         previous = store.current_submission(parsed.municipality, parsed.period)
+    elif quoted_edit(parsed):  # our receipt quoted back with a value changed in it: compare with what counts
+        assert parsed.municipality and parsed.receipt_period
+        previous = store.current_submission(parsed.municipality, parsed.receipt_period)
     already: frozenset[tuple[str, int | None]] = frozenset()
     if previous is not None and parsed.municipality and parsed.period:
         already = store.forwarded_signals(parsed.municipality, parsed.period)

@@ -479,6 +479,7 @@ def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidat
         if first:
             body.own_text = "\n".join(b.text for b in own)
             body.table, body.phrased = table, phrased
+        if (first or own_empty) and not body.quoted_table:  # a reply with nothing above may edit the quote itself
             body.quoted_table = strip_receipt(quoted)[1]
         extractions = extract_all(own)
         if not any(e.found for e in extractions) and (is_forward or own_empty) and quoted:

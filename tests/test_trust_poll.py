@@ -127,3 +127,22 @@ def test_no_identity_number_and_a_broken_subject_is_filed_in_one_pass(tmp_path, 
     for mail in mails:
         text = message_from_bytes(mail.raw, policy=policy.default).as_string()
         assert "850709-9805" not in text and "8507099805" not in text
+
+
+def test_the_receipt_quoted_back_with_one_value_changed_is_a_correction(tmp_path, imap_config, imap_client,
+                                                                        smtp_server):
+    config = write_server_config(tmp_path, imap_config, smtp_server.port)
+    imap_client.append("INBOX", build_mail(sender="anna@mora.se", subject="Lägesbild oktober",
+                                           body=template_text(scores=(1, 2, 1, 2, 1, 2))), msg_time=NOVEMBER_3)
+    assert run_mailbot(config, "poll").returncode == 0
+    receipt = smtp_server.wait_for(1)[0].message
+    lines = receipt.get_body(("plain",)).get_content().splitlines()
+    edited = [line.replace("2 (Avvikande)", "4 (Allvarligt)") if line.startswith("2.") else line for line in lines]
+    reply = build_mail(sender="anna@mora.se", subject="SV: " + str(receipt["Subject"]),
+                       body="\n".join("> " + line for line in edited),
+                       headers={"In-Reply-To": receipt["Message-ID"]}, date=NOVEMBER_3 + timedelta(hours=1))
+    imap_client.append("INBOX", reply, msg_time=NOVEMBER_3 + timedelta(hours=1))
+    assert run_mailbot(config, "poll").returncode == 0
+    answers = current_answers(tmp_path / "mailbot.db", "Mora", "2026-10")
+    assert [answers[n][0] for n in range(1, 7)] == [1, 4, 1, 2, 1, 2]
+    assert answers[1][1]  # texts carried over
