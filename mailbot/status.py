@@ -40,7 +40,7 @@ def format_table(result: dict) -> str:
     width = max(len(r["name"]) for r in result["municipalities"])
     for r in result["municipalities"]:
         received = r["received"][:16].replace("T", " ") if r["received"] else ""
-        lines.append(f"{r['name']:<{width}}  {STATUS_SV[r['status']]:<7} {received}")
+        lines.append(f"{r['name']:<{width}}  {STATUS_SV[r['status']]:<8} {received}")
     counts: dict[str, int] = {}
     for r in result["municipalities"]:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
