@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from mailbot.app import poll_once
-from mailbot.config import load_config
 from mailbot.county import run_county_jobs
 from mailbot.maildir_mailbox import MaildirMailbox
 from parsers.dsn import delivery_failures, reason_in_swedish
 from parsers.mime import parse_bytes
 from tests.mailbuilder import MAILBOX, build_mail, template_text
+from tests.server_config import local_config
 
 CET = timezone(timedelta(hours=1))
 SAMPLES = Path(__file__).resolve().parent / "samples" / "bounce"
@@ -73,10 +73,7 @@ def test_real_bounces_name_the_address_the_reason_and_our_mail(name, address, st
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
-                    '[county]\nadmins = ["it@lansstyrelsen.example"]\n')
-    return load_config(path)
+    return local_config(tmp_path)
 
 
 def deliver(config, raw: bytes, day: date) -> None:

@@ -8,20 +8,17 @@ from email import message_from_bytes, policy
 import pytest
 
 from mailbot.app import poll_once
-from mailbot.config import load_config
 from mailbot.county import run_county_jobs
 from mailbot.maildir_mailbox import MaildirMailbox
 from tests.mailbuilder import build_mail, template_text
+from tests.server_config import local_config
 
 CET = timezone(timedelta(hours=1))
 
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n'
-                    '[county]\nadmins = ["it@lansstyrelsen.example"]\n')
-    return load_config(path)
+    return local_config(tmp_path)
 
 
 def deliver(config, *raws: bytes) -> None:

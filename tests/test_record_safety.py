@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from mailbot.app import poll_once
 from mailbot.cli import cli
 from mailbot.compose import build_message, header_safe
-from mailbot.config import load_config
 from mailbot.county import run_county_jobs
 from mailbot.decide import Outgoing
 from mailbot.maildir_mailbox import MaildirMailbox
@@ -23,6 +22,7 @@ from mailbot.store import Store, open_db
 from mailbot.summary import build_summary, render_text
 from parsers.personal_data import mask
 from tests.mailbuilder import build_mail, template_text
+from tests.server_config import local_config
 
 CET = timezone(timedelta(hours=1))
 NUMBER = "850709-9805"  # a valid personnummer (date and Luhn digit)
@@ -31,9 +31,7 @@ ENCODED_WORDS = st.sampled_from(["=?utf-8?q?", "=?utf-8?b?", "?=", "=?", "=E4", 
 
 @pytest.fixture
 def config(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('[storage]\ndatabase = "mailbot.db"\n[maildir]\npath = "maildir"\n[outbox]\ndirectory = "outbox"\n')
-    return load_config(path)
+    return local_config(tmp_path)
 
 
 def deliver(config, sender: str, subject: str, body: str, day: date) -> None:
