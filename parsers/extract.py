@@ -18,6 +18,7 @@ from .questions import BY_NUMBER, QUESTIONS, Heading, match_heading, prompt_over
 from .ratings import (
     Rating,
     color_from_fill,
+    is_blank,
     is_unticked_only,
     parse_bare,
     parse_value,
@@ -235,7 +236,7 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
                 parsed = parse_value(value)
                 if parsed is None and len(value) > 30:
                     texts.append(line)  # "Bedömning: vi ser att ..." is prose, not a rating
-                elif parsed is None and value and not re.fullmatch(r"\(?\s*1\s*[-–]\s*5\s*\)?", value):
+                elif parsed is None and value and not is_blank(value):
                     take(Rating(invalid=value))
                 elif parsed is None:
                     awaiting_value = True
@@ -252,8 +253,9 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
             if block.cell and block.fill and len(line) <= 2 and rating is None and color_from_fill(block.fill):
                 take(Rating(color=color_from_fill(block.fill)))
                 continue
-            if is_unticked_only(line) and any(ch in line for ch in "☐□▢"):
-                continue
+            if (is_unticked_only(line) and any(ch in line for ch in "☐□▢")) or (
+                    (awaiting_value or block.cell) and len(line) <= 80 and is_blank(line)):
+                continue  # the scale or drop-down as the template printed it: no rating, no text
             folded = fold(line).rstrip(":").strip()
             if folded in _LABEL_ONLY:
                 continue

@@ -1,0 +1,197 @@
+"""Ratings as the second round of real reports wrote them (issue 16, "Ratings")."""
+
+import pytest
+
+from parsers.docx_reader import read_docx
+from parsers.extract import extract
+from parsers.model import Block
+from parsers.ratings import Rating, is_blank, parse_bare, parse_value, split_label
+from parsers.scale_marks import mark_text
+from tests.docx_factory import cell, circle, make_docx, marked, p, run, sdt
+
+TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
+          "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt",
+          "Positiva åtgärder eller händelser"]
+ANSWER = "Inbrott i två förråd."
+
+
+def first_answer(rating_lines: list[str]):
+    """Question 1 with `rating_lines` after its answer, question 2 with a plain rating."""
+    blocks = [Block(f"1. {TITLES[0]}"), Block(ANSWER)] + [Block(line) for line in rating_lines]
+    blocks += [Block(f"2. {TITLES[1]}"), Block("Hot mot personal."), Block("Påverkan: 2")]
+    result = extract(blocks)
+    return result.answers[1], {p.code for p in result.problems if p.question == 1}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Bedömd påverkan: 3 av 5", (True, "3 av 5")),
+    ("Bedömd påverkan 4/5", (True, "4/5")),
+    ("Samlad bedömning: Gult", (True, "Gult")),
+    ("Grad av påverkan: 2", (True, "2")),
+    ("Bedömning av påverkan: 5", (True, "5")),
+    ("Påverkansnivå: 1", (True, "1")),
+    ("Bedömd som lugn period", (False, "Bedömd som lugn period")),
+])
+def test_new_labels(text, expected):
+    assert split_label(text) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("3 av 5", Rating(score=3)),
+    ("3\u00a0av\u00a05", Rating(score=3)),
+    ("🟢", Rating(color="grön")),
+    ("🟡 Gult", Rating(color="gul")),
+    ("🔴 Rött – lyfts till BRÅ", Rating(color="röd")),
+    ("🟥", Rating(color="röd")),
+    ("🟢 Rött", Rating(invalid="🟢 Rött")),
+    ("🟢 🟡", Rating(invalid="🟢 🟡")),
+    ("🟢 🟡 🔴", None),
+    ("⚪ Grön ● Gul ⚪ Röd", Rating(color="gul")),
+    ("● Rött", Rating(color="röd")),
+    ("○ Grönt ○ Gult ○ Rött", None),
+    ("● Grön ● Röd", Rating(invalid="☒ Grön ☒ Röd")),
+    ("○ 1 ○ 2 ● 3 ○ 4 ○ 5", Rating(score=3)),
+    ("☐🟢 ☒🟡 ☐🔴", Rating(color="gul")),
+    ("1 2 3 4 5", None),
+    ("1\t2\t3\t4\t5", None),
+    ("1 | 2 | 3 | 4 | 5", None),
+    ("1 Normalt 2 Avvikande 3 Oroande 4 Allvarligt 5 Kritiskt", None),
+    ("1 2 ③ 4 5", Rating(score=3)),
+    ("Välj ett objekt.", None),
+    ("Välj färg", None),
+    ("[Välj nivå]", None),
+    ("Klicka eller tryck här för att ange text.", None),
+    ("Choose an item.", None),
+    # what worked before still does
+    ("3/5", Rating(score=3)),
+    ("2 – Avvikande", Rating(score=2)),
+    ("3-4", Rating(invalid="3-4")),
+    ("7", Rating(invalid="7")),
+])
+def test_parse_value_second_round(value, expected):
+    assert parse_value(value) == expected
+
+
+@pytest.mark.parametrize("value, blank", [
+    ("Välj ett objekt.", True), ("1 2 3 4 5", True), ("☐1 ☐2 ☐3 ☐4 ☐5", True), ("1-5", True),
+    ("3", False), ("Gult", False), ("Välj ut de viktigaste händelserna under perioden och beskriv dem", False),
+    ("Inbrott 1, 2 och 3 maj", False),
+])
+def test_is_blank(value, blank):
+    assert is_blank(value) is blank
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("🟡", Rating(color="gul")), ("🔴 Rött", Rating(color="röd")), ("Lugnt 🙂", None),
+])
+def test_parse_bare_emoji(text, expected):
+    assert parse_bare(text) == expected
+
+
+@pytest.mark.parametrize("lines, score, color, problems", [
+    (["Bedömd påverkan: 3 av 5"], 3, None, set()),
+    (["Bedömd\u00a0påverkan:\u00a03\u00a0av\u00a05"], 3, None, set()),
+    (["Påverkan: 3/5"], 3, None, set()),
+    (["Påverkansgrad: 4"], 4, None, set()),
+    (["Nivå 2 – Avvikande"], 2, None, set()),
+    (["Påverkan: 1 2 3 4 5"], None, None, {"missing_score"}),
+    (["Påverkan (1-5):", "1 2 3 4 5"], None, None, {"missing_score"}),
+    (["Påverkan: ☐1 ☐2 ☐3 ☐4 ☐5"], None, None, {"missing_score"}),
+    (["Påverkan: 1 2 ③ 4 5"], 3, None, set()),
+    (["Påverkan: ☒1 ☐2 ☒3 ☐4 ☐5"], None, None, {"invalid_score"}),
+    (["Sammanställd bedömning: 🟡"], None, "gul", set()),
+    (["Sammanställd bedömning:", "🔴 Rött"], None, "röd", set()),
+    (["Sammanställd bedömning: ⚪ Grönt ⚪ Gult ● Rött"], None, "röd", set()),
+    (["Sammanställd bedömning: 🟢 🔴"], None, None, {"invalid_score"}),
+    (["Påverkan: Välj ett objekt."], None, None, {"missing_score"}),
+    (["Sammanställd bedömning: Välj färg"], None, None, {"missing_score"}),
+    (["Påverkan: kanske"], None, None, {"invalid_score"}),
+])
+def test_rating_lines(lines, score, color, problems):
+    answer, found = first_answer(lines)
+    assert (answer.score, answer.color, found) == (score, color, problems)
+    assert answer.text == ANSWER  # the rating line is never answer text
+
+
+# --- a printed scale marked in Word ------------------------------------------------
+
+
+def scale(*, mark: dict[int, dict] | None = None, circled: int | None = None, label: str = "Påverkan: ",
+          circle_text: bool = False):
+    """A "Påverkan: 1 2 3 4 5" paragraph, numbers marked as `mark` says."""
+    parts: list = [marked(label, bold=True)] if label else []
+    for n in range(1, 6):
+        if circled == n:
+            if circle_text:
+                parts.append(circle(str(n)))
+                parts.append(run(" "))
+                continue
+            parts.append(circle())
+        parts.append(marked(str(n), **(mark or {}).get(n, {})) if mark and n in mark else run(str(n)))
+        parts.append(run(" "))
+    return p(*parts)
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    (scale(mark={3: {"highlight": "yellow"}}), "Påverkan: ☐1 ☐2 ☒3 ☐4 ☐5"),
+    (scale(mark={4: {"shade": "FFC000"}}), "Påverkan: ☐1 ☐2 ☐3 ☒4 ☐5"),
+    (scale(mark={2: {"bold": True}}), "Påverkan: ☐1 ☒2 ☐3 ☐4 ☐5"),
+    (scale(mark={5: {"underline": True}}), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+    (scale(circled=3), "Påverkan: ☐1 ☐2 ☒3 ☐4 ☐5"),
+    (scale(circled=1, circle_text=True), "Påverkan: ☒1 ☐2 ☐3 ☐4 ☐5"),
+    (scale(mark={2: {"highlight": "green"}, 3: {"highlight": "green"}}), "Påverkan: ☐1 ☒2 ☒3 ☐4 ☐5"),
+    (scale(mark={n: {"bold": True} for n in range(1, 6)}), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☐5"),  # a bold line: style
+    (scale(), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☐5"),  # only the label bold: nothing chosen
+    (p(marked("Vi hade ", bold=True), run("tre inbrott.")), "Vi hade tre inbrott."),
+])
+def test_marked_scale_in_word(paragraph, expected):
+    assert [b.text for b in read_docx(make_docx([paragraph]))] == [expected]
+
+
+def test_circle_drawn_in_vml():
+    paragraph = p(run("Påverkan: 1 2 "), circle(vml=True), run("3"), run(" 4 5"))
+    assert [b.text for b in read_docx(make_docx([paragraph]))] == ["Påverkan: ☐1 ☐2 ☒3 ☐4 ☐5"]
+
+
+@pytest.mark.parametrize("row, expected", [
+    ([cell("Påverkan"), cell("1"), cell("2"), cell("3", fill="FFFF00"), cell("4"), cell("5")],
+     ["Påverkan", "☐1 ☐2 ☒3 ☐4 ☐5"]),
+    ([cell("1"), cell(p(marked("2", highlight="yellow"))), cell("3"), cell("4"), cell("5"), cell("Kommentar")],
+     ["☐1 ☒2 ☐3 ☐4 ☐5", "Kommentar"]),
+    ([cell("Påverkan"), cell("1"), cell("2"), cell("3"), cell("4"), cell("5")],
+     ["Påverkan", "☐1 ☐2 ☐3 ☐4 ☐5"]),  # none marked: not the first number
+    ([cell(n, fill="D9D9D9") for n in "12345"], ["☐1 ☐2 ☐3 ☐4 ☐5"]),  # all shaded alike: style
+])
+def test_marked_scale_in_table_row(row, expected):
+    assert [b.text for b in read_docx(make_docx([[row]]))] == expected
+
+
+def report_docx(rating_paragraphs: list) -> bytes:
+    body: list = ["Mall för lägesbildsinsamling - Sociala risker, oktober månad"]
+    for number, title in enumerate(TITLES, 1):
+        body += [f"{number}. {title}", f"Svar {number}: lugnt."]
+        if number < 7:
+            body.append(rating_paragraphs[number - 1])
+    return make_docx(body)
+
+
+def test_marked_scales_read_per_question():
+    paragraphs = [scale(mark={3: {"highlight": "yellow"}}), scale(mark={1: {"shade": "92D050"}}),
+                  scale(circled=4), scale(), scale(mark={2: {"bold": True}, 5: {"bold": True}}),
+                  p(run("Påverkan: "), sdt("Välj ett objekt.", placeholder=True))]
+    result = extract(read_docx(report_docx(paragraphs)))
+    assert [result.answers[n].score for n in range(1, 7)] == [3, 1, 4, None, None, None]
+    assert sorted((p.question, p.code) for p in result.problems) == [
+        (4, "missing_score"), (5, "invalid_score"), (6, "missing_score")]
+    assert all(result.answers[n].text == f"Svar {n}: lugnt." for n in range(1, 7))
+
+
+def test_placeholder_text_typed_as_text_is_missing():
+    paragraphs = [p(run("Påverkan: "), sdt("Välj ett objekt."))] * 6  # the flag lost: the text stays
+    result = extract(read_docx(report_docx(paragraphs)))
+    assert {p.code for p in result.problems} == {"missing_score"}
+
+
+def test_circled_digit_in_plain_text():
+    assert mark_text("Påverkan: 1 2 ④ 5") == "Påverkan: 1 2 ④ 5"  # not the whole scale: as it is
+    assert mark_text("Påverkan: 1 ② 3 4 5") == "Påverkan: ☐1 ☒2 ☐3 ☐4 ☐5"
