@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from . import rating_summary
 from .directory import fold
 from .model import Answer, Block, Problem
 from .period import find_month
@@ -47,6 +48,7 @@ class Extraction:
     preamble: list[str] = field(default_factory=list)  # text before the first heading
     titled: set[int] = field(default_factory=set)  # questions whose heading named the template's title
     rest: list[Block] = field(default_factory=list)  # a second template that starts after this one
+    summary: dict[int, Rating] = field(default_factory=dict)  # ratings from a summary table
 
     @property
     def rated(self) -> int:
@@ -130,9 +132,19 @@ def extract(blocks: list[Block]) -> Extraction:
     sections: dict[int, tuple[Heading, list[Block]]] = {}
     current = 0
     items = [Block(normalize(b.text), b.cell, b.fill) for b in blocks]
+    summary: rating_summary.SummaryTable | None = None
     i = 0
     while i < len(items):
         block = items[i]
+        if summary is not None:
+            if summary.feed(block):
+                i += 1
+                continue
+            summary = None
+        elif block.text and rating_summary.starts(block, items[i + 1] if i + 1 < len(items) else None):
+            summary = rating_summary.SummaryTable(ratings=result.summary)
+            i += 1
+            continue
         heading = match_heading(block.text) if block.text else None
         if heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items):
             # A question number in its own cell, the title in the next one.
@@ -164,7 +176,7 @@ def extract(blocks: list[Block]) -> Extraction:
             sections[current][1].append(block)
         i += 1
     for number, (heading, body) in sections.items():
-        answer, problems = _read_section(number, heading, body)
+        answer, problems = _read_section(number, heading, body, result.summary.get(number))
         result.answers[number] = answer
         result.problems.extend(problems)
     return result
@@ -205,7 +217,9 @@ def _strip_wording(number: int, heading: Heading, body: list[Block]) -> tuple[st
     return heading.rest, body
 
 
-def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Answer, list[Problem]]:
+def _read_section(number: int, heading: Heading, body: list[Block],
+                  summarised: Rating | None = None) -> tuple[Answer, list[Problem]]:
+    """The answer of one question; `summarised` is its rating from a summary table, if any."""
     rest, body = _strip_wording(number, heading, body)
     items: list[Block] = []
     if rest:
@@ -270,6 +284,8 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
     q = BY_NUMBER[number]
     problems = []
     score = color = None
+    if rating is None and invalid is None and summarised is not None:
+        take(summarised)  # rated only in the summary table
     if q.rated:
         if rating is not None:
             score, color = rating.score, rating.color

@@ -195,3 +195,84 @@ def test_placeholder_text_typed_as_text_is_missing():
 def test_circled_digit_in_plain_text():
     assert mark_text("Påverkan: 1 2 ④ 5") == "Påverkan: 1 2 ④ 5"  # not the whole scale: as it is
     assert mark_text("Påverkan: 1 ② 3 4 5") == "Påverkan: ☐1 ☒2 ☐3 ☐4 ☐5"
+
+
+# --- a summary table of the ratings after the answers ------------------------------
+
+
+def template_blocks(ratings: dict[int, str] | None = None) -> list[Block]:
+    ratings = ratings or {}
+    blocks = [Block("Lägesbild oktober")]
+    for number, title in enumerate(TITLES, 1):
+        blocks += [Block(f"{number}. {title}"), Block(f"Svar {number}: lugnt.")]
+        if number in ratings:
+            blocks.append(Block(f"Påverkan: {ratings[number]}"))
+    return blocks
+
+
+SUMMARY_CELLS = ["Sammanfattning av bedömningar", "Fråga", "Påverkan",
+                 "1. Ordningsstörningar och otrygghet", "3", "2. Hot och våld", "🟡",
+                 "3. Extremism och kriminella nätverk", "2", "4. Ungdomar/skolor", "1",
+                 "5. Alkohol, narkotika, doping och tobak", "Välj ett objekt.",
+                 "6. Övrigt", "4", "7. Positiva åtgärder eller händelser", "–"]
+SUMMARY_LINES = ["Sammanfattning av bedömningar", "Fråga\tPåverkan",
+                 "1. Ordningsstörningar och otrygghet\t3", "2. Hot och våld: 🟡",
+                 "Extremism och kriminella nätverk – 2", "Ungdomar/skolor 1",
+                 "5. Alkohol, narkotika, doping och tobak", "6. Övrigt\t4",
+                 "7. Positiva åtgärder eller händelser\t–", "Med vänliga hälsningar", "Anna"]
+CELL_BY_CELL = [Block(t, cell=k > 0) for k, t in enumerate(SUMMARY_CELLS)]
+NUMBER_COLUMN = [Block("Sammanställning av påverkan per fråga")] + [
+    Block(t, cell=True) for t in ["Nr", "Fråga", "Påverkan", "1", "Ordningsstörningar och otrygghet", "3",
+                                  "2", "Hot och våld", "Gult", "3", "Extremism och kriminella nätverk", "2",
+                                  "4", "Ungdomar/skolor", "1", "5", "Alkohol, narkotika, doping och tobak",
+                                  "6", "Övrigt", "4", "7", "Positiva åtgärder eller händelser"]]
+HEADER_ONLY = [Block(t, cell=True) for t in ["Fråga", "Påverkan", "Ordningsstörningar och otrygghet", "3",
+                                              "Hot och våld", "Gul", "Extremism och kriminella nätverk", "2",
+                                              "Ungdomar/skolor", "1", "Övrigt", "4"]]
+
+
+@pytest.mark.parametrize("summary", [CELL_BY_CELL, [Block(t) for t in SUMMARY_LINES], NUMBER_COLUMN, HEADER_ONLY],
+                         ids=["cells", "lines", "number-column", "header-cells"])
+def test_summary_table_after_the_answers(summary):
+    result = extract(template_blocks() + summary)
+    got = {n: (a.score, a.color) for n, a in result.answers.items()}
+    assert got == {1: (3, None), 2: (None, "gul"), 3: (2, None), 4: (1, None), 5: (None, None), 6: (4, None),
+                   7: (None, None)}
+    assert [(p.code, p.question) for p in result.problems] == [("missing_score", 5)]
+    assert all(a.text == f"Svar {n}: lugnt." for n, a in result.answers.items())  # no title became text
+    assert not result.rest  # the table's "1. Ordningsstörningar ..." starts no second template
+
+
+def test_summary_table_printed_before_the_answers():
+    result = extract([Block(t) for t in SUMMARY_LINES[:-2]] + template_blocks())
+    assert [result.answers[n].score for n in (1, 3, 4, 6)] == [3, 2, 1, 4]
+    assert all(a.text == f"Svar {n}: lugnt." for n, a in result.answers.items())
+
+
+def test_rating_in_the_answer_wins_over_the_summary():
+    result = extract(template_blocks({1: "5", 2: "x"}) + CELL_BY_CELL)
+    assert (result.answers[1].score, result.answers[3].score) == (5, 2)
+    assert ("invalid_score", 2) in [(p.code, p.question) for p in result.problems]
+
+
+@pytest.mark.parametrize("line", [
+    "Sammanfattning: påverkan har ökat i centrum under hösten",
+    "Påverkan:",
+    "Bedömning",
+])
+def test_no_summary_title(line):
+    from parsers.rating_summary import starts
+    assert not starts(Block(line), None)
+
+
+def test_summary_table_in_word():
+    rows = [[cell("Fråga"), cell("Påverkan")]] + [
+        [cell(f"{n}. {title}"), cell(str(n % 5 + 1) if n < 7 else "")] for n, title in enumerate(TITLES, 1)]
+    body: list = ["Mall för lägesbildsinsamling - Sociala risker, oktober månad"]
+    for number, title in enumerate(TITLES, 1):
+        body += [f"{number}. {title}", f"Svar {number}: lugnt."]
+    body += ["Sammanfattning av bedömningar", rows, "Med vänliga hälsningar"]
+    result = extract(read_docx(make_docx(body)))
+    assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
+    assert not result.problems
+    assert result.answers[7].text == "Svar 7: lugnt."
