@@ -276,3 +276,32 @@ def test_summary_table_in_word():
     assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
     assert not result.problems
     assert result.answers[7].text == "Svar 7: lugnt."
+
+
+# --- the table template exported to PDF ----------------------------------------------
+
+
+@pytest.mark.parametrize("middle", [True, False], ids=["centred-rating", "top-rating"])
+def test_pdf_table_template_keeps_each_rating_in_its_row(middle):
+    from parsers.pdf_reader import read_pdf
+    from tests.pdf_factory import TABLE_ANSWERS, table_template_pdf
+
+    result = extract(read_pdf(table_template_pdf(["3", "2", "Gult", "1", "", "5"], middle=middle)))
+    got = {n: (a.score, a.color) for n, a in result.answers.items()}
+    assert got == {1: (3, None), 2: (2, None), 3: (None, "gul"), 4: (1, None), 5: (None, None), 6: (5, None),
+                   7: (None, None)}
+    assert [(p.code, p.question) for p in result.problems] == [("missing_score", 5)]
+    assert [result.answers[n].text for n in range(1, 8)] == list(TABLE_ANSWERS)
+
+
+def test_pdf_tables_stay_within_their_budget():
+    import time
+
+    from parsers.pdf_reader import TABLE_SECONDS, read_pdf
+    from tests.pdf_factory import grid_pdf
+
+    data = grid_pdf(12, 40)  # 40 pages of 144 ruled cells each
+    start = time.perf_counter()
+    blocks = read_pdf(data)
+    assert time.perf_counter() - start < TABLE_SECONDS + 3.0
+    assert "0 0" not in {b.text for b in blocks} and "00" in {b.text for b in blocks}
