@@ -18,7 +18,7 @@ import zlib
 from lxml import etree
 
 from parsers.model import Block, Limits, UnreadableDocument
-from parsers.scale_marks import CIRCLE, boxes, chosen, mark_line
+from parsers.scale_marks import CIRCLE, SCALES, boxes, chosen, mark_line, option
 from parsers.sniff import zip_directory_ok
 
 logger = logging.getLogger(__name__)
@@ -578,20 +578,24 @@ class _Walker:
             self.scale_row(cells)
 
     def scale_row(self, cells: list[tuple[int, int, str | None]]) -> None:
-        """A row of cells "1" .. "5" (one shaded, bold, highlighted ...): one checkbox line.
+        """A row of cells "1" .. "5" or "Grönt | Gult | Rött" (one shaded, bold, ...): one checkbox line.
 
-        Read cell by cell, the first number would pass for the rating.
+        Read cell by cell, the first option would pass for the rating.
         """
-        if len(cells) < 5:
-            return
-        for k in range(len(cells) - 4):
-            run = cells[k:k + 5]
-            if all(end == start + 1 and self.blocks[start].text.rstrip(".") == str(n)
-                   for n, (start, end, _) in enumerate(run, 1)):
-                marks = [self.digit_marks.get(start, NO_MARKS) | ({"fill:" + fill} if fill else NO_MARKS)
-                         for start, _, fill in run]
-                self.blocks[run[0][0]:run[-1][1]] = [Block(boxes(chosen(marks)), True, None)]
-                return
+        for values in SCALES.values():
+            size = len(values)
+            for k in range(len(cells) - size + 1):
+                run = cells[k:k + size]
+                if all(end == start + 1 and (o := option(self.blocks[start].text)) is not None and o[1] == value
+                       for value, (start, end, _) in zip(values, run, strict=True)):
+                    fills = [fill for _, _, fill in run]
+                    legend = all(fills) and len(set(fills)) == size  # each option in its own colour
+                    marks = [self.digit_marks.get(start, NO_MARKS) | ({"fill:" + fill} if fill and not legend
+                                                                     else NO_MARKS)
+                             for start, _, fill in run]
+                    texts = [self.blocks[start].text.strip(".") for start, _, _ in run]
+                    self.blocks[run[0][0]:run[-1][1]] = [Block(boxes(chosen(marks), texts), True, None)]
+                    return
 
     def paragraph(self, p, cell: bool, fill: str | None) -> None:
         para = _Paragraph()
@@ -604,7 +608,7 @@ class _Walker:
         for line, marks in zip(para.lines, para.line_marks, strict=True):
             text = clean_text(line)
             if text:
-                if cell and len(text) == 1:
+                if cell and len(text) <= 6:  # an option of a scale in its own cell: "3", "Gult"
                     self.digit_marks[len(self.blocks)] = marks
                 self.blocks.append(Block(text, cell, fill))
         for textbox in para.textboxes:

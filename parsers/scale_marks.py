@@ -1,4 +1,4 @@
-"""A printed scale "1 2 3 4 5" with the chosen number marked by formatting.
+"""A printed scale "1 2 3 4 5" (or "Grönt Gult Rött") with the choice marked by formatting.
 
 Word users often answer "Påverkan: 1 2 3 4 5" by highlighting, shading,
 bolding or drawing a circle around one number. The readers know the
@@ -25,10 +25,26 @@ CIRCLED = {chr(base + i): str(i + 1) for base in (0x2460, 0x2776, 0x2780, 0x278A
 Part = tuple[str, frozenset[str]]
 _TOKEN = re.compile(r"\S+")
 _NUMBER = re.compile(r"[(\[]?([1-5])[)\].,:;|]?")
+_PUNCT = "()[].,:;|"
+# The options of the two scales printed in a row: the numbers, and the traffic light.
+SCALES = {"numbers": SCALE, "lights": ("grön", "gul", "röd")}
+_LIGHT_WORDS = {"gron": "grön", "gront": "grön", "gul": "gul", "gult": "gul", "rod": "röd", "rott": "röd",
+                "green": "grön", "yellow": "gul", "red": "röd", "🟢": "grön", "🟡": "gul", "🔴": "röd"}
+_FOLD = str.maketrans("åäöÅÄÖ", "aaoaao")
+# What may stand between the options: separators, and the level names after the numbers.
+_BETWEEN = re.compile(r"[|/,;–-]|\(?(?:normalt?|avvikande|oroande|allvarligt?|kritiskt?)\)?[.,;]?", re.IGNORECASE)
+
+
+def option(token: str) -> tuple[str, str] | None:
+    """(scale, option) for a token that is one of a printed scale's options: "3" -> ("numbers", "3")."""
+    if (m := _NUMBER.fullmatch(token)) is not None:
+        return "numbers", m.group(1)
+    word = _LIGHT_WORDS.get(token.strip(_PUNCT).lower().translate(_FOLD))
+    return ("lights", word) if word else None
 
 
 def chosen(marks: list[frozenset[str]]) -> set[int]:
-    """Indexes of the marked numbers: any mark that some but not all of them carry."""
+    """Indexes of the marked options: any mark that some but not all of them carry."""
     result: set[int] = set()
     for kind in set().union(*marks):
         having = {i for i, kinds in enumerate(marks) if kind in kinds}
@@ -37,8 +53,17 @@ def chosen(marks: list[frozenset[str]]) -> set[int]:
     return result
 
 
-def boxes(marked: set[int]) -> str:
-    return " ".join(f"{TICKED if i in marked else UNTICKED}{n}" for i, n in enumerate(SCALE))
+def boxed(texts: list[str], marked: set[int]) -> list[str]:
+    """Each option with its box: "3" -> "☒3", "Gult" -> "☒ Gult"."""
+    out = []
+    for i, text in enumerate(texts):
+        box = TICKED if i in marked else UNTICKED
+        out.append(f"{box}{text}" if text.isdigit() else f"{box} {text}")
+    return out
+
+
+def boxes(marked: set[int], texts: list[str] | None = None) -> str:
+    return " ".join(boxed(texts or list(SCALE), marked))
 
 
 def mark_line(parts: list[Part]) -> str | None:
@@ -46,7 +71,7 @@ def mark_line(parts: list[Part]) -> str | None:
 
     `parts` are the pieces of one line with the marks of each ("bold",
     "highlight", "shade", ...); an empty piece marked CIRCLE stands where a
-    circle shape was anchored and marks the number after it (else before it).
+    circle shape was anchored and marks the option after it (else before it).
     """
     tokens: list[tuple[int, int, str, set[str]]] = []  # start, end, text, marks in the joined line
     circles: list[int] = []  # token positions a circle stands before
@@ -60,25 +85,30 @@ def mark_line(parts: list[Part]) -> str | None:
                 token, marks = CIRCLED[token], marks | {CIRCLE}
             tokens.append((offset + m.start(), offset + m.end(), token, marks))
         offset += len(text)
-    numbers = [k for k, token in enumerate(tokens) if _NUMBER.fullmatch(token[2])]
-    if [_NUMBER.fullmatch(tokens[k][2]).group(1) for k in numbers] != list(SCALE):  # type: ignore[union-attr]
+    found = [(k, option(token[2])) for k, token in enumerate(tokens)]
+    for scale, values in SCALES.items():
+        options = [k for k, o in found if o is not None and o[0] == scale]
+        if [found[k][1][1] for k in options] == list(values):  # type: ignore[index]
+            break
+    else:
         return None
-    if numbers[-1] - numbers[0] != 4 and any(
-            not re.fullmatch(r"[|/,;–-]", tokens[k][2]) for k in range(numbers[0], numbers[-1] + 1)
-            if k not in numbers):
-        return None  # words between the numbers: prose, not a scale
+    if any(not _BETWEEN.fullmatch(tokens[k][2]) for k in range(options[0], options[-1] + 1) if k not in options):
+        return None  # words between the options: prose, not a scale
     line = "".join(text for text, _ in parts)
-    if len(line) - (tokens[numbers[-1]][1] - tokens[numbers[0]][0]) > MAX_LABEL:
+    if len(line) - (tokens[options[-1]][1] - tokens[options[0]][0]) > MAX_LABEL:
         return None
     for position in circles:
-        after = [k for k in numbers if k >= position]
-        before = [k for k in numbers if k < position]
+        after = [k for k in options if k >= position]
+        before = [k for k in options if k < position]
         target = after[0] if after and (after[0] == position or not before) else (before[-1] if before else None)
         if target is not None:
             tokens[target][3].add(CIRCLE)
-    marked = chosen([frozenset(tokens[k][3]) for k in numbers])
-    start, end = tokens[numbers[0]][0], tokens[numbers[-1]][1]
-    return line[:start] + boxes(marked) + line[end:]
+    marked = chosen([frozenset(tokens[k][3]) for k in options])
+    texts = [found[k][1][1] if scale == "numbers" else tokens[k][2] for k in options]  # type: ignore[index]
+    for i, k in reversed(list(enumerate(options))):
+        start, end = tokens[k][0], tokens[k][1]
+        line = line[:start] + boxed(texts, marked)[i] + line[end:]
+    return line
 
 
 def mark_text(text: str) -> str:

@@ -305,3 +305,35 @@ def test_pdf_tables_stay_within_their_budget():
     blocks = read_pdf(data)
     assert time.perf_counter() - start < TABLE_SECONDS + 3.0
     assert "0 0" not in {b.text for b in blocks} and "00" in {b.text for b in blocks}
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    (p(run("Sammanställd bedömning: Grönt "), marked("Gult", highlight="yellow"), run(" Rött")),
+     "Sammanställd bedömning: ☐ Grönt ☒ Gult ☐ Rött"),
+    (p(run("Bedömning: 🟢 🟡 "), marked("🔴", bold=True)), "Bedömning: ☐ 🟢 ☐ 🟡 ☒ 🔴"),
+    (p(run("Påverkan: 1 Normalt 2 Avvikande "), marked("3", highlight="yellow"), run(" Oroande 4 Allvarligt 5 Kritiskt")),
+     "Påverkan: ☐1 Normalt ☐2 Avvikande ☒3 Oroande ☐4 Allvarligt ☐5 Kritiskt"),
+    (p(run("Vi ser läget som "), marked("grönt", bold=True), run(", tidigare gult och rött.")),
+     "Vi ser läget som grönt, tidigare gult och rött."),
+])
+def test_marked_light_and_level_scales(paragraph, expected):
+    assert [b.text for b in read_docx(make_docx([paragraph]))] == [expected]
+
+
+@pytest.mark.parametrize("lines, color", [
+    (["Sammanställd bedömning: ☐ Grönt ☒ Gult ☐ Rött"], "gul"),
+    (["Sammanställd bedömning: ☐ 🟢 ☐ 🟡 ☒ 🔴"], "röd"),
+])
+def test_marked_lights_read(lines, color):
+    answer, problems = first_answer(lines)
+    assert (answer.color, problems) == (color, set())
+
+
+def test_light_row_in_word_table():
+    row = [cell("Sammanställd bedömning"), cell("Grönt"), cell("Gult", fill="FFFF00"), cell("Rött")]
+    assert [b.text for b in read_docx(make_docx([[row]]))] == ["Sammanställd bedömning", "☐ Grönt ☒ Gult ☐ Rött"]
+
+
+def test_light_legend_in_its_own_colours_is_no_choice():
+    row = [cell("Grönt", fill="00B050"), cell("Gult", fill="FFFF00"), cell("Rött", fill="FF0000")]
+    assert [b.text for b in read_docx(make_docx([[row]]))] == ["☐ Grönt ☐ Gult ☐ Rött"]
