@@ -37,8 +37,9 @@ _COMMENT_LABEL = re.compile(
 _LABEL_ONLY = {"kommentar", "kommentarer", "kommentar/atgard", "svar", "paverkan", "beskrivning",
                "fraga", "bedomning", "sammanstalld bedomning", "atgard", "atgarder", "paverkan (1-5)",
                "paverkan 1-5", "niva"}
-_INLINE_RATING = re.compile(r"(?<=[.!;])\s+(?=(?:påverkan|sammanställd bedömning|bedömning)\b[^:]{0,8}:)",
-                            re.IGNORECASE)
+_INLINE_RATING = re.compile(
+    r"(?<=[.!;])\s+(?=(?:bedömd påverkan|påverkan|sammanställd bedömning|samlad bedömning|bedömning)\b[^:]{0,8}:)",
+    re.IGNORECASE)
 
 
 @dataclass

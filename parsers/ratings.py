@@ -190,7 +190,7 @@ def parse_bare(text: str) -> Rating | None:
         return parse_value(stripped)
     if any(ch in EMOJI_LIGHTS for ch in stripped) and len(stripped) <= 24:
         return parse_value(stripped)
-    if re.fullmatch(r"\d\s*\(?[a-z]+\)?", folded):
+    if re.fullmatch(r"\d\s*\(?[a-z]+\)?|\d\s*(?:/|av)\s*5", folded):
         return parse_value(stripped)
     if re.fullmatch(r"[a-z]+", folded) and (folded in COLORS or _level_word(folded) is not None):
         return parse_value(stripped)

@@ -337,3 +337,16 @@ def test_light_row_in_word_table():
 def test_light_legend_in_its_own_colours_is_no_choice():
     row = [cell("Grönt", fill="00B050"), cell("Gult", fill="FFFF00"), cell("Rött", fill="FF0000")]
     assert [b.text for b in read_docx(make_docx([[row]]))] == ["☐ Grönt ☐ Gult ☐ Rött"]
+
+
+@pytest.mark.parametrize("lines, score", [
+    (["Inbrott i förråd. Bedömd påverkan: 3 av 5"], 3),
+    (["Bedömd påverkan", "3 av 5"], 3),
+    (["Påverkan:", "4/5"], 4),
+])
+def test_av_5_inline_and_on_its_own_line(lines, score):
+    blocks = [Block(f"1. {TITLES[0]}")] + [Block(line) for line in lines]
+    blocks += [Block(f"2. {TITLES[1]}"), Block("Hot."), Block("Påverkan: 2")]
+    answer = extract(blocks).answers[1]
+    assert answer.score == score
+    assert "påverkan" not in answer.text.lower() and "av 5" not in answer.text
