@@ -27,7 +27,7 @@ _LABEL = re.compile(
     r"(?:(?:grad|niva)\s+(?:av|pa)\s+)?"
     r"(?:paverkan(?:sgrad|sniva)?|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
     r"(?:[12*](?=\s*:))?"  # a footnote mark: "Påverkan¹:" folds to "paverkan1:"
-    r"(?:\s*\(?\s*1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
+    r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
 )
 _SCALE_PLACEHOLDER = re.compile(r"^\(?\s*1\s*[-–—]\s*5\s*\)?\s*$")
 
@@ -151,9 +151,16 @@ def parse_value(value: str) -> Rating | None:
             return _from_token(boxes[0]) or Rating(invalid=value)
         return Rating(invalid=value) if boxes else None
     folded = fold(value)
-    m = re.match(r"^([1-5])\s*(?:/|av)\s*5\b", folded)
+    if (m := re.match(r"^niva\s+(?=\d)", folded)) is not None:  # "Påverkan: nivå 3"
+        value, folded = value[m.end():], folded[m.end():]
+    m = re.match(r"^([1-5])\s*(?:/|av)\s*(?:max\s+)?5\b", folded)
     if m:
         return Rating(score=int(m.group(1)))
+    if re.match(r"^\d+\s*av\s*\d+\b", folded):
+        return Rating(invalid=value)  # "2 av 3": not the scale of five
+    m = re.match(r"^([a-z]+)\s+av\s+fem\b", folded)
+    if m and m.group(1) in NUMBER_WORDS:
+        return Rating(score=NUMBER_WORDS[m.group(1)])  # "fyra av fem"
     m = re.match(r"^(\d+)\s*(?:[-–—/]|till|eller)\s*(\d+)\b", folded)
     if m:
         return Rating(invalid=value)  # a range such as "3-4" is not one level

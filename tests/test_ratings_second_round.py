@@ -30,6 +30,8 @@ def first_answer(rating_lines: list[str]):
     ("Grad av påverkan: 2", (True, "2")),
     ("Bedömning av påverkan: 5", (True, "5")),
     ("Påverkansnivå: 1", (True, "1")),
+    ("Påverkan (skala 1–5): 3", (True, "3")),
+    ("Påverkan på en skala 1-5: 4", (True, "4")),
     ("Bedömd som lugn period", (False, "Bedömd som lugn period")),
 ])
 def test_new_labels(text, expected):
@@ -38,6 +40,11 @@ def test_new_labels(text, expected):
 
 @pytest.mark.parametrize("value, expected", [
     ("3 av 5", Rating(score=3)),
+    ("3 av max 5", Rating(score=3)),
+    ("fyra av fem", Rating(score=4)),
+    ("2 av 3", Rating(invalid="2 av 3")),
+    ("nivå 3", Rating(score=3)),
+    ("Nivå 2 – Avvikande", Rating(score=2)),
     ("3\u00a0av\u00a05", Rating(score=3)),
     ("🟢", Rating(color="grön")),
     ("🟡 Gult", Rating(color="gul")),
