@@ -134,13 +134,20 @@ def extract(blocks: list[Block]) -> Extraction:
     current = 0
     items = [Block(normalize(b.text), b.cell, b.fill) for b in blocks]
     summary: rating_summary.SummaryTable | None = None
+    pending_at = 0  # where the summary row being read started
     i = 0
     while i < len(items):
         block = items[i]
         if summary is not None:
+            before = summary.pending
             if summary.feed(block):
+                if summary.pending is not None and summary.pending != before:
+                    pending_at = i
                 i += 1
                 continue
+            if summary.pending is not None and not summary.repeated and pending_at == i - 1:
+                i = pending_at  # a question with its answer after it: the template, not a summary's row
+                block = items[i]
             summary = None
         elif block.text and rating_summary.starts(block, items[i + 1] if i + 1 < len(items) else None):
             summary = rating_summary.SummaryTable(ratings=result.summary)

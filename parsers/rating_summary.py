@@ -50,6 +50,8 @@ class SummaryTable:
     ratings: dict[int, Rating] = field(default_factory=dict)
     pending: int | None = None  # the question of the row being read
     seen: set[int] = field(default_factory=set)  # questions named in the table
+    rated_last: bool = False  # the block before was a row's rating
+    repeated: bool = False  # the table ended at a question it had named already
 
     def feed(self, block: Block) -> bool:
         """Take `block` if it belongs to the table; False where the table has ended."""
@@ -63,11 +65,13 @@ class SummaryTable:
             return True  # the column titles
         heading = match_heading(text)
         if heading is not None and heading.number in self.seen:
+            self.repeated = True
             return False  # the questions again: the answers follow a table printed first
         if heading is None and (m := _TAIL.match(text)):
             head = match_heading(m.group(1))
             if head is not None and not head.rest and self._rating(m.group(2)) is not None:
                 if head.number in self.seen:
+                    self.repeated = True
                     return False
                 self.seen.add(head.number)
                 self.pending = head.number
@@ -90,7 +94,9 @@ class SummaryTable:
             if rating is not None:
                 self._rate(rating)
                 return True
-        return len(text) <= MAX_SKIPPED or bool(_NO_RATING.match(folded))
+        comment = block.cell and self.pending is None and self.rated_last  # a comment column after the rating
+        self.rated_last = False
+        return comment or len(text) <= MAX_SKIPPED or bool(_NO_RATING.match(folded))
 
     def _rating(self, text: str) -> Rating | None:
         is_label, value = split_label(text)
@@ -104,3 +110,4 @@ class SummaryTable:
         if rating is not None and self.pending is not None:
             self.ratings.setdefault(self.pending, rating)
             self.pending = None
+            self.rated_last = True

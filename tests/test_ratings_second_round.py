@@ -357,3 +357,23 @@ def test_av_5_inline_and_on_its_own_line(lines, score):
     answer = extract(blocks).answers[1]
     assert answer.score == score
     assert "påverkan" not in answer.text.lower() and "av 5" not in answer.text
+
+
+def test_summary_table_with_a_comment_column():
+    cells = ["Fråga", "Påverkan", "Kommentar"]
+    for n, title in enumerate(TITLES[:6], 1):
+        cells += [f"{n}. {title}", str(n % 5 + 1), "Oförändrat jämfört med förra månaden enligt polisen."]
+    result = extract(template_blocks() + [Block("Sammanfattning av bedömningar")] + [Block(t, True) for t in cells])
+    assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
+    assert not result.rest and result.answers[7].text == "Svar 7: lugnt."
+
+
+def test_a_template_table_after_a_summary_title_is_still_read():
+    cells = []
+    for n, title in enumerate(TITLES, 1):
+        cells += [f"{n}. {title}", f"Svar {n}: lugnt, inget särskilt att rapportera denna månad."]
+        if n < 7:
+            cells.append(str(n % 5 + 1))
+    result = extract([Block("Sammanfattning av bedömningar")] + [Block(t, True) for t in cells])
+    assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
+    assert result.answers[2].text == "Svar 2: lugnt, inget särskilt att rapportera denna månad."
