@@ -36,6 +36,7 @@ import pypdfium2.raw as pdfium_c
 from parsers import pdf_tables
 from parsers.docx_reader import MAX_BLOCKS
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.scale_marks import mark_line
 
 logger = logging.getLogger(__name__)
 
@@ -466,6 +467,9 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
         previous_right = right.value
         previous_size = pdfium_c.FPDFText_GetFontSize(textpage, index)
     runs.append((current, current_fill))
+    scale = _marked_scale(textpage, chars, fills)
+    if scale is not None:
+        return [Block(scale)]
     blocks: list[Block] = []
     for run_chars, fill in runs:
         for line in _clean("".join(run_chars)):
@@ -474,6 +478,26 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
             else:
                 blocks.append(Block(line, cell=True, fill=fill.color))
     return blocks
+
+
+def _marked_scale(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) -> str | None:
+    """A line "Påverkan: 1 2 3 4 5" with one number highlighted, as checkboxes ("☐1 ☐2 ☒3 ...")."""
+    if len(chars) > 80:
+        return None
+    parts: list[tuple[str, frozenset[str]]] = []
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    for index in chars:
+        char = _char(pdfium_c.FPDFText_GetUnicode(textpage, index))
+        marks: frozenset[str] = frozenset()
+        if not char.isspace() and pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top):
+            fill = _fill_at(fills, (left.value + right.value) / 2, (bottom.value + top.value) / 2)
+            marks = frozenset({"fill:" + fill.color}) if fill is not None else marks
+        if parts and parts[-1][1] == marks:
+            parts[-1] = (parts[-1][0] + char, marks)
+        else:
+            parts.append((char, marks))
+    line = mark_line(parts)
+    return " ".join(_clean(line)) if line is not None else None
 
 
 def _char(code: int) -> str:

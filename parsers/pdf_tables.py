@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from .model import Block
+from .scale_marks import SCALES, boxes, chosen, option
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def _shaped(table: Any) -> bool:
 def _table_blocks(table: Any, page: Any, fills: list[dict]) -> list[Block]:
     blocks: list[Block] = []
     for row in table.rows:
+        start = len(blocks)
         for bbox in row.cells:
             if bbox is None:
                 continue  # covered by a merged cell
@@ -70,7 +72,23 @@ def _table_blocks(table: Any, page: Any, fills: list[dict]) -> list[Block]:
             if not paragraphs and fill:
                 blocks.append(Block("", True, fill))
             blocks.extend(Block(p, True, fill) for p in paragraphs)
+        blocks[start:] = _scale_row(blocks[start:])
     return blocks
+
+
+def _scale_row(cells: list[Block]) -> list[Block]:
+    """Cells "1" .. "5" (or Grönt | Gult | Rött) with the chosen one shaded: one checkbox cell."""
+    for values in SCALES.values():
+        size = len(values)
+        for k in range(len(cells) - size + 1):
+            run = cells[k:k + size]
+            if all((o := option(b.text)) is not None and o[1] == v for v, b in zip(values, run, strict=True)):
+                fills = [b.fill for b in run]
+                legend = all(fills) and len(set(fills)) == size
+                marks = [frozenset({"fill:" + b.fill} if b.fill and not legend else ()) for b in run]
+                merged = Block(boxes(chosen(marks), [b.text.strip(".") for b in run]), True, None)
+                return cells[:k] + [merged] + cells[k + size:]
+    return cells
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -225,3 +225,34 @@ def grid_pdf(cells_per_side: int, pages: int) -> bytes:
                 pdf.set_xy(56 + j * width, 56 + i * height)
                 pdf.cell(width, height, f"{i}{j}", border=1)
     return _output(pdf)
+
+
+def marked_scale_pdf(label: str, options: Sequence[str], marked: Sequence[int], fill: str = "FFFF00") -> bytes:
+    """One line "label 1 2 3 4 5" where the options at `marked` have a coloured background."""
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=True)
+    pdf.c_margin = 0
+    pdf.add_page()
+    pdf.set_fill_color(int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
+    pdf.cell(pdf.get_string_width(label + " "), 15, label + " ")
+    for k, text in enumerate(options):
+        pdf.cell(pdf.get_string_width(text), 15, text, fill=k in marked)
+        pdf.cell(pdf.get_string_width(" "), 15, " ")
+    return _output(pdf)
+
+
+def scale_row_pdf(options: Sequence[str], fills: Sequence[str | None]) -> bytes:
+    """A ruled table: a label row, then one cell per option, some shaded."""
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=True)
+    pdf.add_page()
+    pdf.cell(0, 15, "1. Ordningsstörningar och otrygghet", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for text in ("Påverkan", "", "", "", ""):
+        pdf.cell(80, 20, text, border=1)
+    pdf.ln(20)
+    for text, fill in zip(options, fills, strict=True):
+        if fill:
+            pdf.set_fill_color(int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
+        pdf.cell(80, 20, text, border=1, fill=bool(fill))
+    pdf.ln(20)
+    return _output(pdf)

@@ -83,9 +83,7 @@ def test_text_in_shaded_cells_gets_cell_and_fill():
     ])
     assert read_pdf(data) == [  # a ruled table: read cell by cell with pdfplumber
         Block("Sammanställd bedömning:"),
-        Block("Grönt", cell=True),
-        Block("Gult", cell=True, fill="FFFF00"),
-        Block("Rött", cell=True),
+        Block("☐ Grönt ☒ Gult ☐ Rött", cell=True),  # the light's options, the shaded one chosen
         Block("Påverkan: 3", cell=True, fill="00B050"),
         Block("x", cell=True),
         Block("", cell=True, fill="FF0000"),

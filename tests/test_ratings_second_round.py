@@ -377,3 +377,26 @@ def test_a_template_table_after_a_summary_title_is_still_read():
     result = extract([Block("Sammanfattning av bedömningar")] + [Block(t, True) for t in cells])
     assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
     assert result.answers[2].text == "Svar 2: lugnt, inget särskilt att rapportera denna månad."
+
+
+@pytest.mark.parametrize("label, options, marked_at, expected", [
+    ("Påverkan:", list("12345"), [2], "Påverkan: ☐1 ☐2 ☒3 ☐4 ☐5"),
+    ("Påverkan:", list("12345"), [1, 3], "Påverkan: ☐1 ☒2 ☐3 ☒4 ☐5"),
+    ("Sammanställd bedömning:", ["Grönt", "Gult", "Rött"], [0], "Sammanställd bedömning: ☒ Grönt ☐ Gult ☐ Rött"),
+])
+def test_marked_scale_in_pdf(label, options, marked_at, expected):
+    from parsers.pdf_reader import read_pdf
+    from tests.pdf_factory import marked_scale_pdf
+
+    assert [b.text for b in read_pdf(marked_scale_pdf(label, options, marked_at))] == [expected]
+
+
+@pytest.mark.parametrize("fills, expected", [
+    ([None, None, None, "FFC000", None], "☐1 ☐2 ☐3 ☒4 ☐5"),
+    ([None] * 5, "☐1 ☐2 ☐3 ☐4 ☐5"),
+])
+def test_scale_row_in_pdf_table(fills, expected):
+    from parsers.pdf_reader import read_pdf
+    from tests.pdf_factory import scale_row_pdf
+
+    assert [b.text for b in read_pdf(scale_row_pdf(list("12345"), fills))][-1] == expected
