@@ -97,6 +97,9 @@ TABLE_SECONDS = 1.0
 TABLE_MIN_RULINGS = 4
 TABLE_MAX_OBJECTS = 2_000
 TABLE_MAX_RULINGS = 150  # pdfplumber's edge merging grows faster than linearly in these
+# A line that may be a printed scale with its choice highlighted (see _marked_scale).
+_MAX_SCALE_LINE = 80
+_SCALE_HINT = re.compile(r"1\W+2\W+3\W+4\W+5|gr[öo]nt?\W+gult?\W+r[öo](?:d|tt)", re.IGNORECASE)
 _RULING_SIDE = 3.0  # pt; a filled shape this thin is a drawn line
 
 
@@ -467,9 +470,11 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
         previous_right = right.value
         previous_size = pdfium_c.FPDFText_GetFontSize(textpage, index)
     runs.append((current, current_fill))
-    scale = _marked_scale(textpage, chars, fills)
-    if scale is not None:
-        return [Block(scale)]
+    text = "".join("".join(run_chars) for run_chars, _ in runs)
+    if len(text) <= _MAX_SCALE_LINE and _SCALE_HINT.search(text):
+        scale = _marked_scale(textpage, chars, fills)
+        if scale is not None:
+            return [Block(scale)]
     blocks: list[Block] = []
     for run_chars, fill in runs:
         for line in _clean("".join(run_chars)):
@@ -482,8 +487,6 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
 
 def _marked_scale(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) -> str | None:
     """A line "Påverkan: 1 2 3 4 5" with one number highlighted, as checkboxes ("☐1 ☐2 ☒3 ...")."""
-    if len(chars) > 80:
-        return None
     parts: list[tuple[str, frozenset[str]]] = []
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     for index in chars:
