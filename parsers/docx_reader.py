@@ -18,6 +18,7 @@ import zlib
 from lxml import etree
 
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.ratings import color_from_fill
 from parsers.scale_marks import CIRCLE, SCALES, boxes, chosen, mark_line, option
 from parsers.sniff import zip_directory_ok
 
@@ -262,7 +263,7 @@ def _header_parts(package: SafeZip, document: etree._Element) -> list[str]:
 # run set in that font). Unlisted symbols are dropped: they are decoration.
 _BOX_SYMBOLS = {
     "wingdings": {
-        0x20: " ", 0x6E: "■", 0x6F: UNTICKED, 0x70: UNTICKED, 0x71: UNTICKED,
+        0x20: " ", 0x6C: "●", 0x6E: "■", 0x6F: UNTICKED, 0x70: UNTICKED, 0x71: UNTICKED,
         0x72: UNTICKED, 0xA8: UNTICKED, 0x78: TICKED, 0xFD: TICKED, 0xFE: TICKED,
         0xFB: "✗", 0xFC: "✓",
     },
@@ -471,6 +472,18 @@ def _run_marks(run: etree._Element) -> frozenset[str]:
     return frozenset(marks)
 
 
+_DOTS = frozenset("●⬤⚫")
+_LIGHT_EMOJI = {"grön": "🟢", "gul": "🟡", "röd": "🔴"}
+
+
+def _coloured_light(run: etree._Element, text: str) -> str:
+    """A dot coloured green, yellow or red (the run's font colour) as the traffic light's emoji."""
+    properties = run.find(R_PR)
+    colour = properties.find(COLOR) if properties is not None else None
+    light = color_from_fill(_rgb(colour.get(VAL)) if colour is not None else None)
+    return text.replace(text.strip(), _LIGHT_EMOJI[light]) if light else text
+
+
 def _is_circle(graphic: etree._Element) -> bool:
     """Whether a drawing is an ellipse (a circle drawn around something)."""
     for element in graphic.iter(_A_GEOM, V_OVAL, V_SHAPE):
@@ -644,7 +657,8 @@ class _Walker:
                 continue
             elif tag == T:
                 text = child.text or ""
-                para.add(text if symbols is None else _symbol_text(text, symbols), marks)
+                text = text if symbols is None else _symbol_text(text, symbols)
+                para.add(_coloured_light(run, text) if text.strip() in _DOTS else text, marks)
             elif tag == TAB or tag == PTAB:
                 para.add("\t")
             elif tag == BR or tag == CR:

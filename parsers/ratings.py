@@ -81,8 +81,16 @@ _PLACEHOLDER = re.compile(
 )
 
 
+_CIRCLES = "●⚫◉⬤⚪○◯"
+
+
 def _typed_boxes(value: str) -> str:
-    """Checkboxes typed as text: "[X] 3" -> "☒ 3", "[ ] 2" -> "☐ 2", "● Gul" -> "☒ Gul"."""
+    """Checkboxes typed as text: "[X] 3" -> "☒ 3", "[ ] 2" -> "☐ 2", "⚪ Grön ● Gul" -> "☐ Grön ☒ Gul".
+
+    One circle before one option ("⚪ Gult", "● 3") is a bullet, not a choice among several.
+    """
+    if sum(value.count(ch) for ch in _CIRCLES) == 1:
+        value = value.strip().lstrip(_CIRCLES).strip()
     for pattern, glyph in _BRACKET_BOXES + _RADIO:
         value = pattern.sub(glyph, value)
     return mark_text(value)

@@ -57,9 +57,9 @@ def run(text: str, font: str | None = None) -> Xml:
 
 
 def marked(text: str, *, highlight: str | None = None, shade: str | None = None, bold: bool = False,
-           underline: bool = False) -> Xml:
-    """A run with the formatting that marks a chosen number on a printed scale."""
-    props = ""
+           underline: bool = False, color: str | None = None, font: str | None = None) -> Xml:
+    """A run with the formatting that marks a chosen number on a printed scale (or colours a dot)."""
+    props = f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}"/>' if font else ""
     if bold:
         props += "<w:b/>"
     if underline:
@@ -68,6 +68,8 @@ def marked(text: str, *, highlight: str | None = None, shade: str | None = None,
         props += f'<w:highlight w:val="{highlight}"/>'
     if shade:
         props += f'<w:shd w:val="clear" w:color="auto" w:fill="{shade}"/>'
+    if color:
+        props += f'<w:color w:val="{color}"/>'
     return Xml(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
 
 

@@ -55,6 +55,8 @@ def test_new_labels(text, expected):
     ("🟢 🟡 🔴", None),
     ("⚪ Grön ● Gul ⚪ Röd", Rating(color="gul")),
     ("● Rött", Rating(color="röd")),
+    ("⚪ Gult", Rating(color="gul")),
+    ("● 3", Rating(score=3)),
     ("○ Grönt ○ Gult ○ Rött", None),
     ("● Grön ● Röd", Rating(invalid="☒ Grön ☒ Röd")),
     ("○ 1 ○ 2 ● 3 ○ 4 ○ 5", Rating(score=3)),
@@ -400,3 +402,13 @@ def test_scale_row_in_pdf_table(fills, expected):
     from tests.pdf_factory import scale_row_pdf
 
     assert [b.text for b in read_pdf(scale_row_pdf(list("12345"), fills))][-1] == expected
+
+
+@pytest.mark.parametrize("dot, expected", [
+    (marked("●", color="FFC000"), "Sammanställd bedömning: 🟡"),
+    (marked("l", color="00B050", font="Wingdings"), "Sammanställd bedömning: 🟢"),
+    (marked("⬤", color="FF0000"), "Sammanställd bedömning: 🔴"),
+    (marked("●", color="000000"), "Sammanställd bedömning: ●"),
+])
+def test_coloured_dot_in_word_is_the_light(dot, expected):
+    assert [b.text for b in read_docx(make_docx([p(run("Sammanställd bedömning: "), dot)]))] == [expected]
