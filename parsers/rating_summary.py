@@ -55,7 +55,7 @@ class SummaryTable:
 
     def feed(self, block: Block) -> bool:
         """Take `block` if it belongs to the table; False where the table has ended."""
-        text = block.text.strip()
+        text = block.text.strip().strip("|").strip()  # "| 2. Hot och våld | 3 |" (a table typed as text)
         if not text:
             if self.pending is not None and block.fill and (color := color_from_fill(block.fill)):
                 self._rate(Rating(color=color))  # a cell showing the light by its shading only
@@ -80,7 +80,8 @@ class SummaryTable:
         if heading is not None:
             self.seen.add(heading.number)
             self.pending = heading.number
-            if heading.rest and (rating := self._rating(heading.rest)) is not None:
+            rest = heading.rest.strip("|:–- \t")
+            if rest and (rating := self._rating(rest)) is not None:
                 self._rate(rating)
             return True
         if re.fullmatch(r"[1-7][.)]?", text) and block.cell and (self.pending is None or text[0] in "67"):

@@ -412,3 +412,11 @@ def test_scale_row_in_pdf_table(fills, expected):
 ])
 def test_coloured_dot_in_word_is_the_light(dot, expected):
     assert [b.text for b in read_docx(make_docx([p(run("Sammanställd bedömning: "), dot)]))] == [expected]
+
+
+def test_summary_table_typed_with_pipes():
+    lines = ["Sammanfattning av bedömningar", "| Fråga | Påverkan |", "|---|---|"] + [
+        f"| {n}. {title} | {n % 5 + 1} |" for n, title in enumerate(TITLES[:6], 1)]
+    result = extract(template_blocks() + [Block(t) for t in lines])
+    assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
+    assert result.answers[7].text == "Svar 7: lugnt."
