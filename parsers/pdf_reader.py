@@ -96,6 +96,7 @@ TABLE_PAGES = 8
 TABLE_SECONDS = 1.0
 TABLE_MIN_RULINGS = 4
 TABLE_MAX_OBJECTS = 2_000
+TABLE_MAX_CHARS = 8_000  # a page of a report has some 3,000; each cell's text is cut from all of them
 TABLE_MAX_RULINGS = 150  # pdfplumber's edge merging grows faster than linearly in these
 # A line that may be a printed scale with its choice highlighted (see _marked_scale).
 _MAX_SCALE_LINE = 80
@@ -195,10 +196,11 @@ def _read_pages(document: pdfium.PdfDocument, limits: Limits, tables: _TableRead
             logger.warning("PDF pages draw over %s objects; read the first %s pages", MAX_PAGE_OBJECTS, pages_read)
             break
         try:
+            before = chars_left
             page_blocks, chars_left = _read_page(page, chars_left, budget)
             if not page_blocks and not images_seen:
                 images_seen = _has_image(page, budget)
-            elif page_blocks and tables.worth_it(page):
+            elif page_blocks and before - chars_left <= TABLE_MAX_CHARS and tables.worth_it(page):
                 page_blocks = tables.read(index) or page_blocks
         finally:
             page.close()

@@ -49,7 +49,7 @@ def page_blocks(page: Any) -> list[Block] | None:
             pieces.append((line["top"], [Block(text)]))
     fills = [r for r in page.rects if r.get("fill") and _colour(r.get("non_stroking_color"))]
     for table in tables:
-        pieces.append((table.bbox[1], _table_blocks(table, page, fills)))
+        pieces.append((table.bbox[1], _table_blocks(table, fills)))
     pieces.sort(key=lambda piece: piece[0])
     return [block for _, blocks in pieces for block in blocks]
 
@@ -59,14 +59,14 @@ def _shaped(table: Any) -> bool:
     return len(rows) >= _MIN_ROWS and max((len(r.cells) for r in rows), default=0) >= _MIN_COLUMNS
 
 
-def _table_blocks(table: Any, page: Any, fills: list[dict]) -> list[Block]:
+def _table_blocks(table: Any, fills: list[dict]) -> list[Block]:
     blocks: list[Block] = []
-    for row in table.rows:
+    for row, texts in zip(table.rows, table.extract(), strict=True):
         start = len(blocks)
-        for bbox in row.cells:
+        for bbox, cell_text in zip(row.cells, texts, strict=True):
             if bbox is None:
                 continue  # covered by a merged cell
-            text = page.crop(bbox, strict=False).extract_text() or ""
+            text = cell_text or ""
             fill = _fill_of(bbox, fills)
             paragraphs = _paragraphs(text)
             if not paragraphs and fill:
