@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from . import rating_summary
 from .directory import fold
 from .model import Block
 from .questions import BY_NUMBER
@@ -87,9 +88,12 @@ def strip_receipt(blocks: list[Block]) -> tuple[list[Block], dict[int, str]]:
     receipt = mentions_receipt(blocks)
     kept: list[Block] = []
     table: dict[int, str] = {}
+    summary = False  # past the title of the report's own table of ratings: its rows are the report's
     i = 0
     while i < len(blocks):
-        row = _table_row(blocks, i)
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        summary = summary or (not receipt and rating_summary.starts(blocks[i], following))
+        row = None if summary else _table_row(blocks, i)
         if row is not None:
             table.setdefault(row[0], row[1])
             i += row[2]

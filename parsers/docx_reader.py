@@ -18,6 +18,8 @@ import zlib
 from lxml import etree
 
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.ratings import color_from_fill
+from parsers.scale_marks import CIRCLE, SCALES, boxes, chosen, mark_line, option
 from parsers.sniff import zip_directory_ok
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,11 @@ CHECK_BOX, CHECKED, DEFAULT = _W + "checkBox", _W + "checked", _W + "default"
 DD_LIST, DD_RESULT, LIST_ENTRY = _W + "ddList", _W + "result", _W + "listEntry"
 TC_PR, SHD, V_MERGE, H_MERGE = _W + "tcPr", _W + "shd", _W + "vMerge", _W + "hMerge"
 R_PR, R_FONTS = _W + "rPr", _W + "rFonts"
+HIGHLIGHT, BOLD, UNDERLINE, R_STYLE = _W + "highlight", _W + "b", _W + "u", _W + "rStyle"
+# Shapes that draw a circle (DrawingML preset geometry, VML oval or the VML oval shape type).
+_A_GEOM = "{http://schemas.openxmlformats.org/drawingml/2006/main}prstGeom"
+_V = "urn:schemas-microsoft-com:vml"
+V_OVAL, V_SHAPE = f"{{{_V}}}oval", f"{{{_V}}}shape"
 VAL, FILL, COLOR, FONT, CHAR = (_W + a for a in ("val", "fill", "color", "font", "char"))
 ASCII, H_ANSI = _W + "ascii", _W + "hAnsi"
 W14_CHECKBOX, W14_CHECKED, W14_VAL = _W14 + "checkbox", _W14 + "checked", _W14 + "val"
@@ -256,7 +263,7 @@ def _header_parts(package: SafeZip, document: etree._Element) -> list[str]:
 # run set in that font). Unlisted symbols are dropped: they are decoration.
 _BOX_SYMBOLS = {
     "wingdings": {
-        0x20: " ", 0x6E: "■", 0x6F: UNTICKED, 0x70: UNTICKED, 0x71: UNTICKED,
+        0x20: " ", 0x6C: "●", 0x6E: "■", 0x6F: UNTICKED, 0x70: UNTICKED, 0x71: UNTICKED,
         0x72: UNTICKED, 0xA8: UNTICKED, 0x78: TICKED, 0xFD: TICKED, 0xFE: TICKED,
         0xFB: "✗", 0xFC: "✓",
     },
@@ -436,6 +443,65 @@ def _textboxes(element: etree._Element, found: list | None = None) -> list:
     return found
 
 
+# --- formatting that marks a choice on a printed scale ------------------------
+
+NO_MARKS: frozenset[str] = frozenset()
+
+
+def _run_marks(run: etree._Element) -> frozenset[str]:
+    """Direct formatting of a run that can mark a number: highlight, shading, bold, underline."""
+    properties = run.find(R_PR)
+    if properties is None:
+        return NO_MARKS
+    marks = []
+    highlight = properties.find(HIGHLIGHT)
+    if highlight is not None and (highlight.get(VAL) or "none").lower() != "none":
+        marks.append("highlight:" + (highlight.get(VAL) or "").lower())
+    shading = properties.find(SHD)
+    if shading is not None:
+        colour = _rgb(shading.get(COLOR)) if shading.get(VAL) == "solid" else _rgb(shading.get(FILL))
+        if colour:
+            marks.append("shade:" + colour)
+    bold = properties.find(BOLD)
+    style = (properties.find(R_STYLE).get(VAL) or "") if properties.find(R_STYLE) is not None else ""
+    if (bold is not None and _on(bold.get(VAL))) or style.lower() in ("strong", "stark", "betoning"):
+        marks.append("bold")
+    underline = properties.find(UNDERLINE)
+    if underline is not None and (underline.get(VAL) or "none").lower() != "none":
+        marks.append("underline")
+    return frozenset(marks)
+
+
+_DOTS = frozenset("●⬤⚫")
+_LIGHT_EMOJI = {"grön": "🟢", "gul": "🟡", "röd": "🔴"}
+
+
+def _coloured_light(run: etree._Element, text: str) -> str:
+    """A dot coloured green, yellow or red (the run's font colour) as the traffic light's emoji."""
+    properties = run.find(R_PR)
+    colour = properties.find(COLOR) if properties is not None else None
+    light = color_from_fill(_rgb(colour.get(VAL)) if colour is not None else None)
+    return text.replace(text.strip(), _LIGHT_EMOJI[light]) if light else text
+
+
+def _is_circle(graphic: etree._Element) -> bool:
+    """Whether a drawing is an ellipse (a circle drawn around something)."""
+    for element in graphic.iter(_A_GEOM, V_OVAL, V_SHAPE):
+        if element.tag == V_OVAL:
+            return True
+        if element.tag == _A_GEOM and element.get("prst") in ("ellipse", "donut", "flowChartConnector"):
+            return True
+        if element.tag == V_SHAPE and (element.get("type") or "").endswith("_x0000_t3"):
+            return True
+    return False
+
+
+def _circled_digit(textboxes: list) -> str | None:
+    """The number written inside a circle shape's text box ("3"), if that is all it holds."""
+    text = "".join("".join(t.text or "" for t in box.iter(T)) for box in textboxes).strip()
+    return text if text in ("1", "2", "3", "4", "5") else None
+
+
 # --- the walk ----------------------------------------------------------------
 
 
@@ -453,21 +519,32 @@ class _Field:
 
 
 class _Paragraph:
-    """Text of one paragraph being collected, split at line breaks."""
+    """Text of one paragraph being collected, split at line breaks.
 
-    __slots__ = ("lines", "parts", "textboxes")
+    The marks of each piece (see `_run_marks`) are kept while the paragraph
+    has any, so that a printed scale with one number marked can be read.
+    """
+
+    __slots__ = ("line_marks", "lines", "marked", "parts", "textboxes")
 
     def __init__(self):
         self.lines: list[str] = []
-        self.parts: list[str] = []
+        self.line_marks: list[frozenset[str]] = []  # the marks of each line's visible text
+        self.parts: list[tuple[str, frozenset[str]]] = []
+        self.marked = False  # some piece of the current line is marked
         self.textboxes: list = []
 
-    def add(self, text: str) -> None:
-        self.parts.append(text)
+    def add(self, text: str, marks: frozenset[str] = NO_MARKS) -> None:
+        self.parts.append((text, marks))
+        self.marked = self.marked or bool(marks)
 
     def newline(self) -> None:
-        self.lines.append("".join(self.parts))
+        line = (mark_line(self.parts) if self.marked else None) or "".join(text for text, _ in self.parts)
+        self.lines.append(line)
+        self.line_marks.append(
+            frozenset().union(*(marks for text, marks in self.parts if text.strip())) if self.marked else NO_MARKS)
         self.parts = []
+        self.marked = False
 
 
 class _Walker:
@@ -477,6 +554,7 @@ class _Walker:
         self.blocks: list[Block] = []
         self.fields: list[_Field] = []  # the innermost MAX_OPEN_FIELDS open fields
         self.hidden = 0  # how many of them hide what follows (instructions, rendered form fields)
+        self.digit_marks: dict[int, frozenset[str]] = {}  # one-character cell blocks: their marks
 
     def story(self, parent, cell: bool = False, fill: str | None = None) -> None:
         for child in parent:
@@ -500,6 +578,7 @@ class _Walker:
 
     def table(self, table, outer_fill: str | None) -> None:
         for row in _children(table, TR):
+            cells: list[tuple[int, int, str | None]] = []  # each cell's blocks and own shading
             for cell in _children(row, TC):
                 if _continues_merge(cell):
                     continue
@@ -508,6 +587,28 @@ class _Walker:
                 self.story(cell, True, fill)
                 if len(self.blocks) == before and fill:
                     self.blocks.append(Block("", True, fill))
+                cells.append((before, len(self.blocks), _cell_fill(cell)))
+            self.scale_row(cells)
+
+    def scale_row(self, cells: list[tuple[int, int, str | None]]) -> None:
+        """A row of cells "1" .. "5" or "Grönt | Gult | Rött" (one shaded, bold, ...): one checkbox line.
+
+        Read cell by cell, the first option would pass for the rating.
+        """
+        for values in SCALES.values():
+            size = len(values)
+            for k in range(len(cells) - size + 1):
+                run = cells[k:k + size]
+                if all(end == start + 1 and (o := option(self.blocks[start].text)) is not None and o[1] == value
+                       for value, (start, end, _) in zip(values, run, strict=True)):
+                    fills = [fill for _, _, fill in run]
+                    legend = all(fills) and len(set(fills)) == size  # each option in its own colour
+                    marks = [self.digit_marks.get(start, NO_MARKS) | ({"fill:" + fill} if fill and not legend
+                                                                     else NO_MARKS)
+                             for start, _, fill in run]
+                    texts = [self.blocks[start].text.strip(".") for start, _, _ in run]
+                    self.blocks[run[0][0]:run[-1][1]] = [Block(boxes(chosen(marks), texts), True, None)]
+                    return
 
     def paragraph(self, p, cell: bool, fill: str | None) -> None:
         para = _Paragraph()
@@ -517,9 +618,11 @@ class _Walker:
         if self.hidden:
             self.fields = [f for f in self.fields if f.in_result and not f.hides_result]
             self.hidden = 0
-        for line in para.lines:
+        for line, marks in zip(para.lines, para.line_marks, strict=True):
             text = clean_text(line)
             if text:
+                if cell and len(text) <= 6:  # an option of a scale in its own cell: "3", "Gult"
+                    self.digit_marks[len(self.blocks)] = marks
                 self.blocks.append(Block(text, cell, fill))
         for textbox in para.textboxes:
             self.story(textbox, cell, fill)
@@ -545,6 +648,7 @@ class _Walker:
 
     def run(self, run, para: _Paragraph) -> None:
         symbols = _run_symbol_table(run)
+        marks = _run_marks(run)
         for child in run:
             tag = child.tag
             if tag == FLD_CHAR:
@@ -553,7 +657,8 @@ class _Walker:
                 continue
             elif tag == T:
                 text = child.text or ""
-                para.add(text if symbols is None else _symbol_text(text, symbols))
+                text = text if symbols is None else _symbol_text(text, symbols)
+                para.add(_coloured_light(run, text) if text.strip() in _DOTS else text, marks)
             elif tag == TAB or tag == PTAB:
                 para.add("\t")
             elif tag == BR or tag == CR:
@@ -565,7 +670,13 @@ class _Walker:
             elif tag == RUBY and (base := child.find(RUBY_BASE)) is not None:
                 self.inline(base, para)
             elif tag in GRAPHICS:
-                para.textboxes.extend(_textboxes(child))
+                found = _textboxes(child)
+                if _is_circle(child):
+                    digit = _circled_digit(found)
+                    para.add(digit or "", frozenset({CIRCLE}))
+                    if digit:
+                        continue  # the number inside the circle is part of the line
+                para.textboxes.extend(found)
 
     def field_char(self, char, para: _Paragraph) -> None:
         kind = char.get(FLD_CHAR_TYPE)

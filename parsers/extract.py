@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from . import rating_summary
 from .directory import fold
 from .model import Answer, Block, Problem
 from .period import find_month
@@ -18,6 +19,7 @@ from .questions import BY_NUMBER, QUESTIONS, Heading, match_heading, prompt_over
 from .ratings import (
     Rating,
     color_from_fill,
+    is_blank,
     is_unticked_only,
     parse_bare,
     parse_value,
@@ -35,8 +37,9 @@ _COMMENT_LABEL = re.compile(
 _LABEL_ONLY = {"kommentar", "kommentarer", "kommentar/atgard", "svar", "paverkan", "beskrivning",
                "fraga", "bedomning", "sammanstalld bedomning", "atgard", "atgarder", "paverkan (1-5)",
                "paverkan 1-5", "niva"}
-_INLINE_RATING = re.compile(r"(?<=[.!;])\s+(?=(?:påverkan|sammanställd bedömning|bedömning)\b[^:]{0,8}:)",
-                            re.IGNORECASE)
+_INLINE_RATING = re.compile(
+    r"(?<=[.!;])\s+(?=(?:bedömd påverkan|påverkan|sammanställd bedömning|samlad bedömning|bedömning)\b[^:]{0,8}:)",
+    re.IGNORECASE)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Extraction:
     preamble: list[str] = field(default_factory=list)  # text before the first heading
     titled: set[int] = field(default_factory=set)  # questions whose heading named the template's title
     rest: list[Block] = field(default_factory=list)  # a second template that starts after this one
+    summary: dict[int, Rating] = field(default_factory=dict)  # ratings from a summary table
 
     @property
     def rated(self) -> int:
@@ -129,9 +133,26 @@ def extract(blocks: list[Block]) -> Extraction:
     sections: dict[int, tuple[Heading, list[Block]]] = {}
     current = 0
     items = [Block(normalize(b.text), b.cell, b.fill) for b in blocks]
+    summary: rating_summary.SummaryTable | None = None
+    pending_at = 0  # where the summary row being read started
     i = 0
     while i < len(items):
         block = items[i]
+        if summary is not None:
+            before = summary.pending
+            if summary.feed(block):
+                if summary.pending is not None and summary.pending != before:
+                    pending_at = i
+                i += 1
+                continue
+            if summary.pending is not None and not summary.repeated and pending_at == i - 1:
+                i = pending_at  # a question with its answer after it: the template, not a summary's row
+                block = items[i]
+            summary = None
+        elif block.text and rating_summary.starts(block, items[i + 1] if i + 1 < len(items) else None):
+            summary = rating_summary.SummaryTable(ratings=result.summary)
+            i += 1
+            continue
         heading = match_heading(block.text) if block.text else None
         if heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items):
             # A question number in its own cell, the title in the next one.
@@ -163,7 +184,7 @@ def extract(blocks: list[Block]) -> Extraction:
             sections[current][1].append(block)
         i += 1
     for number, (heading, body) in sections.items():
-        answer, problems = _read_section(number, heading, body)
+        answer, problems = _read_section(number, heading, body, result.summary.get(number))
         result.answers[number] = answer
         result.problems.extend(problems)
     return result
@@ -204,7 +225,9 @@ def _strip_wording(number: int, heading: Heading, body: list[Block]) -> tuple[st
     return heading.rest, body
 
 
-def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Answer, list[Problem]]:
+def _read_section(number: int, heading: Heading, body: list[Block],
+                  summarised: Rating | None = None) -> tuple[Answer, list[Problem]]:
+    """The answer of one question; `summarised` is its rating from a summary table, if any."""
     rest, body = _strip_wording(number, heading, body)
     items: list[Block] = []
     if rest:
@@ -235,7 +258,7 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
                 parsed = parse_value(value)
                 if parsed is None and len(value) > 30:
                     texts.append(line)  # "Bedömning: vi ser att ..." is prose, not a rating
-                elif parsed is None and value and not re.fullmatch(r"\(?\s*1\s*[-–]\s*5\s*\)?", value):
+                elif parsed is None and value and not is_blank(value):
                     take(Rating(invalid=value))
                 elif parsed is None:
                     awaiting_value = True
@@ -252,8 +275,9 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
             if block.cell and block.fill and len(line) <= 2 and rating is None and color_from_fill(block.fill):
                 take(Rating(color=color_from_fill(block.fill)))
                 continue
-            if is_unticked_only(line) and any(ch in line for ch in "☐□▢"):
-                continue
+            if (is_unticked_only(line) and any(ch in line for ch in "☐□▢")) or (
+                    (awaiting_value or block.cell) and len(line) <= 80 and is_blank(line)):
+                continue  # the scale or drop-down as the template printed it: no rating, no text
             folded = fold(line).rstrip(":").strip()
             if folded in _LABEL_ONLY:
                 continue
@@ -268,6 +292,8 @@ def _read_section(number: int, heading: Heading, body: list[Block]) -> tuple[Ans
     q = BY_NUMBER[number]
     problems = []
     score = color = None
+    if rating is None and invalid is None and summarised is not None:
+        take(summarised)  # rated only in the summary table
     if q.rated:
         if rating is not None:
             score, color = rating.score, rating.color

@@ -11,6 +11,10 @@ shading) is found here from PDFium's own page objects, at little cost:
   at char by char; text inside a rectangle becomes its own block with
   `cell=True` and `fill` set to the rectangle's colour.
 
+Pages that draw a table's ruling lines are read again with pdfplumber's
+table finder (parsers/pdf_tables.py), so that a rating cell stays with its
+row; a few pages per document, within a time budget (TABLE_PAGES, TABLE_SECONDS).
+
 Checkbox glyphs (☐ ☒ ☑ ■) are kept as they are. Hyphenation is not undone:
 where PDFium joined a line ending in "-" to the next one, the break is put back.
 """
@@ -18,16 +22,21 @@ where PDFium joined a line ending in "-" to the next one, the break is put back.
 from __future__ import annotations
 
 import ctypes
+import io
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from parsers import pdf_tables
 from parsers.docx_reader import MAX_BLOCKS
 from parsers.model import Block, Limits, UnreadableDocument
+from parsers.scale_marks import mark_line
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +90,18 @@ FILL_WORK_BUDGET = 500_000
 # Page objects (text runs, paths, images) read in one document: a 200-page
 # report has some 10^4; pages that all draw one huge shared content stream stop here.
 MAX_PAGE_OBJECTS = 100_000
+# Tables read with pdfplumber: pages of one document, seconds spent, and which pages
+# qualify (ruling lines drawn, not too many objects to look at).
+TABLE_PAGES = 8
+TABLE_SECONDS = 1.0
+TABLE_MIN_RULINGS = 4
+TABLE_MAX_OBJECTS = 2_000
+TABLE_MAX_CHARS = 8_000  # a page of a report has some 3,000; each cell's text is cut from all of them
+TABLE_MAX_RULINGS = 150  # pdfplumber's edge merging grows faster than linearly in these
+# A line that may be a printed scale with its choice highlighted (see _marked_scale).
+_MAX_SCALE_LINE = 80
+_SCALE_HINT = re.compile(r"1\W+2\W+3\W+4\W+5|gr[öo]nt?\W+gult?\W+r[öo](?:d|tt)", re.IGNORECASE)
+_RULING_SIDE = 3.0  # pt; a filled shape this thin is a drawn line
 
 
 class _Budget:
@@ -130,7 +151,7 @@ def read_pdf(data: bytes, limits: Limits = Limits()) -> list[Block]:
     except pdfium.PdfiumError as e:
         raise UnreadableDocument(_reason_for_load_error(e.err_code)) from e
     try:
-        return _read_document(document, limits)
+        return _read_document(document, limits, data)
     except (pdfium.PdfiumError, ValueError, OverflowError, ctypes.ArgumentError) as e:
         raise UnreadableDocument(REASON_CORRUPT) from e
     finally:
@@ -145,7 +166,15 @@ def _reason_for_load_error(err_code: int | None) -> str:
     return REASON_CORRUPT
 
 
-def _read_document(document: pdfium.PdfDocument, limits: Limits) -> list[Block]:
+def _read_document(document: pdfium.PdfDocument, limits: Limits, data: bytes = b"") -> list[Block]:
+    tables = _TableReader(data)
+    try:
+        return _read_pages(document, limits, tables)
+    finally:
+        tables.close()
+
+
+def _read_pages(document: pdfium.PdfDocument, limits: Limits, tables: _TableReader) -> list[Block]:
     page_count = len(document)
     if page_count > limits.max_pages:
         logger.info("PDF has %s pages; reading the first %s", page_count, limits.max_pages)
@@ -167,9 +196,12 @@ def _read_document(document: pdfium.PdfDocument, limits: Limits) -> list[Block]:
             logger.warning("PDF pages draw over %s objects; read the first %s pages", MAX_PAGE_OBJECTS, pages_read)
             break
         try:
+            before = chars_left
             page_blocks, chars_left = _read_page(page, chars_left, budget)
             if not page_blocks and not images_seen:
                 images_seen = _has_image(page, budget)
+            elif page_blocks and before - chars_left <= TABLE_MAX_CHARS and tables.worth_it(page):
+                page_blocks = tables.read(index) or page_blocks
         finally:
             page.close()
         pages_read += 1
@@ -186,6 +218,67 @@ def _read_document(document: pdfium.PdfDocument, limits: Limits) -> list[Block]:
             raise UnreadableDocument(REASON_CORRUPT)
         raise UnreadableDocument(REASON_NO_TEXT if images_seen else REASON_EMPTY)
     return blocks
+
+
+class _TableReader:
+    """pdfplumber over the pages that draw tables, within TABLE_PAGES and TABLE_SECONDS."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._pdf: Any = None  # pdfplumber.PDF, opened at the first table
+        self._pages_left = TABLE_PAGES if data else 0
+        self._deadline: float | None = None
+
+    def worth_it(self, page: pdfium.PdfPage) -> bool:
+        if self._pages_left <= 0 or (self._deadline is not None and time.monotonic() > self._deadline):
+            return False
+        count = pdfium_c.FPDFPage_CountObjects(page)
+        return 0 < count <= TABLE_MAX_OBJECTS and TABLE_MIN_RULINGS <= _rulings(page, count) <= TABLE_MAX_RULINGS
+
+    def read(self, index: int) -> list[Block] | None:
+        """The page's blocks with its tables cell by cell; None to keep PDFium's lines."""
+        self._pages_left -= 1
+        if self._deadline is None:
+            self._deadline = time.monotonic() + TABLE_SECONDS
+        try:
+            if self._pdf is None:
+                import pdfplumber  # imported when a table is met: it costs some 0.2 s
+
+                self._pdf = pdfplumber.open(io.BytesIO(self._data))
+            page = self._pdf.pages[index]
+            try:
+                return pdf_tables.page_blocks(page)
+            finally:
+                page.close()
+        except Exception as e:  # pdfminer raises many kinds on broken files; PDFium's reading stands
+            logger.info("PDF tables of page %s not read: %r", index + 1, e)
+            self._pages_left = 0
+            return None
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+
+def _rulings(page: pdfium.PdfPage, count: int) -> int:
+    """Path objects that draw lines: stroked paths and thin filled shapes (table borders)."""
+    found = 0
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    for i in range(count):
+        obj = pdfium_c.FPDFPage_GetObject(page, i)
+        if not obj or pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        if not pdfium_c.FPDFPath_GetDrawMode(obj, mode, stroke):
+            continue
+        if stroke.value:
+            found += 1
+        elif pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and min(
+                right.value - left.value, top.value - bottom.value) < _RULING_SIDE:
+            found += 1
+        if found > TABLE_MAX_RULINGS:
+            break
+    return found
 
 
 def _has_image(page: pdfium.PdfPage, budget: _Budget) -> bool:
@@ -379,6 +472,11 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
         previous_right = right.value
         previous_size = pdfium_c.FPDFText_GetFontSize(textpage, index)
     runs.append((current, current_fill))
+    text = "".join("".join(run_chars) for run_chars, _ in runs)
+    if len(text) <= _MAX_SCALE_LINE and _SCALE_HINT.search(text):
+        scale = _marked_scale(textpage, chars, fills)
+        if scale is not None:
+            return [Block(scale)]
     blocks: list[Block] = []
     for run_chars, fill in runs:
         for line in _clean("".join(run_chars)):
@@ -387,6 +485,24 @@ def _split_line(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) 
             else:
                 blocks.append(Block(line, cell=True, fill=fill.color))
     return blocks
+
+
+def _marked_scale(textpage: pdfium.PdfTextPage, chars: range, fills: list[_Fill]) -> str | None:
+    """A line "Påverkan: 1 2 3 4 5" with one number highlighted, as checkboxes ("☐1 ☐2 ☒3 ...")."""
+    parts: list[tuple[str, frozenset[str]]] = []
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    for index in chars:
+        char = _char(pdfium_c.FPDFText_GetUnicode(textpage, index))
+        marks: frozenset[str] = frozenset()
+        if not char.isspace() and pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top):
+            fill = _fill_at(fills, (left.value + right.value) / 2, (bottom.value + top.value) / 2)
+            marks = frozenset({"fill:" + fill.color}) if fill is not None else marks
+        if parts and parts[-1][1] == marks:
+            parts[-1] = (parts[-1][0] + char, marks)
+        else:
+            parts.append((char, marks))
+    line = mark_line(parts)
+    return " ".join(_clean(line)) if line is not None else None
 
 
 def _char(code: int) -> str:

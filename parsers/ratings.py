@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .directory import fold
+from .scale_marks import mark_text
 
 LEVELS = {"normal": 1, "avvikande": 2, "oroande": 3, "allvarlig": 4, "kritisk": 5}
 COLORS = {"gron": "grön", "gront": "grön", "green": "grön",
@@ -22,9 +23,11 @@ UNTICKED = "☐□▢"
 # A label that introduces a rating: "Påverkan:", "Påverkan 1-5:", "Påverkan¹:",
 # "Sammanställd bedömning:", "Bedömning:", "Nivå:", "Påverkansgrad:".
 _LABEL = re.compile(
-    r"^\s*(?:[\-•*]\s*)?(?:sammanstalld\s+)?(?:paverkan(?:sgrad)?|bedomning|niva|betyg|gradering|skattning)"
+    r"^\s*(?:[\-•*]\s*)?(?:(?:sammanstalld|samlad|bedomd|uppskattad|total)\s+)?"
+    r"(?:(?:grad|niva)\s+(?:av|pa)\s+)?"
+    r"(?:paverkan(?:sgrad|sniva)?|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
     r"(?:[12*](?=\s*:))?"  # a footnote mark: "Påverkan¹:" folds to "paverkan1:"
-    r"(?:\s*\(?\s*1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
+    r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
 )
 _SCALE_PLACEHOLDER = re.compile(r"^\(?\s*1\s*[-–—]\s*5\s*\)?\s*$")
 
@@ -65,11 +68,74 @@ def split_label(text: str) -> tuple[bool, str]:
 _BRACKET_BOXES = ((re.compile(r"[\[(]\s*[xX✓]\s*[\])]"), "☒"), (re.compile(r"\[\s*\]|\(\s\)"), "☐"))
 
 
+# Radio buttons drawn as circles before the options: "⚪ Grön ● Gul ⚪ Röd", "○ 2 ● 3".
+_OPTION = r"(?=\s*(?:[1-5](?!\d)|gr[öo]n|gul|r[öo][dt]|normal|avvik|oroan|allvar|kritisk))"
+_RADIO = ((re.compile(f"[●⚫◉⬤]{_OPTION}", re.IGNORECASE), "☒"), (re.compile(f"[⚪○◯]{_OPTION}", re.IGNORECASE), "☐"))
+# Traffic lights as emoji (circles or squares); orange or other colours are none of them.
+EMOJI_LIGHTS = {"🟢": "grön", "🟩": "grön", "🟡": "gul", "🟨": "gul", "🔴": "röd", "🟥": "röd"}
+_EMOJI_WORDS = {"grön": "Grön", "gul": "Gul", "röd": "Röd"}
+# A drop-down or text control left at Word's placeholder ("Välj ett objekt.", "Välj färg").
+_PLACEHOLDER = re.compile(
+    r"^[\[(<]?\s*(?:valj\b|klicka(?:\s+eller\s+tryck)?\s+har\b|tryck\s+har\b|ange\s+(?:en\s+)?"
+    r"(?:siffra|niva|farg|varde)\b|choose\s+an\s+item|click(?:\s+or\s+tap)?\s+here|select\b)"
+)
+
+
+_CIRCLES = "●⚫◉⬤⚪○◯"
+
+
 def _typed_boxes(value: str) -> str:
-    """Checkboxes typed as text: "[X] 3" -> "☒ 3", "[ ] 2" -> "☐ 2"."""
-    for pattern, glyph in _BRACKET_BOXES:
+    """Checkboxes typed as text: "[X] 3" -> "☒ 3", "[ ] 2" -> "☐ 2", "⚪ Grön ● Gul" -> "☐ Grön ☒ Gul".
+
+    One circle before one option ("⚪ Gult", "● 3") is a bullet, not a choice among several.
+    """
+    if sum(value.count(ch) for ch in _CIRCLES) == 1:
+        value = value.strip().lstrip(_CIRCLES).strip()
+    for pattern, glyph in _BRACKET_BOXES + _RADIO:
         value = pattern.sub(glyph, value)
-    return value
+    return mark_text(value)
+
+
+_SCALE_ONLY = re.compile(r"(?:[1-5]|normalt?|avvikande|oroande|allvarligt?|kritiskt?|[\s|,;/\-–.()=:])+")
+
+
+def _printed_scale(folded: str) -> bool:
+    """The scale's numbers printed in a row ("1 2 3 4 5", "1 Normalt 2 Avvikande ..."): no choice made."""
+    if not _SCALE_ONLY.fullmatch(folded):
+        return False
+    digits = re.findall(r"(?<![\d,.])[1-5](?![\d,.])", folded)
+    return len(digits) >= 3 and len(set(digits)) == len(digits) and digits == sorted(digits)
+
+
+def is_blank(value: str) -> bool:
+    """A rating left as the template printed it: "1-5", "☐1 ☐2 ☐3 ☐4 ☐5", "1 2 3 4 5",
+    all three lights "🟢 🟡 🔴", or a drop-down's placeholder ("Välj ett objekt.", "Välj färg").
+    """
+    value = _typed_boxes(value.strip()).rstrip(".")
+    if not value or _SCALE_PLACEHOLDER.match(value):
+        return True
+    folded = fold(value)
+    if len(folded) <= 50 and _PLACEHOLDER.match(folded):
+        return True
+    boxes = _ticked_boxes(value)
+    if boxes is not None:
+        return not boxes
+    lights = {EMOJI_LIGHTS[ch] for ch in value if ch in EMOJI_LIGHTS}
+    if len(lights) == 3 and not re.search(r"[a-z]", folded):
+        return True
+    return _printed_scale(folded)
+
+
+def _emoji_rating(value: str) -> Rating | None:
+    """A traffic light given as emoji, alone or with its colour word ("🟡", "🔴 Rött")."""
+    lights = {EMOJI_LIGHTS[ch] for ch in value if ch in EMOJI_LIGHTS}
+    if not lights:
+        return None
+    words = {COLORS[w] for w in re.findall(r"[a-z]+", fold(value)) if w in COLORS}
+    colors = lights | words
+    if len(colors) == 1:
+        return Rating(color=colors.pop())
+    return Rating(invalid=value)
 
 
 def parse_value(value: str) -> Rating | None:
@@ -79,17 +145,30 @@ def parse_value(value: str) -> Rating | None:
     Rating(invalid=...) for a rating that is given but unusable ("7", "3-4").
     """
     value = _typed_boxes(value.strip()).rstrip(".")
-    if not value or _SCALE_PLACEHOLDER.match(value):
+    if is_blank(value):
         return None
     boxes = _ticked_boxes(value)
+    if boxes is None and (lit := _emoji_rating(value)) is not None:
+        return lit
+    if boxes is not None:
+        for light, word in EMOJI_LIGHTS.items():
+            value = value.replace(light, _EMOJI_WORDS[word])
+        boxes = _ticked_boxes(value)
     if boxes is not None:
         if len(boxes) == 1:
             return _from_token(boxes[0]) or Rating(invalid=value)
         return Rating(invalid=value) if boxes else None
     folded = fold(value)
-    m = re.match(r"^([1-5])\s*(?:/|av)\s*5\b", folded)
+    if (m := re.match(r"^niva\s+(?=\d)", folded)) is not None:  # "Påverkan: nivå 3"
+        value, folded = value[m.end():], folded[m.end():]
+    m = re.match(r"^([1-5])\s*(?:/|av)\s*(?:max\s+)?5\b", folded)
     if m:
         return Rating(score=int(m.group(1)))
+    if re.match(r"^\d+\s*av\s*\d+\b", folded):
+        return Rating(invalid=value)  # "2 av 3": not the scale of five
+    m = re.match(r"^([a-z]+)\s+av\s+fem\b", folded)
+    if m and m.group(1) in NUMBER_WORDS:
+        return Rating(score=NUMBER_WORDS[m.group(1)])  # "fyra av fem"
     m = re.match(r"^(\d+)\s*(?:[-–—/]|till|eller)\s*(\d+)\b", folded)
     if m:
         return Rating(invalid=value)  # a range such as "3-4" is not one level
@@ -124,7 +203,9 @@ def parse_bare(text: str) -> Rating | None:
         return None
     if re.fullmatch(r"\d", folded) or (_ticked_boxes(stripped) is not None):
         return parse_value(stripped)
-    if re.fullmatch(r"\d\s*\(?[a-z]+\)?", folded):
+    if any(ch in EMOJI_LIGHTS for ch in stripped) and len(stripped) <= 24:
+        return parse_value(stripped)
+    if re.fullmatch(r"\d\s*\(?[a-z]+\)?|\d\s*(?:/|av)\s*5", folded):
         return parse_value(stripped)
     if re.fullmatch(r"[a-z]+", folded) and (folded in COLORS or _level_word(folded) is not None):
         return parse_value(stripped)

@@ -56,6 +56,43 @@ def run(text: str, font: str | None = None) -> Xml:
     return Xml(f'<w:r>{fonts}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
 
 
+def marked(text: str, *, highlight: str | None = None, shade: str | None = None, bold: bool = False,
+           underline: bool = False, color: str | None = None, font: str | None = None) -> Xml:
+    """A run with the formatting that marks a chosen number on a printed scale (or colours a dot)."""
+    props = f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}"/>' if font else ""
+    if bold:
+        props += "<w:b/>"
+    if underline:
+        props += '<w:u w:val="single"/>'
+    if highlight:
+        props += f'<w:highlight w:val="{highlight}"/>'
+    if shade:
+        props += f'<w:shd w:val="clear" w:color="auto" w:fill="{shade}"/>'
+    if color:
+        props += f'<w:color w:val="{color}"/>'
+    return Xml(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
+
+
+def circle(text: str = "", vml: bool = False) -> Xml:
+    """An ellipse shape anchored in the line (DrawingML, or VML), with `text` in its text box if any."""
+    body = (f'<w:txbxContent><w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p></w:txbxContent>'
+            if text else "")
+    if vml:
+        box = f"<v:textbox>{body}</v:textbox>" if body else ""
+        return Xml(f'<w:r><w:pict><v:oval style="width:20pt;height:20pt" filled="f">{box}</v:oval></w:pict></w:r>')
+    txbx = f"<wps:txbx>{body}</wps:txbx>" if body else ""
+    return Xml(
+        '<w:r><w:drawing><wp:anchor behindDoc="0" distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+        'relativeHeight="1" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        '<wp:extent cx="254000" cy="254000"/><wp:wrapNone/><wp:docPr id="7" name="Ellips 7"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="254000" cy="254000"/></a:xfrm>'
+        f'<a:prstGeom prst="ellipse"><a:avLst/></a:prstGeom><a:noFill/></wps:spPr>{txbx}<wps:bodyPr/></wps:wsp>'
+        "</a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>")
+
+
 def br() -> Xml:
     return Xml("<w:r><w:br/></w:r>")
 

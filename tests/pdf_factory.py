@@ -167,3 +167,92 @@ def highlighted_word_pdf(before: str, word: str, after: str, fill: str = "FFFF00
     for text, filled in ((before, False), (word, True), (after, False)):
         pdf.cell(pdf.get_string_width(text), 15, text, fill=filled)
     return _output(pdf)
+
+
+TABLE_ANSWERS = (
+    "Inbrott i två förråd på Norra berget och skadegörelse på busskuren vid torget under helgen.",
+    "Hot mot en ordningsvakt vid resecentrum, polisanmält.",
+    "Klistermärken med nazistiska symboler i centrum, sanerade av kommunen.",
+    "Bråk vid högstadieskolan under lunchrasten, elevhälsan inkopplad.",
+    "Ökad langning av cannabis vid idrottsplatsen enligt fältgruppen.",
+    "Kommande marknad i centrum, extra nattvandring planeras.",
+    "Nattvandring varje fredag med god uppslutning.",
+)
+
+
+def table_template_pdf(ratings: Sequence[str], answers: Sequence[str] = TABLE_ANSWERS,
+                       middle: bool = True) -> bytes:
+    """The table template exported to PDF: one row per question, Fråga | Svar | Påverkan.
+
+    Titles and answers wrap over several lines; the rating sits in the middle of
+    its cell (`middle`), as Word's "centre vertically" exports it, so on the page
+    it shares a line with the answer's second line, not with the title.
+    """
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=True, size=10)
+    pdf.add_page()
+    pdf.cell(0, 15, "Mall för lägesbildsinsamling - Sociala risker, oktober månad",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    widths = (150, 250, 80)
+    line = 13
+    for texts in [("Fråga", "Svar", "Påverkan")] + [
+            (f"{n}. {title}", answers[n - 1], ratings[n - 1] if n <= len(ratings) else "")
+            for n, title in enumerate(QUESTIONS, start=1)]:
+        x, y = pdf.get_x(), pdf.get_y()
+        heights = [len(pdf.multi_cell(w, line, t, dry_run=True, output="LINES")) * line
+                   for w, t in zip(widths, texts, strict=True)]
+        row = max(heights) + 4
+        for (w, t), h in zip(zip(widths, texts, strict=True), heights, strict=True):
+            pdf.rect(x, y, w, row)
+            top = y + 2 + ((row - 4 - h) / 2 if middle and h < row - 4 else 0)
+            pdf.set_xy(x, top)
+            pdf.multi_cell(w, line, t)
+            x += w
+        pdf.set_xy(pdf.l_margin, y + row)
+    return _output(pdf)
+
+
+def grid_pdf(cells_per_side: int, pages: int) -> bytes:
+    """Pages covered by a ruled grid of small cells with text: many tables to find."""
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=False, size=4)
+    width, height = 480 / cells_per_side, 700 / cells_per_side
+    for _ in range(pages):
+        pdf.add_page()
+        for i in range(cells_per_side):
+            for j in range(cells_per_side):
+                pdf.set_xy(56 + j * width, 56 + i * height)
+                pdf.cell(width, height, f"{i}{j}", border=1)
+    return _output(pdf)
+
+
+def marked_scale_pdf(label: str, options: Sequence[str], marked: Sequence[int], fill: str = "FFFF00") -> bytes:
+    """One line "label 1 2 3 4 5" where the options at `marked` have a coloured background."""
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=True)
+    pdf.c_margin = 0
+    pdf.add_page()
+    pdf.set_fill_color(int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
+    pdf.cell(pdf.get_string_width(label + " "), 15, label + " ")
+    for k, text in enumerate(options):
+        pdf.cell(pdf.get_string_width(text), 15, text, fill=k in marked)
+        pdf.cell(pdf.get_string_width(" "), 15, " ")
+    return _output(pdf)
+
+
+def scale_row_pdf(options: Sequence[str], fills: Sequence[str | None]) -> bytes:
+    """A ruled table: a label row, then one cell per option, some shaded."""
+    pdf = _new_pdf()
+    _set_font(pdf, unicode_font=True)
+    pdf.add_page()
+    pdf.cell(0, 15, "1. Ordningsstörningar och otrygghet", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for text in ("Påverkan", "", "", "", ""):
+        pdf.cell(80, 20, text, border=1)
+    pdf.ln(20)
+    for text, fill in zip(options, fills, strict=True):
+        if fill:
+            pdf.set_fill_color(int(fill[0:2], 16), int(fill[2:4], 16), int(fill[4:6], 16))
+        pdf.cell(80, 20, text, border=1, fill=bool(fill))
+    pdf.ln(20)
+    return _output(pdf)

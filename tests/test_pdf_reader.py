@@ -81,13 +81,12 @@ def test_text_in_shaded_cells_gets_cell_and_fill():
         [("Grönt", None), ("Gult", "FFFF00"), ("Rött", None)],
         [("Påverkan: 3", "00b050"), ("x", None), ("", "FF0000")],
     ])
-    assert read_pdf(data) == [
+    assert read_pdf(data) == [  # a ruled table: read cell by cell with pdfplumber
         Block("Sammanställd bedömning:"),
-        Block("Grönt"),
-        Block("Gult", cell=True, fill="FFFF00"),
-        Block("Rött"),
+        Block("☐ Grönt ☒ Gult ☐ Rött", cell=True),  # the light's options, the shaded one chosen
         Block("Påverkan: 3", cell=True, fill="00B050"),
-        Block("x"),
+        Block("x", cell=True),
+        Block("", cell=True, fill="FF0000"),
         Block("Kommentar/åtgärd: Inget att tillägga."),
     ]
 

@@ -399,11 +399,115 @@ def build_trust() -> None:
          kind="report", municipality="Gagnef", period="2026-10", problems_absent=["period_conflict"])
 
 
+def ratings2_docx(municipality: str, ratings: list, after: list | None = None) -> bytes:
+    """The template in Word with each rating paragraph given (Xml), and `after` the answers."""
+    from tests.docx_factory import make_docx
+
+    body: list = ["Mall för lägesbildsinsamling - Sociala risker, oktober månad",
+                  f"Underlaget inlämnat av kommun: {municipality}"]
+    for n in range(1, 8):
+        body += [f"{n}. {TITLES[n - 1]}", ANSWERS[n - 1]]
+        if n <= 6 and ratings[n - 1] is not None:
+            body.append(ratings[n - 1])
+        body.append("Kommentar: Följs upp.")
+    return make_docx(body + (after or []), header=[f"{municipality} kommun"])
+
+
+def build_ratings2() -> None:
+    """Ratings as the second round of real reports wrote them (issue 16)."""
+    from tests.docx_factory import cell, circle, marked, p, run, sdt
+    from tests.pdf_factory import TABLE_ANSWERS, table_template_pdf
+
+    scores = [3, 2, 4, 1, 5, 2]
+    body = "Hej!\n\n" + template_text(scores=scores, answers=ANSWERS, style="numbered",
+                                       rating_label="Bedömd påverkan: {} av 5").replace("Mora", "Mora")
+    case("ratings2", "body-bedomd-paverkan-av-5-mora",
+         build_mail(body=body.replace("Bedömd påverkan: 2 av 5", "Bedömd\u00a0påverkan:\u00a02\u00a0av\u00a05"),
+                    date=NOV3),
+         kind="report", municipality="Mora", period="2026-10", source_kind="body", answers=answers(scores),
+         problems_absent=["missing_score", "invalid_score", "missing_answer"])
+
+    def scale(chosen: int | None, **mark) -> object:
+        parts: list = [marked("Påverkan: ", bold=True)]
+        for n in range(1, 6):
+            if chosen == n and mark.get("circle"):
+                parts += [circle(), run(str(n))]
+            elif chosen == n or (mark.get("also") == n):
+                parts.append(marked(str(n), **{k: v for k, v in mark.items() if k not in ("circle", "also")}))
+            else:
+                parts.append(run(str(n)))
+            parts.append(run(" "))
+        return p(*parts)
+
+    ratings = [scale(3, highlight="yellow"), scale(1, shade="92D050"), scale(4, bold=True),
+               scale(2, circle=True), scale(None), scale(2, highlight="green", also=5)]
+    name = "Lägesbild oktober Leksand.docx"
+    case("ratings2", "docx-marked-scale-leksand",
+         build_mail(sender="lena.rosen@leksand.se", subject="Lägesbild oktober Leksand",
+                    attachments=[(name, ratings2_docx("Leksand", ratings), DOCX_TYPE)], date=NOV3),
+         kind="report", municipality="Leksand", period="2026-10", source_kind="attachment", source_name=name,
+         answers={**answers([3, 1, 4, 2, None, None]), "5": {"score": None, "color": None},
+                  "6": {"score": None, "color": None}},
+         problems_present=["missing_score", "invalid_score"])
+
+    lights = ["🟢", "🟡 Gult", "🔴", "⚪ Grönt ⚪ Gult ● Rött", "🟩", "🟨"]
+    lines = ["Mall för lägesrapportering - Sociala risker oktober månad", ""]
+    for n in range(1, 8):
+        lines += [f"{n}. {TITLES[n - 1]}", f"• {ANSWERS[n - 1]}"]
+        if n <= 6:
+            lines.append(f"Sammanställd bedömning: {lights[n - 1]}")
+        lines += ["Kommentar/åtgärd: Följs upp i BRÅ.", ""]
+    colors = ["grön", "gul", "röd", "röd", "grön", "gul"]
+    case("ratings2", "body-emoji-traffic-light-ludvika",
+         build_mail(sender="Karin Ek <karin.ek@ludvika.se>", subject="Lägesrapport oktober", body="\n".join(lines),
+                    date=NOV3),
+         kind="report", municipality="Ludvika", period="2026-10", source_kind="body",
+         answers=answers([None] * 6, colors), problems_absent=["missing_score", "invalid_score"])
+
+    ratings = [p(run("Påverkan: "), sdt("2")), p(run("Påverkan: "), sdt("Välj ett objekt.", placeholder=True)),
+               p(run("Sammanställd bedömning: "), sdt("Välj färg")), p(run("Påverkan: "), sdt("1")),
+               p(run("Påverkan: "), sdt("Välj ett objekt.")), p(run("Påverkan: "), sdt("3"))]
+    name = "Lägesbild oktober.docx"
+    case("ratings2", "docx-dropdown-placeholder-gagnef",
+         build_mail(sender="Eva Lind <eva.lind@gagnef.se>", subject="Lägesbild oktober Gagnef",
+                    attachments=[(name, ratings2_docx("Gagnef", ratings), DOCX_TYPE)], date=NOV3),
+         kind="report", municipality="Gagnef", period="2026-10", source_kind="attachment",
+         answers={"1": {"score": 2, "color": None}, "2": {"score": None, "color": None},
+                  "4": {"score": 1, "color": None}, "6": {"score": 3, "color": None}},
+         problems_present=["missing_score"], problems_absent=["invalid_score"])
+
+    rows = [[cell("Fråga"), cell("Påverkan")]] + [
+        [cell(f"{n}. {TITLES[n - 1]}"), cell(str(scores[n - 1]) if n <= 6 else "")] for n in range(1, 8)]
+    texts = list(ANSWERS)
+    texts[4] = "Inget nytt under perioden."
+    name = "Lägesbild oktober Säter.docx"
+    case("ratings2", "docx-summary-table-sater",
+         build_mail(sender="Olof Berg <olof.berg@sater.se>", subject="Lägesbild oktober Säter",
+                    attachments=[(name, ratings2_docx("Säter", [None] * 6,
+                                                      ["Sammanfattning av bedömningar", rows]), DOCX_TYPE)],
+                    date=NOV3),
+         kind="report", municipality="Säter", period="2026-10", source_kind="attachment",
+         answers=answers(scores, texts=texts), signals_absent=["narkotika", "extremism", "doping"],
+         problems_absent=["missing_score", "invalid_score", "missing_answer"])
+
+    name = "Lägesbild oktober Smedjebacken.pdf"
+    pdf_answers = {str(n): {"score": s, "color": c, "text_contains": [TABLE_ANSWERS[n - 1]]}
+                   for n, (s, c) in enumerate([(3, None), (2, None), (None, "gul"), (1, None), (4, None),
+                                               (5, None), (None, None)], 1)}
+    case("ratings2", "pdf-table-template-smedjebacken",
+         build_mail(sender="Nils Ek <nils.ek@smedjebacken.se>", subject="Lägesbild oktober Smedjebacken",
+                    attachments=[(name, table_template_pdf(["3", "2", "Gult", "1", "4", "5"]),
+                                  ("application", "pdf"))], date=NOV3),
+         kind="report", municipality="Smedjebacken", period="2026-10", source_kind="attachment", source_name=name,
+         answers=pdf_answers, problems_absent=["missing_score", "invalid_score", "missing_answer"])
+
+
 def main(only: str | None = None) -> None:
     build()
     build_attachments()
     build_hostile()
     build_trust()
+    build_ratings2()
     for key, (raw, expected) in CASES.items():
         if only and not key.startswith(only):
             continue
