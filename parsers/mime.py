@@ -27,6 +27,7 @@ from email.parser import BytesFeedParser, BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from .containers import PKCS7_TYPES, pkcs7_content
 from .model import Attachment, Problem
 
 logger = logging.getLogger(__name__)
@@ -398,10 +399,29 @@ def _decode_attached_mail(part: Message, inner: Message) -> Message | None:
     return parse_bytes(raw)
 
 
+MAX_SIGNED_LEVELS = 3  # opaque S/MIME signatures opened, one inside another
+
+
+def _signed_content(part: Message) -> Message | None:
+    """The MIME entity inside an opaque signed S/MIME part (`smime.p7m`), or None.
+
+    An encrypted one stays an attachment: containers.unpack turns it into the
+    `encrypted` problem.
+    """
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken base64 and friends
+        return None
+    if not isinstance(data, bytes) or not data:
+        return None
+    kind, content = pkcs7_content(data)
+    return parse_bytes(content) if kind == "signed" and content else None
+
+
 def _walk(msg: Message, depth: int):
     """Like Message.walk(), but yields ("rfc822", inner) for attached mails and bounds depth."""
     stack = [msg]
-    seen = 0
+    seen = unwrapped = 0
     while stack:
         part = stack.pop(0)
         seen += 1
@@ -419,6 +439,12 @@ def _walk(msg: Message, depth: int):
             continue
         if ctype.startswith("message/"):  # delivery-status and friends: no report inside
             continue
+        if ctype in PKCS7_TYPES and unwrapped < MAX_SIGNED_LEVELS:
+            signed = _signed_content(part)
+            if signed is not None:  # opaque signed S/MIME: the signed entity is the mail's content
+                unwrapped += 1
+                stack.insert(0, signed)
+                continue
         if part.is_multipart():
             payload = part.get_payload()
             if isinstance(payload, list):

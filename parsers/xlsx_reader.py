@@ -1,0 +1,149 @@
+"""Read an Excel workbook (.xlsx, .xlsm) into blocks: one block per filled cell, row by row.
+
+The sheet XML is read directly (shared strings, inline strings, numbers,
+cell shading) rather than through openpyxl, whose read-only rows are padded
+to the widest column: one cell in column XFD on each of a million rows would
+build sixteen billion empty cells. Here the work is one pass over each part,
+inside SafeZip's zip-bomb checks and byte budget. Sheets come in workbook
+order; formulas give their cached values; macros are never looked at.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from lxml import etree
+
+from parsers.docx_reader import MAX_BLOCKS, OLE_MAGIC, SafeZip, read_guarded
+from parsers.model import Block, Limits, UnreadableDocument
+
+CORRUPT = "Excel-filen är skadad och kunde inte läsas."
+NOT_EXCEL = "Filen är inte en Excel-fil som kan läsas."
+ENCRYPTED = "Excel-filen är lösenordsskyddad och kunde inte läsas. Skicka den utan lösenord."
+LEGACY_XLS = "Filen är i det äldre Excel-formatet (.xls). Spara den som .xlsx och skicka igen."
+TOO_MUCH_TEXT = "Excel-filen innehåller för mycket text för att läsas."
+
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_STRICT = (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+_TRANSITIONAL = (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                 b"http://schemas.openxmlformats.org/officeDocument/2006/relationships")
+MAX_SHEETS = 50
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+
+
+def read_xlsx(data: bytes, limits: Limits = Limits()) -> list[Block]:
+    """Return the blocks of a workbook. Raises UnreadableDocument (with a Swedish reason) and nothing else."""
+    if data[:8] == OLE_MAGIC:
+        encrypted = "EncryptedPackage".encode("utf-16-le") in data
+        raise UnreadableDocument(ENCRYPTED if encrypted else LEGACY_XLS)
+    return read_guarded(_read, data, limits, what="an Excel file", corrupt=CORRUPT)
+
+
+def _read(data: bytes, limits: Limits) -> list[Block]:
+    package = SafeZip(data, limits, "Excel-filen")
+    if not package.has("xl/workbook.xml"):
+        raise UnreadableDocument(NOT_EXCEL)
+
+    def xml(name: str) -> etree._Element:
+        raw = package.read(name)
+        for strict, transitional in zip(_STRICT, _TRANSITIONAL, strict=True):
+            raw = raw.replace(strict, transitional)
+        from parsers.docx_reader import parse_xml
+
+        return parse_xml(raw)
+
+    shared = _shared_strings(xml("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else []
+    fills = _fills(xml("xl/styles.xml")) if package.has("xl/styles.xml") else []
+    blocks: list[Block] = []
+    chars = 0
+    for name in _sheet_names(package, xml):
+        for block in _sheet_blocks(xml(name), shared, fills):
+            blocks.append(block)
+            chars += len(block.text)
+            if chars > limits.max_text_chars:
+                raise UnreadableDocument(TOO_MUCH_TEXT)
+            if len(blocks) >= MAX_BLOCKS:
+                return blocks
+    return blocks
+
+
+def _sheet_names(package: SafeZip, xml) -> list[str]:
+    """The worksheet parts in the workbook's order (its relationships name the files)."""
+    targets: dict[str, str] = {}
+    if package.has("xl/_rels/workbook.xml.rels"):
+        for rel in xml("xl/_rels/workbook.xml.rels").iter(_PKG_REL):
+            target = (rel.get("Target") or "").replace("\\", "/")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id") or ""] = path
+    names = []
+    for sheet in xml("xl/workbook.xml").iter(_S + "sheet"):
+        path = targets.get(sheet.get(_R + "id") or "")
+        if path and package.has(path) and path not in names:
+            names.append(path)
+        if len(names) >= MAX_SHEETS:
+            break
+    return names
+
+
+def _text_of(element: etree._Element) -> str:
+    """A string item's text: its runs' <t>, without phonetic guides (<rPh>)."""
+    parts = [t.text or "" for t in element.iter(_S + "t") if t.getparent() is not None
+             and t.getparent().tag != _S + "rPh"]
+    return "".join(parts)[:MAX_CELL_CHARS]
+
+
+def _shared_strings(root: etree._Element) -> list[str]:
+    return [_text_of(item) for item in root.iterchildren(_S + "si")]
+
+
+def _fills(root: etree._Element) -> list[str | None]:
+    """Each cell format's (cellXfs) fill colour as "RRGGBB", or None."""
+    colours: list[str | None] = []
+    fills = root.find(_S + "fills")
+    for fill in fills.iterchildren(_S + "fill") if fills is not None else ():
+        pattern = fill.find(_S + "patternFill")
+        colour = pattern.find(_S + "fgColor") if pattern is not None and pattern.get("patternType") == "solid" else None
+        rgb = (colour.get("rgb") or "") if colour is not None else ""
+        colours.append(rgb[-6:].upper() if len(rgb) in (6, 8) else None)
+    formats = root.find(_S + "cellXfs")
+    out: list[str | None] = []
+    for xf in formats.iterchildren(_S + "xf") if formats is not None else ():
+        index = xf.get("fillId") or ""
+        out.append(colours[int(index)] if index.isdigit() and int(index) < len(colours) else None)
+    return out
+
+
+def _sheet_blocks(root: etree._Element, shared: list[str], fills: list[str | None]):
+    for cell in root.iter(_S + "c"):
+        kind = cell.get("t") or "n"
+        value = cell.find(_S + "v")
+        raw = value.text or "" if value is not None else ""
+        if kind == "s":
+            text = shared[int(raw)] if raw.isdigit() and int(raw) < len(shared) else ""
+        elif kind == "inlineStr":
+            inline = cell.find(_S + "is")
+            text = _text_of(inline) if inline is not None else ""
+        elif kind == "n":
+            text = _number(raw)
+        elif kind in ("str", "b"):
+            text = raw
+        else:  # "e": an error value such as #N/A
+            text = ""
+        style = cell.get("s") or ""
+        fill = fills[int(style)] if style.isdigit() and int(style) < len(fills) else None
+        lines = [line.strip() for line in text[:MAX_CELL_CHARS].splitlines() if line.strip()]
+        if not lines and fill:
+            yield Block("", cell=True, fill=fill)
+        for line in lines:  # a cell's own line breaks (Alt+Enter), as a Word cell's paragraphs
+            yield Block(line, cell=True, fill=fill)
+
+
+def _number(raw: str) -> str:
+    """"3" and "3.0" as "3"; other numbers as written."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else raw
