@@ -317,6 +317,8 @@ def _decode_text(part: Message) -> str | None:
 def _filename(part: Message) -> str | None:
     try:
         name = part.get_filename()
+        if name and "\ufffd" in name:  # raw 8-bit bytes in the parameter (HCL Notes): read them as eight_bit does
+            name = _eight_bit_filename(part) or name
     except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
         name = None
     if name:
@@ -346,6 +348,19 @@ def collect_parts(msg: Message, depth: int = 0, max_bytes: int | None = None) ->
             continue
         parts.attachments.append(Attachment(name, ctype, *_payload(part, max_bytes)))
     return parts
+
+
+def _eight_bit_filename(part: Message) -> str | None:
+    """The file name from the raw Content-Disposition/Content-Type, 8-bit bytes decoded first.
+
+    compat32 turns a header with raw 8-bit bytes into "unknown-8bit" and its
+    parameters into U+FFFD; decoded here first, "Lägesbild.docx" stays readable.
+    """
+    probe = Message()
+    for key, value in part.raw_items():
+        if key.lower() in ("content-disposition", "content-type"):
+            probe[key] = eight_bit(str(value))[:MAX_HEADER_CHARS]
+    return probe.get_filename()
 
 
 _HEAD_CHARS = 8192  # encoded characters decoded from an oversize part: enough to sniff its type

@@ -43,6 +43,7 @@ _CELLS = frozenset({b"cell", b"nestcell"})
 _SYMBOLS = {b"tab": "\t", b"emdash": "—", b"endash": "–", b"bullet": "•", b"lquote": "‘", b"rquote": "’",
             b"ldblquote": "“", b"rdblquote": "”", b"emspace": " ", b"enspace": " ", b"qmspace": " "}
 _CONTROL_SYMBOLS = {b"~": "\u00a0", b"_": "-", b"\\": "\\", b"{": "{", b"}": "}", b"-": ""}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 MAX_DEPTH = 500  # nested groups; Word writes a few dozen
 
@@ -142,7 +143,10 @@ class _Reader:
         self.line.append(text)
 
     def flush(self, cell: bool) -> None:
-        text = _SPACES.sub(" ", "".join(self.line)).strip()
+        text = "".join(self.line)
+        if _SURROGATE.search(text):  # \uN is a UTF-16 unit: a pair is one character, a lone one is broken
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        text = _SPACES.sub(" ", text).strip()
         self.line = []
         if text:
             self.blocks.append(Block(text, cell=cell))

@@ -58,7 +58,10 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
     fills = _fills(xml("xl/styles.xml")) if package.has("xl/styles.xml") else []
     blocks: list[Block] = []
     chars = 0
-    for name in _sheet_names(package, xml):
+    sheets = _sheet_names(package, xml)
+    if not sheets:
+        raise UnreadableDocument(CORRUPT)  # a workbook without a readable worksheet
+    for name in sheets:
         for block in _sheet_blocks(xml(name), shared, fills):
             blocks.append(block)
             chars += len(block.text)

@@ -137,8 +137,9 @@ def rtf_escape(text: str) -> str:
             out.append(ch)
         elif ord(ch) < 256:
             out.append(f"\\'{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch) if ord(ch) < 32768 else ord(ch) - 65536}?")
+        else:  # UTF-16 units, signed
+            for unit in struct.unpack(f"<{len(ch.encode('utf-16-le')) // 2}H", ch.encode("utf-16-le")):
+                out.append(f"\\u{unit if unit < 32768 else unit - 65536}?")
     return "".join(out)
 
 
