@@ -454,7 +454,8 @@ def _walk(msg: Message, depth: int):
             continue
         if ctype.startswith("message/"):  # delivery-status and friends: no report inside
             continue
-        if ctype in PKCS7_TYPES and unwrapped < MAX_SIGNED_LEVELS:
+        if unwrapped < MAX_SIGNED_LEVELS and (ctype in PKCS7_TYPES or ctype == "application/octet-stream"
+                                              and (_filename(part) or "").lower().endswith(".p7m")):
             signed = _signed_content(part)
             if signed is not None:  # opaque signed S/MIME: the signed entity is the mail's content
                 unwrapped += 1

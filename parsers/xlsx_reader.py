@@ -10,6 +10,7 @@ order; formulas give their cached values; macros are never looked at.
 
 from __future__ import annotations
 
+import colorsys
 import posixpath
 
 from lxml import etree
@@ -24,11 +25,20 @@ LEGACY_XLS = "Filen är i det äldre Excel-formatet (.xls). Spara den som .xlsx 
 TOO_MUCH_TEXT = "Excel-filen innehåller för mycket text för att läsas."
 
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _STRICT = (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://purl.oclc.org/ooxml/officeDocument/relationships")
 _TRANSITIONAL = (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
                  b"http://schemas.openxmlformats.org/officeDocument/2006/relationships")
+# Excel's legacy 64-colour palette (`indexed` colours), as openpyxl lists it.
+_PALETTE = (
+    "000000 FFFFFF FF0000 00FF00 0000FF FFFF00 FF00FF 00FFFF 000000 FFFFFF FF0000 00FF00 0000FF FFFF00 "
+    "FF00FF 00FFFF 800000 008000 000080 808000 800080 008080 C0C0C0 808080 9999FF 993366 FFFFCC CCFFFF "
+    "660066 FF8080 0066CC CCCCFF 000080 FF00FF FFFF00 00FFFF 800080 800000 008080 0000FF 00CCFF CCFFFF "
+    "CCFFCC FFFF99 99CCFF FF99CC CC99FF FFCC99 3366FF 33CCCC 99CC00 FFCC00 FF9900 FF6600 666699 969696 "
+    "003366 339966 003300 333300 993300 993366 333399 333333"
+).split()
 MAX_SHEETS = 50
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 
@@ -55,7 +65,8 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
         return parse_xml(raw)
 
     shared = _shared_strings(xml("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else []
-    fills = _fills(xml("xl/styles.xml")) if package.has("xl/styles.xml") else []
+    theme = _theme(xml("xl/theme/theme1.xml")) if package.has("xl/theme/theme1.xml") else []
+    fills = _fills(xml("xl/styles.xml"), theme) if package.has("xl/styles.xml") else []
     blocks: list[Block] = []
     chars = 0
     sheets = _sheet_names(package, xml)
@@ -101,15 +112,54 @@ def _shared_strings(root: etree._Element) -> list[str]:
     return [_text_of(item) for item in root.iterchildren(_S + "si")]
 
 
-def _fills(root: etree._Element) -> list[str | None]:
+def _theme(root: etree._Element) -> list[str]:
+    """The theme's colours as "RRGGBB" in Excel's index order (lt1, dk1, lt2, dk2, accent1-6, links)."""
+    scheme = next(root.iter(_A + "clrScheme"), None)
+    colours = []
+    for slot in scheme if scheme is not None else ():
+        value = next((c.get("val") or c.get("lastClr") for c in slot if c.tag in (_A + "srgbClr", _A + "sysClr")), None)
+        colours.append((value or "")[-6:].upper())
+    if len(colours) >= 4:
+        colours[0], colours[1], colours[2], colours[3] = colours[1], colours[0], colours[3], colours[2]
+    return colours
+
+
+def _colour(element: etree._Element | None, theme: list[str]) -> str | None:
+    """A colour element's "RRGGBB": rgb, the legacy palette (indexed) or the theme (with its tint)."""
+    if element is None:
+        return None
+    rgb = element.get("rgb") or ""
+    index, slot = element.get("indexed") or "", element.get("theme") or ""
+    if len(rgb) in (6, 8):
+        return rgb[-6:].upper()
+    if index.isdigit() and int(index) < len(_PALETTE):
+        return _PALETTE[int(index)]
+    if slot.isdigit() and int(slot) < len(theme) and len(theme[int(slot)]) == 6:
+        return _tinted(theme[int(slot)], element.get("tint") or "0")
+    return None
+
+
+def _tinted(rgb: str, tint: str) -> str:
+    """Excel's tint: towards black (< 0) or white (> 0) in lightness."""
+    try:
+        amount = max(-1.0, min(1.0, float(tint)))
+    except ValueError:
+        amount = 0.0
+    if not amount:
+        return rgb
+    h, light, s = colorsys.rgb_to_hls(*(int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4)))
+    light = light * (1 + amount) if amount < 0 else light * (1 - amount) + amount
+    return "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(h, light, s))
+
+
+def _fills(root: etree._Element, theme: list[str]) -> list[str | None]:
     """Each cell format's (cellXfs) fill colour as "RRGGBB", or None."""
     colours: list[str | None] = []
     fills = root.find(_S + "fills")
     for fill in fills.iterchildren(_S + "fill") if fills is not None else ():
         pattern = fill.find(_S + "patternFill")
-        colour = pattern.find(_S + "fgColor") if pattern is not None and pattern.get("patternType") == "solid" else None
-        rgb = (colour.get("rgb") or "") if colour is not None else ""
-        colours.append(rgb[-6:].upper() if len(rgb) in (6, 8) else None)
+        solid = pattern is not None and pattern.get("patternType") == "solid"
+        colours.append(_colour(pattern.find(_S + "fgColor"), theme) if solid and pattern is not None else None)
     formats = root.find(_S + "cellXfs")
     out: list[str | None] = []
     for xf in formats.iterchildren(_S + "xf") if formats is not None else ():

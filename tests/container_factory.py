@@ -47,7 +47,7 @@ def smime_encrypted(entity: bytes) -> bytes:
 
 
 def smime_mail(p7m: bytes, smime_type: str, sender: str = "Anna Berg <anna.berg@mora.se>",
-               subject: str = "Lägesbild oktober") -> bytes:
+               subject: str = "Lägesbild oktober", content_type: str = "application/pkcs7-mime") -> bytes:
     """A whole mail whose one part is application/pkcs7-mime (base64), as Outlook sends it."""
     import base64
     from email.header import Header
@@ -57,7 +57,7 @@ def smime_mail(p7m: bytes, smime_type: str, sender: str = "Anna Berg <anna.berg@
     head = (f"From: {sender}\r\nTo: lagesbild-fas.dalarna@lansstyrelsen.se\r\n"
             f"Subject: {Header(subject, 'utf-8').encode()}\r\nDate: {date}\r\n"
             f"Message-ID: <smime-{smime_type}@mora.se>\r\nMIME-Version: 1.0\r\n"
-            f"Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=\"smime.p7m\"\r\n"
+            f"Content-Type: {content_type}; smime-type={smime_type}; name=\"smime.p7m\"\r\n"
             "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n")
     return head.encode() + encoded.encode()
 

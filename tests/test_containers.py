@@ -86,6 +86,13 @@ def test_opaque_signed_mail_with_a_word_report_is_read():
     assert record.sender == "anna.berg@mora.se"
 
 
+@pytest.mark.parametrize("content_type", ["application/x-pkcs7-mime", "application/octet-stream"])
+def test_opaque_signed_mail_under_other_content_types_is_read(content_type):
+    inner = mime_entity("Hej.\n", [("Lägesbild oktober.docx", DOCX, DOCX_TYPE)])
+    record = parse(smime_mail(smime_signed(inner), "signed-data", content_type=content_type))
+    assert_full_report(record, "attachment:Lägesbild oktober.docx")
+
+
 def test_opaque_signed_mail_with_the_report_in_its_text_is_read():
     inner = mime_entity("Hej!\n\n" + template_text(scores=SCORES, answers=ANSWERS))
     record = parse(smime_mail(smime_signed(inner), "signed-data"))
@@ -326,3 +333,18 @@ def test_broken_rtf_gives_blocks_or_a_reason(data):
 def test_rtf_is_read_in_linear_time(unit):
     assert_linear(lambda n: b"{\\rtf1{\\fonttbl" + unit * (n // 4) + b"}" + unit * n + b"}", 400_000,
                   run=read_rtf)
+
+
+def test_excel_fill_colours_from_the_palette_and_the_theme():
+    from openpyxl import Workbook
+    from openpyxl.styles import Color, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    for row, colour in enumerate([Color(indexed=10), Color(indexed=13), Color(theme=6), Color(theme=5, tint=0.4),
+                                  Color(theme=5, tint=-0.5)], start=1):
+        sheet.cell(row=row, column=1, value=str(row)).fill = PatternFill("solid", fgColor=colour)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # openpyxl writes Office 2007's theme: accent2 C0504D (lighter 40 %: D99694, darker 50 %: 632523), accent3 9BBB59
+    assert [b.fill for b in read_xlsx(buffer.getvalue())] == ["FF0000", "FFFF00", "9BBB59", "D99694", "632523"]  # as Excel names them
