@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import colorsys
 import posixpath
+import re
+from datetime import date, timedelta
 
 from lxml import etree
 
@@ -66,14 +68,16 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
 
     shared = _shared_strings(xml("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else []
     theme = _theme(xml("xl/theme/theme1.xml")) if package.has("xl/theme/theme1.xml") else []
-    fills = _fills(xml("xl/styles.xml"), theme) if package.has("xl/styles.xml") else []
+    styles = xml("xl/styles.xml") if package.has("xl/styles.xml") else None
+    fills = _fills(styles, theme) if styles is not None else []
+    dates = _date_formats(styles) if styles is not None else []
     blocks: list[Block] = []
     chars = 0
     sheets = _sheet_names(package, xml)
     if not sheets:
         raise UnreadableDocument(CORRUPT)  # a workbook without a readable worksheet
     for name in sheets:
-        for block in _sheet_blocks(xml(name), shared, fills):
+        for block in _sheet_blocks(xml(name), shared, fills, dates):
             blocks.append(block)
             chars += len(block.text)
             if chars > limits.max_text_chars:
@@ -168,7 +172,39 @@ def _fills(root: etree._Element, theme: list[str]) -> list[str | None]:
     return out
 
 
-def _sheet_blocks(root: etree._Element, shared: list[str], fills: list[str | None]):
+_DATE_FORMAT_IDS = frozenset([*range(14, 18), *range(27, 32), *range(34, 37), *range(50, 59)])  # built-in dates
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _date_formats(root: etree._Element) -> list[str | None]:
+    """Each cell format's date style: "day" (2026-10-01), "month" (2026-10) or None (not a date)."""
+    custom: dict[str, str] = {}
+    numbers = root.find(_S + "numFmts")
+    for number in numbers.iterchildren(_S + "numFmt") if numbers is not None else ():
+        code = _QUOTED.sub("", (number.get("formatCode") or "").lower())
+        if "y" in code or "d" in code or re.search(r"m(?!m?:)", code) and "h" not in code:
+            custom[number.get("numFmtId") or ""] = "day" if "d" in code else "month"
+    formats = root.find(_S + "cellXfs")
+    out: list[str | None] = []
+    for xf in formats.iterchildren(_S + "xf") if formats is not None else ():
+        ident = xf.get("numFmtId") or ""
+        out.append(custom.get(ident) or ("day" if ident.isdigit() and int(ident) in _DATE_FORMAT_IDS else None))
+    return out
+
+
+def _date(raw: str, style: str) -> str:
+    """An Excel serial day number as an ISO date ("2026-10-01", or "2026-10" for a month format)."""
+    try:
+        day = _EPOCH + timedelta(days=int(float(raw)))
+    except (ValueError, OverflowError):
+        return raw
+    return day.isoformat() if style == "day" else day.isoformat()[:7]
+
+
+_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+
+
+def _sheet_blocks(root: etree._Element, shared: list[str], fills: list[str | None], dates: list[str | None]):
     for cell in root.iter(_S + "c"):
         kind = cell.get("t") or "n"
         value = cell.find(_S + "v")
@@ -179,7 +215,9 @@ def _sheet_blocks(root: etree._Element, shared: list[str], fills: list[str | Non
             inline = cell.find(_S + "is")
             text = _text_of(inline) if inline is not None else ""
         elif kind == "n":
-            text = _number(raw)
+            style = cell.get("s") or ""
+            date_style = dates[int(style)] if style.isdigit() and int(style) < len(dates) else None
+            text = _date(raw, date_style) if date_style and raw else _number(raw)
         elif kind in ("str", "b"):
             text = raw
         else:  # "e": an error value such as #N/A

@@ -348,3 +348,22 @@ def test_excel_fill_colours_from_the_palette_and_the_theme():
     book.save(buffer)
     # openpyxl writes Office 2007's theme: accent2 C0504D (lighter 40 %: D99694, darker 50 %: 632523), accent3 9BBB59
     assert [b.fill for b in read_xlsx(buffer.getvalue())] == ["FF0000", "FFFF00", "9BBB59", "D99694", "632523"]  # as Excel names them
+
+
+def test_excel_dates_are_dates_so_the_month_is_found():
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Period", date(2026, 10, 1)])
+    sheet.append(["Månad", date(2026, 10, 1)])
+    sheet["B2"].number_format = "mmmm yyyy"
+    sheet.append(["Tid", 0.5, datetime(2026, 10, 3, 12, 0), 1e300])
+    sheet["B3"].number_format = "h:mm"
+    sheet["D3"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert [b.text for b in read_xlsx(buffer.getvalue())] == [
+        "Period", "2026-10-01", "Månad", "2026-10", "Tid", "0.5", "2026-10-03", "1e+300"]
