@@ -189,8 +189,19 @@ def read_zip(data: bytes, limits: Limits) -> list[Attachment]:
             raise UnreadableDocument("Zip-filen är lösenordsskyddad. Skicka rapporten utan lösenord.")
         if len(out) >= MAX_DOCUMENTS:
             break
-        out.append(Attachment(base, "application/octet-stream", package.read(info.filename)))
+        out.append(Attachment(_member_name(info) or base, "application/octet-stream", package.read(info.filename)))
     return out
+
+
+def _member_name(info: zipfile.ZipInfo) -> str | None:
+    """A member's file name. Without the UTF-8 flag zipfile reads it as cp437, which is right
+    for Windows' own zip (å, ä, ö are the same bytes in cp850); macOS writes UTF-8 without the flag."""
+    if info.flag_bits & 0x800:
+        return _base_name(info.filename)
+    try:
+        return _base_name(info.filename.encode("cp437").decode("utf-8"))
+    except UnicodeError:
+        return _base_name(info.filename)
 
 
 def _base_name(name: str | None) -> str | None:

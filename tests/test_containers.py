@@ -367,3 +367,14 @@ def test_excel_dates_are_dates_so_the_month_is_found():
     book.save(buffer)
     assert [b.text for b in read_xlsx(buffer.getvalue())] == [
         "Period", "2026-10-01", "Månad", "2026-10", "Tid", "0.5", "2026-10-03", "1e+300"]
+
+
+@pytest.mark.parametrize("raw_name, encoding", [("Lägesbild oktober.docx", "utf-8"), ("Lägesbild oktober.docx", "cp850")])
+def test_zip_member_names_without_the_utf8_flag(raw_name, encoding):
+    encoded = raw_name.encode(encoding)  # macOS (UTF-8) and Windows (cp850) bytes, neither with the UTF-8 flag
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("X" * len(encoded), DOCX)  # an ASCII name of the same length, then patched
+    data = buffer.getvalue().replace(b"X" * len(encoded), encoded)
+    files, _ = containers.unpack([Attachment("arkiv.zip", "application/zip", data)], Limits())
+    assert [f.filename for f in files] == [raw_name]
