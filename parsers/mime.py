@@ -341,6 +341,9 @@ def collect_parts(msg: Message, depth: int = 0, max_bytes: int | None = None) ->
         name = _filename(part)
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
             text = _decode_text(part)
+            if text is not None and ctype == "text/plain":
+                text, inline = uudecoded(text)
+                parts.attachments.extend(inline)
             if text is not None:
                 (parts.plain if ctype == "text/plain" else parts.html).append(text)
             continue
@@ -361,6 +364,52 @@ def _eight_bit_filename(part: Message) -> str | None:
         if key.lower() in ("content-disposition", "content-type"):
             probe[key] = eight_bit(str(value))[:MAX_HEADER_CHARS]
     return probe.get_filename()
+
+
+_UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ([^\r\n]{1,255})\r?$", re.MULTILINE)
+MAX_UU_FILES = 10
+
+
+def uudecoded(text: str) -> tuple[str, list[Attachment]]:
+    """Files uuencoded into a plain-text body ("begin 644 name" ... "end": HCL Notes, old
+    clients), taken out of the text as attachments. One pass: each file's lines once."""
+    if "begin " not in text:
+        return text, []
+    kept: list[str] = []
+    files: list[Attachment] = []
+    position = 0
+    end = 0
+    failed_at = 0  # a begin line before a line that failed to decode fails there too: not read again
+    for match in _UU_BEGIN.finditer(text):
+        if match.start() < max(position, failed_at):
+            continue  # inside a file already taken, or bound to fail
+        if end < match.end():  # the next "end" line after this one (found once for every begin before it)
+            end = text.find("\nend", match.end())
+        if end < 0 or len(files) >= MAX_UU_FILES:
+            break
+        data = bytearray()
+        at = match.end() + 1
+        try:
+            while at < end:
+                stop = text.find("\n", at, end)
+                stop = end if stop < 0 else stop
+                line = text[at:stop].rstrip("\r")
+                if line.strip():
+                    data += binascii.a2b_uu(line)
+                at = stop + 1
+        except (binascii.Error, ValueError):
+            failed_at = at
+            continue  # not uuencoded after all: the text stays
+        files.append(Attachment(_base_name(match.group(1).strip()), "application/octet-stream", bytes(data)))
+        kept.append(text[position:match.start()])
+        position = end + len("\nend")
+        position += text.startswith("\r\n", position) * 2 or text.startswith("\n", position)  # the end line's break
+    kept.append(text[position:])
+    return "".join(kept), files
+
+
+def _base_name(name: str) -> str | None:
+    return name.replace("\\", "/").rsplit("/", 1)[-1] or None
 
 
 _HEAD_CHARS = 8192  # encoded characters decoded from an oversize part: enough to sniff its type

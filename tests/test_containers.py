@@ -378,3 +378,33 @@ def test_zip_member_names_without_the_utf8_flag(raw_name, encoding):
     data = buffer.getvalue().replace(b"X" * len(encoded), encoded)
     files, _ = containers.unpack([Attachment("arkiv.zip", "application/zip", data)], Limits())
     assert [f.filename for f in files] == [raw_name]
+
+
+def uuencoded(data: bytes, name: str) -> str:
+    import binascii
+
+    lines = [binascii.b2a_uu(data[i:i + 45]).decode() for i in range(0, len(data), 45)]
+    return f"begin 644 {name}\n" + "".join(lines) + "`\nend\n"
+
+
+def test_report_uuencoded_in_the_text_body_is_read():
+    body = "Hej, bifogar lägesbilden.\n\n" + uuencoded(DOCX, "Lagesbild oktober.docx") + "\nMvh Anna\n"
+    record = parse(build_mail(body=body, date=NOV3))
+    assert_full_report(record, "attachment:Lagesbild oktober.docx")
+
+
+def test_text_that_only_looks_uuencoded_stays_text():
+    from parsers.mime import uudecoded
+
+    text = "Planen:\nbegin 644 möte.txt\nvi börjar kl 9 på måndag\nend\nSlut"
+    assert uudecoded(text) == (text, [])
+    text2, files = uudecoded("a\n" + uuencoded(b"hej", "x.txt") + "b\n")
+    assert (text2, [(f.filename, f.data) for f in files]) == ("a\nb\n", [("x.txt", b"hej")])
+
+
+@pytest.mark.parametrize("unit", ["begin 644 x\n", "begin 644 x\nM" + "A" * 60 + "\n", "begin 644 x\n!ä\n",
+                                  "begin 644 x\n`\nend\n"])
+def test_uudecoding_is_linear(unit):
+    from parsers.mime import uudecoded
+
+    assert_linear(lambda n: unit * (n // len(unit)) + "ä\nend\n", 1_600_000, run=uudecoded, limit=5.0)
