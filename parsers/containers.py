@@ -71,6 +71,7 @@ _ATT_DATA = 0x800F  # its bytes
 _ATT_MAPI = 0x9005  # its MAPI properties (the long file name)
 _PR_ATTACH_LONG_FILENAME = 0x3707
 _PR_ATTACH_FILENAME = 0x3704
+_PR_ATTACH_DATA = 0x3701  # PR_ATTACH_DATA_BIN (binary) / PR_ATTACH_DATA_OBJ (object)
 _MAX_TNEF_OBJECTS = 10_000
 _MAX_MAPI_PROPERTIES = 500
 _FIXED_SIZES = {0x0002: 4, 0x000B: 4, 0x0003: 4, 0x0004: 4, 0x000A: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8,
@@ -100,7 +101,7 @@ def read_tnef(data: bytes) -> list[Attachment]:
         if ident == _ATT_RENDDATA:
             if len(found) >= MAX_DOCUMENTS:
                 break
-            found.append({"name": None, "long": None, "data": b""})
+            found.append({"name": None, "long": None, "data": b"", "mapi_data": b""})
         elif level == _LVL_ATTACHMENT and found:
             current = found[-1]
             if ident == _ATT_TITLE:
@@ -108,13 +109,14 @@ def read_tnef(data: bytes) -> list[Attachment]:
             elif ident == _ATT_DATA:
                 current["data"] = data[start:end]
             elif ident == _ATT_MAPI:
-                current["long"] = _mapi_long_name(data, start, end)
+                current["long"], current["mapi_data"] = _mapi_properties(data, start, end)
         offset = end + 2
     out = []
     for item in found:
         name = item["long"] or item["name"]
-        if item["data"]:
-            out.append(Attachment(_base_name(name), "application/octet-stream", item["data"]))
+        content = item["data"] or item["mapi_data"]  # attAttachData, else PR_ATTACH_DATA_BIN
+        if content:
+            out.append(Attachment(_base_name(name), "application/octet-stream", content))
     return out
 
 
@@ -123,9 +125,11 @@ def _text(raw: bytes, encoding: str) -> str | None:
     return text or None
 
 
-def _mapi_long_name(data: bytes, start: int, end: int) -> str | None:
-    """PR_ATTACH_LONG_FILENAME (else PR_ATTACH_FILENAME) from an attachment's MAPI property list."""
+def _mapi_properties(data: bytes, start: int, end: int) -> tuple[str | None, bytes]:
+    """(PR_ATTACH_LONG_FILENAME else PR_ATTACH_FILENAME, PR_ATTACH_DATA_BIN) from an attachment's
+    MAPI property list; each property read once, at most _MAX_MAPI_PROPERTIES of them."""
     names: dict[int, str] = {}
+    content = b""
     try:
         (count,) = struct.unpack_from("<I", data, start)
         at = start + 4
@@ -150,11 +154,15 @@ def _mapi_long_name(data: bytes, start: int, end: int) -> str | None:
                 at += 4
             if kind in _VARIABLE:
                 for _ in range(min(values, _MAX_MAPI_PROPERTIES)):
+                    if at + 4 > end:
+                        break
                     (size,) = struct.unpack_from("<I", data, at)
-                    value = data[at + 4:min(at + 4 + size, end)]
-                    at += 4 + (size + 3) // 4 * 4
+                    first, at = at + 4, at + 4 + (size + 3) // 4 * 4
+                    if ident == _PR_ATTACH_DATA and kind == 0x0102 and not content:
+                        content = data[first:min(first + size, end)]
                     if ident in (_PR_ATTACH_LONG_FILENAME, _PR_ATTACH_FILENAME) and kind in (0x001E, 0x001F):
-                        text = _text(value, "utf-16-le" if kind == 0x001F else "cp1252")
+                        text = _text(data[first:min(first + size, end, first + 2048)],
+                                     "utf-16-le" if kind == 0x001F else "cp1252")
                         if text:
                             names[ident] = text
             elif kind in _FIXED_SIZES:
@@ -163,7 +171,7 @@ def _mapi_long_name(data: bytes, start: int, end: int) -> str | None:
                 break  # an unknown type: its size is unknown, stop here
     except struct.error:
         pass  # truncated: keep what was read
-    return names.get(_PR_ATTACH_LONG_FILENAME) or names.get(_PR_ATTACH_FILENAME)
+    return names.get(_PR_ATTACH_LONG_FILENAME) or names.get(_PR_ATTACH_FILENAME), content
 
 
 # --- zip archives ------------------------------------------------------------

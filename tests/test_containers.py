@@ -408,3 +408,13 @@ def test_uudecoding_is_linear(unit):
     from parsers.mime import uudecoded
 
     assert_linear(lambda n: unit * (n // len(unit)) + "ä\nend\n", 1_600_000, run=uudecoded, limit=5.0)
+
+
+def test_tnef_file_carried_in_mapi_data_only():
+    from tests.container_factory import _mapi_string, _tnef_object
+
+    binary = struct.pack("<HHII", 0x0102, 0x3701, 1, len(DOCX)) + DOCX + b"\x00" * (-len(DOCX) % 4)
+    mapi = struct.pack("<I", 2) + _mapi_string(0x3707, "Lägesbild från Outlook.docx") + binary
+    stream = (b"\x78\x9f\x3e\x22\x00\x00" + _tnef_object(2, 0x00069002, b"\x00" * 14)
+              + _tnef_object(2, 0x00069005, mapi))
+    assert [(a.filename, a.data) for a in containers.read_tnef(stream)] == [("Lägesbild från Outlook.docx", DOCX)]
