@@ -16,6 +16,8 @@ import zipfile
 from . import sniff
 from .docx_reader import LIBRARY_ERRORS, SafeZip
 from .model import Attachment, Limits, Problem, UnreadableDocument
+from .smime import ENCRYPTED as ENCRYPTED_KIND
+from .smime import pkcs7_content
 
 logger = logging.getLogger(__name__)
 
@@ -30,31 +32,6 @@ PKCS7_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 
 
 # --- S/MIME --------------------------------------------------------------------
-
-def pkcs7_content(data: bytes) -> tuple[str, bytes | None]:
-    """("signed", the signed content) for opaque signed S/MIME, ("encrypted", None) for an
-    encrypted one, ("other", None) for anything else (including broken DER).
-
-    asn1crypto reads DER and BER (Outlook writes indefinite lengths and
-    chunked OCTET STRINGs); it parses lazily and is linear in the input.
-    """
-    from asn1crypto import cms  # imported here: only S/MIME mail needs it
-
-    try:
-        info = cms.ContentInfo.load(data)
-        kind = info["content_type"].native
-        if kind in ("enveloped_data", "encrypted_data", "authenticated_enveloped_data", "authenticated_data"):
-            return "encrypted", None
-        if kind != "signed_data":
-            return "other", None
-        content = info["content"]["encap_content_info"]["content"].native
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as e:
-        logger.info("unreadable PKCS#7 structure: %r", e)
-        return "other", None
-    if isinstance(content, bytes) and content:
-        return "signed", content
-    return "other", None  # detached signature without content, or an unexpected type
-
 
 def is_pkcs7(attachment: Attachment) -> bool:
     name = (attachment.filename or "").lower()
@@ -238,7 +215,7 @@ def unpack(attachments: list[Attachment], limits: Limits) -> tuple[list[Attachme
             continue
         name = attachment.filename or ("smime.p7m" if kind == "pkcs7" else f"bilaga.{kind}")
         if kind == "pkcs7":
-            if pkcs7_content(attachment.data)[0] == "encrypted":
+            if pkcs7_content(attachment.data)[0] == ENCRYPTED_KIND:
                 problems.append((name, Problem("encrypted", ENCRYPTED)))
             continue  # a signed part was opened by mime.collect_parts already
         try:

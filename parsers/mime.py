@@ -27,8 +27,9 @@ from email.parser import BytesFeedParser, BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .containers import PKCS7_TYPES, pkcs7_content
+from .containers import PKCS7_TYPES
 from .model import Attachment, Problem
+from .smime import SIGNED, pkcs7_content
 
 logger = logging.getLogger(__name__)
 
@@ -479,7 +480,7 @@ def _signed_content(part: Message) -> Message | None:
     if not isinstance(data, bytes) or not data:
         return None
     kind, content = pkcs7_content(data)
-    return parse_bytes(content) if kind == "signed" and content else None
+    return parse_bytes(content) if kind == SIGNED and content else None
 
 
 def _walk(msg: Message, depth: int):

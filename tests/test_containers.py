@@ -15,7 +15,7 @@ import pytest
 
 from mailbot.config import load_config
 from mailbot.context import parse_context
-from parsers import containers, sniff
+from parsers import containers, smime, sniff
 from parsers.model import Attachment, Block, Limits, UnreadableDocument
 from parsers.report import parse_message
 from parsers.rtf_reader import read_rtf
@@ -127,6 +127,41 @@ def test_broken_pkcs7_is_never_a_crash(garbage):
     record = parse(smime_mail(garbage, "signed-data"))
     assert record.kind in ("other", "report")
     assert all(p.message for p in record.problems)
+
+
+_SIGNED_HEAD = bytes.fromhex("3080" "06092a864886f70d010702" "a080" "3080" "020101" "3100"
+                             "3080" "06092a864886f70d010701" "a080")
+_SIGNED_TAIL = bytes.fromhex("0000" "0000" "3100" "0000" "0000" "0000")
+
+
+def test_outlook_ber_with_indefinite_lengths_and_chunks_is_read():
+    chunks = b"".join(b"\x04\x82" + struct.pack(">H", 1000) + bytes([65 + i]) * 1000 for i in range(5))
+    nested = b"\x24\x80" + b"\x04\x02OK" + b"\x00\x00"
+    data = _SIGNED_HEAD + b"\x24\x80" + chunks + nested + b"\x00\x00" + _SIGNED_TAIL
+    kind, content = smime.pkcs7_content(data)
+    assert kind == "signed" and content == b"".join(bytes([65 + i]) * 1000 for i in range(5)) + b"OK"
+
+
+def test_detached_signature_and_other_types_are_not_content():
+    detached = bytes.fromhex("3080" "06092a864886f70d010702" "a080" "3080" "020101" "3100"
+                             "3080" "06092a864886f70d010701" "0000" "3100" "0000" "0000" "0000")
+    assert smime.pkcs7_content(detached) == ("other", None)
+    data_type = bytes.fromhex("3011" "06092a864886f70d010701" "a004" "0402" "4f4b")
+    assert smime.pkcs7_content(data_type) == ("other", None)
+    assert smime.pkcs7_content(smime_encrypted(b"x"))[0] == "encrypted"
+
+
+@pytest.mark.parametrize("chunk", [b"\x04\x02AB", b"\x24\x80\x04\x01A\x00\x00", b"\x30\x80\x00\x00"])
+def test_hostile_ber_is_read_in_linear_time(chunk):
+    def build(n: int) -> bytes:
+        return _SIGNED_HEAD + b"\x24\x80" + chunk * (n // len(chunk)) + b"\x00\x00" + _SIGNED_TAIL
+    assert_linear(build, 4_000_000, run=smime.pkcs7_content, limit=3.0)
+    # digestAlgorithms as 20,000 nests 60 deep: walked once to find what follows it
+    algorithms = b"\x31\x80" + (b"\x30\x80" * 60 + b"\x00\x00" * 60) * 20_000 + b"\x00\x00"
+    deep = _SIGNED_HEAD.replace(b"\x31\x00", algorithms) + b"\x04\x02OK" + _SIGNED_TAIL
+    start = time.perf_counter()
+    assert smime.pkcs7_content(deep) == ("signed", b"OK")
+    assert time.perf_counter() - start < 3.0
 
 
 def test_signature_inside_signature_is_opened_a_bounded_number_of_times():
