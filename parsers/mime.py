@@ -27,7 +27,9 @@ from email.parser import BytesFeedParser, BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from .containers import PKCS7_TYPES
 from .model import Attachment, Problem
+from .smime import SIGNED, pkcs7_content
 
 logger = logging.getLogger(__name__)
 
@@ -316,6 +318,8 @@ def _decode_text(part: Message) -> str | None:
 def _filename(part: Message) -> str | None:
     try:
         name = part.get_filename()
+        if name and "\ufffd" in name:  # raw 8-bit bytes in the parameter (HCL Notes): read them as eight_bit does
+            name = _eight_bit_filename(part) or name
     except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
         name = None
     if name:
@@ -338,6 +342,9 @@ def collect_parts(msg: Message, depth: int = 0, max_bytes: int | None = None) ->
         name = _filename(part)
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
             text = _decode_text(part)
+            if text is not None and ctype == "text/plain":
+                text, inline = uudecoded(text)
+                parts.attachments.extend(inline)
             if text is not None:
                 (parts.plain if ctype == "text/plain" else parts.html).append(text)
             continue
@@ -345,6 +352,65 @@ def collect_parts(msg: Message, depth: int = 0, max_bytes: int | None = None) ->
             continue
         parts.attachments.append(Attachment(name, ctype, *_payload(part, max_bytes)))
     return parts
+
+
+def _eight_bit_filename(part: Message) -> str | None:
+    """The file name from the raw Content-Disposition/Content-Type, 8-bit bytes decoded first.
+
+    compat32 turns a header with raw 8-bit bytes into "unknown-8bit" and its
+    parameters into U+FFFD; decoded here first, "Lägesbild.docx" stays readable.
+    """
+    probe = Message()
+    for key, value in part.raw_items():
+        if key.lower() in ("content-disposition", "content-type"):
+            probe[key] = eight_bit(str(value))[:MAX_HEADER_CHARS]
+    return probe.get_filename()
+
+
+_UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ([^\r\n]{1,255})\r?$", re.MULTILINE)
+MAX_UU_FILES = 10
+
+
+def uudecoded(text: str) -> tuple[str, list[Attachment]]:
+    """Files uuencoded into a plain-text body ("begin 644 name" ... "end": HCL Notes, old
+    clients), taken out of the text as attachments. One pass: each file's lines once."""
+    if "begin " not in text:
+        return text, []
+    kept: list[str] = []
+    files: list[Attachment] = []
+    position = 0
+    end = 0
+    failed_at = 0  # a begin line before a line that failed to decode fails there too: not read again
+    for match in _UU_BEGIN.finditer(text):
+        if match.start() < max(position, failed_at):
+            continue  # inside a file already taken, or bound to fail
+        if end < match.end():  # the next "end" line after this one (found once for every begin before it)
+            end = text.find("\nend", match.end())
+        if end < 0 or len(files) >= MAX_UU_FILES:
+            break
+        data = bytearray()
+        at = match.end() + 1
+        try:
+            while at < end:
+                stop = text.find("\n", at, end)
+                stop = end if stop < 0 else stop
+                line = text[at:stop].rstrip("\r")
+                if line.strip():
+                    data += binascii.a2b_uu(line)
+                at = stop + 1
+        except (binascii.Error, ValueError):
+            failed_at = at
+            continue  # not uuencoded after all: the text stays
+        files.append(Attachment(_base_name(match.group(1).strip()), "application/octet-stream", bytes(data)))
+        kept.append(text[position:match.start()])
+        position = end + len("\nend")
+        position += text.startswith("\r\n", position) * 2 or text.startswith("\n", position)  # the end line's break
+    kept.append(text[position:])
+    return "".join(kept), files
+
+
+def _base_name(name: str) -> str | None:
+    return name.replace("\\", "/").rsplit("/", 1)[-1] or None
 
 
 _HEAD_CHARS = 8192  # encoded characters decoded from an oversize part: enough to sniff its type
@@ -398,10 +464,29 @@ def _decode_attached_mail(part: Message, inner: Message) -> Message | None:
     return parse_bytes(raw)
 
 
+MAX_SIGNED_LEVELS = 3  # opaque S/MIME signatures opened, one inside another
+
+
+def _signed_content(part: Message) -> Message | None:
+    """The MIME entity inside an opaque signed S/MIME part (`smime.p7m`), or None.
+
+    An encrypted one stays an attachment: containers.unpack turns it into the
+    `encrypted` problem.
+    """
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken base64 and friends
+        return None
+    if not isinstance(data, bytes) or not data:
+        return None
+    kind, content = pkcs7_content(data)
+    return parse_bytes(content) if kind == SIGNED and content else None
+
+
 def _walk(msg: Message, depth: int):
     """Like Message.walk(), but yields ("rfc822", inner) for attached mails and bounds depth."""
     stack = [msg]
-    seen = 0
+    seen = unwrapped = 0
     while stack:
         part = stack.pop(0)
         seen += 1
@@ -419,6 +504,13 @@ def _walk(msg: Message, depth: int):
             continue
         if ctype.startswith("message/"):  # delivery-status and friends: no report inside
             continue
+        if unwrapped < MAX_SIGNED_LEVELS and (ctype in PKCS7_TYPES or ctype == "application/octet-stream"
+                                              and (_filename(part) or "").lower().endswith(".p7m")):
+            signed = _signed_content(part)
+            if signed is not None:  # opaque signed S/MIME: the signed entity is the mail's content
+                unwrapped += 1
+                stack.insert(0, signed)
+                continue
         if part.is_multipart():
             payload = part.get_payload()
             if isinstance(payload, list):

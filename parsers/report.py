@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import mime, sniff
+from . import containers, mime, sniff
 from .classify import classify, is_mailing_list
 from .correction import (
     is_receipt,
@@ -55,6 +55,7 @@ from .personal_data import find_personal_numbers
 from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
 from .ratings import Rating
+from .rtf_reader import read_rtf
 from .sources import (
     FORWARD_SUBJECT,
     MailFacts,
@@ -65,6 +66,7 @@ from .sources import (
     set_period,
     title_lines,
 )
+from .xlsx_reader import read_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +200,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     elif body.echo and not unreadable and not parts.attachments:
         result.kind = "auto_reply"  # our own receipt echoed back (a responder without Auto-Submitted)
         result.municipality = registered[0].name if len(registered) == 1 else None
-    elif unreadable and looks_like_submission(mail, [name for name, _ in unreadable]):
+    elif unreadable and (looks_like_submission(mail, [name for name, _ in unreadable])
+                         or any(p.code == "encrypted" for _, p in unreadable)):
         name, problem = unreadable[0]
         result.kind = "report"
         report = ParsedReport(source=f"attachment:{name}" if name else None, problems=[problem])
@@ -378,14 +381,14 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, 
 
 
 # Formats a report may come in that we do not read: tell the sender.
-_UNSUPPORTED_EXTENSIONS = (".xlsx", ".xls", ".pages", ".msg", ".wpd", ".wps", ".odp", ".ods", ".pptx", ".ppt", ".heic")
+_UNSUPPORTED_EXTENSIONS = (".xls", ".pages", ".msg", ".wpd", ".wps", ".odp", ".ods", ".pptx", ".ppt", ".heic")
 
 
 def _attachment_candidates(attachments: list[Attachment], limits: Limits):
     """Read every document attachment; return (candidates, [(name, problem) for unreadable ones])."""
     candidates: list[_Candidate] = []
-    unreadable: list[tuple[str | None, Problem]] = []
-    order = {sniff.DOCX: 0, sniff.ODT: 1, sniff.DOC: 2, sniff.RTF: 3, sniff.PDF: 4, sniff.TEXT: 5}
+    attachments, unreadable = containers.unpack(attachments, limits)  # zip, winmail.dat, S/MIME
+    order = {sniff.DOCX: 0, sniff.ODT: 1, sniff.DOC: 2, sniff.RTF: 3, sniff.PDF: 4, sniff.XLSX: 5, sniff.TEXT: 6}
     typed = [(sniff.sniff(a.data, a.filename), a) for a in attachments]
     typed.sort(key=lambda t: order.get(t[0], 9))
     for kind, attachment in typed:
@@ -399,8 +402,8 @@ def _attachment_candidates(attachments: list[Attachment], limits: Limits):
                 raise UnreadableDocument(_too_big(attachment.oversize, limits))
             blocks = _read_document(kind, attachment.data, limits)
         except UnreadableDocument as e:
-            code = "unsupported_format" if kind == sniff.RTF else "unreadable_attachment"
-            unreadable.append((name, Problem(code, f"Bilagan \"{name}\" kunde inte läsas: {e.reason}")))
+            reason = f"Bilagan \"{name}\" kunde inte läsas: {e.reason}"
+            unreadable.append((name, Problem("unreadable_attachment", reason)))
             continue
         blocks, _ = strip_receipt(blocks)
         for k, extraction in enumerate(extract_all(blocks)):
@@ -423,6 +426,10 @@ def _read_document(kind: str, data: bytes, limits: Limits) -> list[Block]:
         return read_odt(data, limits)
     if kind == sniff.DOC:
         return read_doc(data, limits)
+    if kind == sniff.RTF:
+        return read_rtf(data, limits)
+    if kind == sniff.XLSX:
+        return read_xlsx(data, limits)
     raise UnreadableDocument(_UNSUPPORTED)
 
 

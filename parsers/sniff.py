@@ -7,6 +7,8 @@ import struct
 import zipfile
 
 DOCX, ODT, DOC, PDF, RTF, IMAGE, TEXT, OTHER = "docx", "odt", "doc", "pdf", "rtf", "image", "text", "other"
+XLSX, ZIP = "xlsx", "zip"  # an Excel workbook; a plain zip archive (opened by parsers/containers.py)
+_XLSX_NAMES = (".xlsx", ".xlsm")
 
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emz", ".wmz")
@@ -17,6 +19,8 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_ZIP_MEMBERS = 5_000
 MAX_ZIP_DIRECTORY = 1024 * 1024
 _EOCD = b"PK\x05\x06"
+# Members that make a zip a document package (OOXML, OpenDocument, EPUB) rather than an archive.
+_PACKAGE_MARKS = frozenset({"[Content_Types].xml", "mimetype", "content.xml", "META-INF/manifest.xml"})
 
 
 def zip_directory_ok(data: bytes) -> bool:
@@ -40,12 +44,16 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         if not zip_directory_ok(data):  # the reader says why it is refused
             if name.endswith((".odt", ".ott")):
                 return ODT
-            return DOCX if name.endswith((".docx", ".docm", ".dotx")) else OTHER
+            if name.endswith(_XLSX_NAMES):
+                return XLSX
+            return ZIP if name.endswith(".zip") else DOCX if name.endswith((".docx", ".docm", ".dotx")) else OTHER
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = set(z.namelist())
                 if "word/document.xml" in names:
                     return DOCX
+                if "xl/workbook.xml" in names:
+                    return XLSX
                 if "content.xml" in names:
                     mimetype = b""
                     if "mimetype" in names:
@@ -53,8 +61,12 @@ def sniff(data: bytes, filename: str | None = None) -> str:
                             mimetype = member.read(100)
                     if b"opendocument.text" in mimetype or name.endswith(".odt"):
                         return ODT
+                if not names & _PACKAGE_MARKS:  # not an Office or OpenDocument file: an archive
+                    return ZIP
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
             pass
+        if name.endswith(_XLSX_NAMES):
+            return XLSX  # a broken workbook: let the reader say so
         return DOCX if name.endswith((".docx", ".docm")) else OTHER  # broken docx: let the reader say so
     if head.startswith(_OLE):
         return DOC if name.endswith((".doc", ".dot")) or not name.endswith((".xls", ".ppt", ".msg")) else OTHER
@@ -66,6 +78,8 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         return DOCX
     if name.endswith(".pdf"):
         return PDF
+    if name.endswith(_XLSX_NAMES):
+        return XLSX
     if name.endswith(".txt"):
         return TEXT
     return OTHER

@@ -290,9 +290,11 @@ def build_attachments() -> None:
          build_mail(sender="sara.nord@alvdalen.se", subject="Lägesbild oktober",
                     attachments=[("Lägesbild.odt", make_odt(odt_body), ("application", "vnd.oasis.opendocument.text"))], date=NOV3),
          kind="report", municipality="Älvdalen", source_name="Lägesbild.odt", answers=expected_answers)
+    from tests.docx_factory import make_ole  # Excel 97-2003 (.xls): still a format we do not read (.xlsx is read)
+
     case("attachments", "excel-unsupported-mora",
          build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober",
-                    attachments=[("Lägesbild.xlsx", make_zip({"xl/workbook.xml": b"<workbook/>"}), ("application", "vnd.ms-excel"))], date=NOV3),
+                    attachments=[("Lägesbild.xls", make_ole({"Workbook": b"\x09\x08" + bytes(200)}), ("application", "vnd.ms-excel"))], date=NOV3),
          kind="report", municipality="Mora", problems_present=["unsupported_format"])
 
     inner = build_mail(sender="per.holm@smedjebacken.se", subject="Lägesbild oktober",
@@ -500,6 +502,99 @@ def build_ratings2() -> None:
                                   ("application", "pdf"))], date=NOV3),
          kind="report", municipality="Smedjebacken", period="2026-10", source_kind="attachment", source_name=name,
          answers=pdf_answers, problems_absent=["missing_score", "invalid_score", "missing_answer"])
+def build_containers() -> None:
+    """Issue 16 "Containers": S/MIME, winmail.dat, zip, HCL Notes' octet-stream, Excel and RTF reports."""
+    import io
+    import zipfile
+
+    from tests.container_factory import (
+        mime_entity,
+        notes_mail,
+        rtf,
+        smime_encrypted,
+        smime_mail,
+        smime_signed,
+        tnef,
+        xlsx,
+    )
+
+    scores = [2, 3, 1, 4, 1, 2]
+    expected = answers(scores)
+    clean = ["missing_score", "missing_answer", "invalid_score", "unreadable_attachment", "unsupported_format"]
+
+    def report(name: str, address: str, raw: bytes, source_name: str | None = None, **more) -> None:
+        municipality = more.pop("municipality")
+        extra = {"source_name": source_name} if source_name else {}
+        case("containers", name, raw, kind="report", municipality=municipality, period="2026-10",
+             answers=more.pop("answers", expected), problems_absent=clean, **extra, **more)
+
+    inner = mime_entity("Hej, här kommer lägesbilden.\n", [("Lägesbild oktober.docx", docx_report("Mora", scores), DOCX_TYPE)])
+    report("smime-signed-docx-mora", "anna.berg@mora.se",
+           smime_mail(smime_signed(inner), "signed-data", sender="Anna Berg <anna.berg@mora.se>"),
+           "Lägesbild oktober.docx", municipality="Mora")
+    text = template_text(scores=scores, answers=ANSWERS, municipality="Leksand")
+    report("smime-signed-body-leksand", "lena.rosen@leksand.se",
+           smime_mail(smime_signed(mime_entity("Hej!\n\n" + text)), "signed-data", sender="lena.rosen@leksand.se"),
+           source_kind="body", municipality="Leksand")
+    case("containers", "smime-encrypted-falun",
+         smime_mail(smime_encrypted(inner), "enveloped-data", sender="erik.lund@falun.se"),
+         kind="report", municipality="Falun", problems_present=["encrypted"])
+
+    report("winmail-dat-docx-orsa", "magnus.lind@orsa.se",
+           build_mail(sender="magnus.lind@orsa.se", subject="Lägesbild oktober",
+                      attachments=[("winmail.dat", tnef([("Lägesbild oktober Orsa.docx", docx_report("Orsa", scores))]),
+                                    ("application", "ms-tnef"))], date=NOV3),
+           "Lägesbild oktober Orsa.docx", municipality="Orsa")
+
+    def zipped(members: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return buffer.getvalue()
+
+    report("zip-docx-borlange", "lisa.stahl@borlange.se",
+           build_mail(sender="lisa.stahl@borlange.se", subject="Lägesbild oktober",
+                      attachments=[("Lägesbild.zip", zipped({"Lägesbild oktober/Lägesbild oktober.docx": docx_report("Borlänge", scores)}),
+                                    ("application", "x-zip-compressed"))], date=NOV3),
+           "Lägesbild oktober.docx", municipality="Borlänge")
+    case("containers", "zip-bomb-hedemora",
+         build_mail(sender="olle.dahl@hedemora.se", subject="Lägesbild oktober",
+                    attachments=[("Lägesbild.zip", zipped({"Lägesbild.docx": bytes(60 * 1024 * 1024)}), ("application", "zip"))],
+                    date=NOV3),
+         kind="report", municipality="Hedemora", problems_present=["unreadable_attachment"])
+
+    report("notes-octet-stream-no-disposition-avesta", "tobias.rosen@avesta.se",
+           notes_mail("tobias.rosen@avesta.se", "Lagesbild oktober", docx_report("Avesta", scores), "Lagesbild oktober.docx"),
+           "Lagesbild oktober.docx", municipality="Avesta")
+    report("notes-octet-stream-no-name-sater", "karin.berg@sater.se",
+           notes_mail("karin.berg@sater.se", "Lagesbild oktober", docx_report("Säter", scores), None),
+           municipality="Säter")
+
+    rows: list[list[object]] = [["Mall för lägesbildsinsamling - Sociala risker, oktober månad"],
+                                ["Underlaget inlämnat av kommun: Gagnef"], ["Fråga", "Svar", "Påverkan (1-5)"]]
+    rows += [[f"{n}. {TITLES[n - 1]}", ANSWERS[n - 1], scores[n - 1] if n <= 6 else None] for n in range(1, 8)]
+    sheet = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    report("xlsx-table-gagnef", "maja.moberg@gagnef.se",
+           build_mail(sender="maja.moberg@gagnef.se", subject="Lägesbild oktober",
+                      attachments=[("Lägesbild oktober.xlsx", xlsx(rows), sheet)], date=NOV3),
+           "Lägesbild oktober.xlsx", municipality="Gagnef")
+    colors = ["grön", "gul", "grön", "röd", "grön", "gul"]
+    fills = {"grön": "00B050", "gul": "FFFF00", "röd": "FF0000"}
+    lights = [row[:2] + [None] if len(row) == 3 and isinstance(row[2], int) else row for row in rows]
+    lights[0] = ["Mall för lägesrapportering - Sociala risker oktober månad"]
+    lights[1] = ["Underlaget inlämnat av kommun: Ludvika"]
+    report("xlsx-traffic-lights-ludvika", "karin.ek@ludvika.se",
+           build_mail(sender="karin.ek@ludvika.se", subject="Lägesrapportering oktober",
+                      attachments=[("Lägesrapport.xlsx", xlsx(lights, {(4 + n, 3): fills[c] for n, c in enumerate(colors)}), sheet)],
+                      date=NOV3),
+           municipality="Ludvika", answers=answers([None] * 6, colors))
+
+    text = template_text(scores=scores, answers=ANSWERS, municipality="Rättvik")
+    report("rtf-wordpad-rattvik", "anna.berg@rattvik.se",
+           build_mail(sender="anna.berg@rattvik.se", subject="Lägesbild oktober",
+                      attachments=[("Lägesbild.rtf", rtf(text.splitlines()), ("application", "rtf"))], date=NOV3),
+           "Lägesbild.rtf", municipality="Rättvik")
 
 
 def main(only: str | None = None) -> None:
@@ -508,6 +603,7 @@ def main(only: str | None = None) -> None:
     build_hostile()
     build_trust()
     build_ratings2()
+    build_containers()
     for key, (raw, expected) in CASES.items():
         if only and not key.startswith(only):
             continue
