@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 
-from parsers.docx_reader import MAX_BLOCKS
+from parsers.docx_reader import MAX_BLOCKS, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
+CORRUPT = "RTF-filen är skadad och kunde inte läsas."
 NOT_RTF = "Filen är inte ett RTF-dokument som kan läsas."
 TOO_MUCH_TEXT = "RTF-filen innehåller för mycket text för att läsas."
 TOO_COMPLEX = "RTF-filen är för komplex för att läsas automatiskt. Spara den som .docx och skicka igen."
@@ -56,7 +57,7 @@ def read_rtf(data: bytes, limits: Limits = Limits()) -> list[Block]:
     """Return the blocks of an RTF document. Raises UnreadableDocument (with a Swedish reason) and nothing else."""
     if data.lstrip()[:5] != b"{\\rtf":
         raise UnreadableDocument(NOT_RTF)
-    return _Reader(limits).read(data)
+    return read_guarded(lambda raw, lim: _Reader(lim).read(raw), data, limits, what="an RTF file", corrupt=CORRUPT)
 
 
 class _Reader:
