@@ -228,10 +228,14 @@ def unpack(attachments: list[Attachment], limits: Limits) -> tuple[list[Attachme
             reason = f"Bilagan \"{name}\" kunde inte läsas: {e.reason}"
             problems.append((name, Problem("unreadable_attachment", reason)))
             continue
-        except LIBRARY_ERRORS as e:
+        except (*LIBRARY_ERRORS, struct.error) as e:
             logger.info("unreadable %s container: %r", kind, e)
             reason = f"Bilagan \"{name}\" är skadad och kunde inte läsas."
             problems.append((name, Problem("unreadable_attachment", reason)))
+            continue
+        except Exception:  # noqa: BLE001 - a bug in a reader: this attachment is lost, not the mail
+            logger.exception("unexpected error while opening a %s container", kind)
+            problems.append((name, Problem("unreadable_attachment", f"Bilagan \"{name}\" kunde inte läsas.")))
             continue
         queue[0:0] = [(a, depth + 1) for a in inner]
     return out, problems

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 
-from parsers.docx_reader import MAX_BLOCKS
+from parsers.docx_reader import MAX_BLOCKS, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
+CORRUPT = "RTF-filen är skadad och kunde inte läsas."
 NOT_RTF = "Filen är inte ett RTF-dokument som kan läsas."
 TOO_MUCH_TEXT = "RTF-filen innehåller för mycket text för att läsas."
+TOO_COMPLEX = "RTF-filen är för komplex för att läsas automatiskt. Spara den som .docx och skicka igen."
 TOO_DEEP = "RTF-filen är skadad (för djupt nästlad) och kunde inte läsas."
 
 _TOKEN = re.compile(
@@ -46,13 +48,16 @@ _CONTROL_SYMBOLS = {b"~": "\u00a0", b"_": "-", b"\\": "\\", b"{": "{", b"}": "}"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 MAX_DEPTH = 500  # nested groups; Word writes a few dozen
+# Tokens read (1-2 µs each): Word's RTF of a 40-page report has some 100,000; pictures
+# and other skipped groups cost little (their hex data are long text runs).
+MAX_TOKENS = 1_000_000
 
 
 def read_rtf(data: bytes, limits: Limits = Limits()) -> list[Block]:
     """Return the blocks of an RTF document. Raises UnreadableDocument (with a Swedish reason) and nothing else."""
     if data.lstrip()[:5] != b"{\\rtf":
         raise UnreadableDocument(NOT_RTF)
-    return _Reader(limits).read(data)
+    return read_guarded(lambda raw, lim: _Reader(lim).read(raw), data, limits, what="an RTF file", corrupt=CORRUPT)
 
 
 class _Reader:
@@ -68,13 +73,18 @@ class _Reader:
         stack: list[tuple[bool, int]] = []  # (skipping, uc) of the enclosing groups
         skipping, uc, pending_skip = False, 1, 0
         first_in_group = False  # the next control word may name a destination
-        position, end = 0, len(data)
-        while position < end and len(self.blocks) < MAX_BLOCKS:
-            match = _TOKEN.match(data, position)
-            if match is None:  # cannot happen: the last alternative takes any byte but "\"
+        position, end, tokens = 0, len(data), 0
+        tokenizer = _TOKEN.finditer(data)
+        while len(self.blocks) < MAX_BLOCKS:
+            match = next(tokenizer, None)
+            if match is None:
                 break
-            position = match.end()
+            tokens += 1
+            if tokens > MAX_TOKENS:
+                raise UnreadableDocument(TOO_COMPLEX)
             word, number, hex_byte, symbol, brace, text, _ = match.groups()
+            if skipping and brace is None and word != b"bin":
+                continue  # inside a destination we do not read: only its braces matter
             starts_group = first_in_group
             first_in_group = False
             if brace == b"{":
@@ -88,7 +98,10 @@ class _Reader:
                 pending_skip = 0
             elif word is not None:
                 if word == b"bin" and number is not None:  # raw bytes follow: jump over them
-                    position += max(0, int(number))
+                    position = match.end() + max(0, int(number))
+                    if position >= end:
+                        break
+                    tokenizer = _TOKEN.finditer(data, position)
                     continue
                 if skipping:
                     continue

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from lxml import etree
 
-from parsers.docx_reader import MAX_BLOCKS, OLE_MAGIC, SafeZip, read_guarded
+from parsers.docx_reader import MAX_BLOCKS, OLE_MAGIC, SafeZip, parse_xml, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
 CORRUPT = "Excel-filen är skadad och kunde inte läsas."
@@ -43,6 +43,7 @@ _PALETTE = (
 ).split()
 MAX_SHEETS = 50
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_CELLS = 500_000  # empty cells passed over in a workbook (formatted ranges); past them, reading stops
 
 
 def read_xlsx(data: bytes, limits: Limits = Limits()) -> list[Block]:
@@ -62,8 +63,6 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
         raw = package.read(name)
         for strict, transitional in zip(_STRICT, _TRANSITIONAL, strict=True):
             raw = raw.replace(strict, transitional)
-        from parsers.docx_reader import parse_xml
-
         return parse_xml(raw)
 
     shared = _shared_strings(xml("xl/sharedStrings.xml")) if package.has("xl/sharedStrings.xml") else []
@@ -76,8 +75,14 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
     sheets = _sheet_names(package, xml)
     if not sheets:
         raise UnreadableDocument(CORRUPT)  # a workbook without a readable worksheet
+    cells_left = MAX_CELLS
     for name in sheets:
         for block in _sheet_blocks(xml(name), shared, fills, dates):
+            if block is None:  # an empty cell, counted
+                cells_left -= 1
+                if cells_left < 0:
+                    return blocks
+                continue
             blocks.append(block)
             chars += len(block.text)
             if chars > limits.max_text_chars:
@@ -225,8 +230,8 @@ def _sheet_blocks(root: etree._Element, shared: list[str], fills: list[str | Non
         style = cell.get("s") or ""
         fill = fills[int(style)] if style.isdigit() and int(style) < len(fills) else None
         lines = [line.strip() for line in text[:MAX_CELL_CHARS].splitlines() if line.strip()]
-        if not lines and fill:
-            yield Block("", cell=True, fill=fill)
+        if not lines:
+            yield Block("", cell=True, fill=fill) if fill else None
         for line in lines:  # a cell's own line breaks (Alt+Enter), as a Word cell's paragraphs
             yield Block(line, cell=True, fill=fill)
 

@@ -320,6 +320,29 @@ def test_broken_excel_is_unreadable_not_unsupported(data):
     assert "unsupported_format" not in {p.code for p in record.problems}
 
 
+def _sheet_xlsx(cells: str) -> bytes:
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f'<sheetData><row r="1">{cells}</row></sheetData></worksheet>').encode()
+    with zipfile.ZipFile(io.BytesIO(xlsx([["a"]]))) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    members["xl/worksheets/sheet1.xml"] = sheet
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # stored: not taken for a zip bomb
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_excel_stops_after_a_bounded_number_of_empty_cells():
+    from parsers.xlsx_reader import MAX_CELLS
+
+    data = _sheet_xlsx('<c r="A1" t="inlineStr"><is><t>först</t></is></c>' + '<c r="B1"/>' * (MAX_CELLS + 10)
+                       + '<c r="C1" t="inlineStr"><is><t>sist</t></is></c>')
+    start = time.perf_counter()
+    assert [b.text for b in read_xlsx(data)] == ["först"]
+    assert time.perf_counter() - start < 5.0
+
+
 def test_excel_sheet_with_far_columns_is_linear():
     def build(n: int) -> bytes:
         rows = "".join(f'<row r="{i}"><c r="XFD{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(1, n))
@@ -366,8 +389,18 @@ def test_broken_rtf_gives_blocks_or_a_reason(data):
 @pytest.mark.parametrize("unit", [b"{\\field{\\*\\fldinst{HYPERLINK \"x\"}}{\\fldrslt{a}}}", b"\\u228?",
                                   b"\\f1\\f2\\f3 ", b"{}" * 3, b"\\'e4"])
 def test_rtf_is_read_in_linear_time(unit):
-    assert_linear(lambda n: b"{\\rtf1{\\fonttbl" + unit * (n // 4) + b"}" + unit * n + b"}", 400_000,
+    assert_linear(lambda n: b"{\\rtf1{\\fonttbl" + unit * (n // 4) + b"}" + unit * n + b"}", 40_000,
                   run=read_rtf)
+
+
+def test_rtf_of_too_many_tokens_is_refused_in_bounded_time():
+    from parsers.rtf_reader import MAX_TOKENS
+
+    data = b"{\\rtf1 " + b"{}" * MAX_TOKENS * 5 + b"}"
+    start = time.perf_counter()
+    with pytest.raises(UnreadableDocument, match="för komplex"):
+        read_rtf(data)
+    assert time.perf_counter() - start < 5.0
 
 
 def test_excel_fill_colours_from_the_palette_and_the_theme():
