@@ -31,7 +31,7 @@ PROCESSED, REVIEW = "processed", "review"
 REPLY_LIMIT_PER_DAY = 3
 RECEIPT_LIMIT_PER_DAY = 10
 REVIEW_CODES = {"unknown_sender", "unknown_municipality", "unknown_period", "unreadable_attachment",
-                "unsupported_format", "personal_data", "no_report", "processing_timeout"}
+                "unsupported_format", "personal_data", "no_report", "processing_timeout", "encrypted"}
 # Problems that stop a report from counting at all: it is held for an administrator and nothing
 # current is replaced (the sources disagree, the sender is unclear, a correction has nothing to correct).
 HOLD_CODES = {"municipality_conflict", "period_conflict", "joint_report", "invalid_sender", "processing_timeout",

@@ -66,6 +66,7 @@ WHY = {
     "municipality_conflict": "avsändaren och texten anger olika kommuner",
     "period_conflict": "dokumentet och ämnesraden anger olika månader",
     "unreadable_attachment": "en bilaga gick inte att läsa",
+    "encrypted": "mejlet är krypterat (S/MIME) och kan inte läsas",
     "unsupported_format": "en bilaga har ett format som inte kan läsas",
     "personal_data": "rapporten innehåller något som liknar ett personnummer",
     "processing_timeout": "mejlet tog för lång tid att läsa",
