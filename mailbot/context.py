@@ -13,6 +13,7 @@ from rules.model import RulesError, RuleSet
 from .config import Config
 from .deadlines import SWEDEN, period_for_sent_date
 from .errors import ConfigError
+from .ocr import ocr_function
 
 
 def parse_context(config: Config, rules: RuleSet | None = None, today: date | None = None) -> ParseContext:
@@ -30,4 +31,5 @@ def parse_context(config: Config, rules: RuleSet | None = None, today: date | No
         own_addresses=config.own_addresses,
         limits=config.limits,
         find_signals=partial(match, rules=rules),
+        ocr=ocr_function(config.limits.max_seconds),
     )

@@ -56,6 +56,7 @@ from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
 from .ratings import Rating
 from .rtf_reader import read_rtf
+from .scans import scans
 from .sources import (
     FORWARD_SUBJECT,
     MailFacts,
@@ -82,6 +83,8 @@ class ParseContext:
     # Routing: answers in, signals out (rules.matcher.match bound to the rules in
     # force, injected by mailbot so that parsers/ does not depend on rules/).
     find_signals: Callable[[list[Answer]], list[Signal]] | None = None
+    # OCR for pictures of paper: image files in, text out (mailbot.ocr runs Tesseract); None: not installed.
+    ocr: Callable[[list[bytes]], str] | None = None
 
 
 @dataclass
@@ -186,6 +189,13 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
     result.quoted_ratings = [Answer(n, r.score, r.color, None) for n, text in sorted(body.quoted_table.items())
                              if BY_NUMBER[n].rated and (r := table_rating(text)) is not None]
     mail = MailFacts(result, registered, sent.date() if sent else None, body.own_text)
+    scanned: set[str] = set()
+    if ctx.ocr is not None and not any(c.extraction.found for c in candidates):
+        # No report in any text: a scanned PDF or a photo of the printed report may hold one.
+        read = _ocr_candidates(parts.attachments, ctx.ocr)
+        candidates += read
+        scanned = {c.filename for c in read if c.extraction.found}
+        unreadable = [(name, p) for name, p in unreadable if name not in scanned]
 
     reports = _full_reports(candidates, mail, ctx)
     if not reports:
@@ -197,6 +207,8 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
         _adopt(result, reports[0])
         if len(reports) > 1:
             result.notes.append(_several_note(reports))
+        if any(r.source and r.source.split(":", 1)[-1].split("#")[0] in scanned for r in reports):
+            result.notes.append(OCR_NOTE)
     elif body.echo and not unreadable and not parts.attachments:
         result.kind = "auto_reply"  # our own receipt echoed back (a responder without Auto-Submitted)
         result.municipality = registered[0].name if len(registered) == 1 else None
@@ -411,6 +423,22 @@ def _attachment_candidates(attachments: list[Attachment], limits: Limits):
             source = f"attachment:{name}" if k == 0 else f"attachment:{name}#{k + 1}"
             candidates.append(_Candidate(source, extraction, title, extraction.preamble[:15], name))
     return candidates, unreadable
+
+
+OCR_NOTE = ("Rapporten lästes ur en bild (inskannad eller fotograferad), och det kan ha blivit fel. "
+            "Kontrollera gärna påverkansgraderna ovan; rätta genom att svara på det här mejlet.")
+
+
+def _ocr_candidates(attachments: list[Attachment], ocr: Callable[[list[bytes]], str]) -> list[_Candidate]:
+    """Pictures of pages read by OCR, as candidates like any document's."""
+    candidates = []
+    for scan in scans(attachments):
+        blocks, _ = strip_receipt(text_blocks(ocr(list(scan.pages))))
+        for k, extraction in enumerate(extract_all(blocks)):
+            title = "\n".join([scan.name] + extraction.preamble[:15])
+            source = f"attachment:{scan.name}" if k == 0 else f"attachment:{scan.name}#{k + 1}"
+            candidates.append(_Candidate(source, extraction, title, extraction.preamble[:15], scan.name))
+    return candidates
 
 
 def _read_document(kind: str, data: bytes, limits: Limits) -> list[Block]:
