@@ -420,3 +420,12 @@ def test_summary_table_typed_with_pipes():
     result = extract(template_blocks() + [Block(t) for t in lines])
     assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
     assert result.answers[7].text == "Svar 7: lugnt."
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    (p(circle(), run("Påverkan: 1 2 3 4 5")), "Påverkan: ☒1 ☒2 ☒3 ☒4 ☒5"),  # anchored at the start: unknown
+    (p(run("Påverkan: 1 2 3 4 5"), circle()), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+    (p(run("Påverkan: 1 2 3 4 "), circle(vml=True), run("5")), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+])
+def test_circle_anchored_elsewhere_is_no_guess(paragraph, expected):
+    assert [b.text for b in read_docx(make_docx([paragraph]))] == [expected]
