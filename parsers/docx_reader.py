@@ -449,7 +449,7 @@ NO_MARKS: frozenset[str] = frozenset()
 
 
 def _run_marks(run: etree._Element) -> frozenset[str]:
-    """Direct formatting of a run that can mark a number: highlight, shading, bold, underline."""
+    """Direct formatting of a run that can mark a number: highlight, shading, bold, underline, font colour."""
     properties = run.find(R_PR)
     if properties is None:
         return NO_MARKS
@@ -469,6 +469,9 @@ def _run_marks(run: etree._Element) -> frozenset[str]:
     underline = properties.find(UNDERLINE)
     if underline is not None and (underline.get(VAL) or "none").lower() != "none":
         marks.append("underline")
+    colour = properties.find(COLOR)
+    if colour is not None and (rgb := _rgb(colour.get(VAL))) and rgb != "000000":
+        marks.append("colour:" + rgb)  # a number in red among black ones
     return frozenset(marks)
 
 

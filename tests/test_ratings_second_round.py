@@ -146,6 +146,8 @@ def scale(*, mark: dict[int, dict] | None = None, circled: int | None = None, la
     (scale(mark={4: {"shade": "FFC000"}}), "Påverkan: ☐1 ☐2 ☐3 ☒4 ☐5"),
     (scale(mark={2: {"bold": True}}), "Påverkan: ☐1 ☒2 ☐3 ☐4 ☐5"),
     (scale(mark={5: {"underline": True}}), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+    (scale(mark={4: {"color": "FF0000"}}), "Påverkan: ☐1 ☐2 ☐3 ☒4 ☐5"),
+    (scale(mark={4: {"color": "000000"}}), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☐5"),  # black is no mark
     (scale(circled=3), "Påverkan: ☐1 ☐2 ☒3 ☐4 ☐5"),
     (scale(circled=1, circle_text=True), "Påverkan: ☒1 ☐2 ☐3 ☐4 ☐5"),
     (scale(mark={2: {"highlight": "green"}, 3: {"highlight": "green"}}), "Påverkan: ☐1 ☒2 ☒3 ☐4 ☐5"),
