@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from mailbot.app import poll_once
 from mailbot.daemon import Daemon
@@ -30,7 +30,7 @@ def test_the_daily_purge_keeps_ratings_and_removes_the_rest(tmp_path):
     for path in [*config.outbox_dir.glob("*.eml"), *filed]:
         os.utime(path, (old, old))
     db = open_db(config.database)
-    long_ago = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat()
+    long_ago = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     db.execute("update messages set processed_at = ?", [long_ago])
     db.execute("update outbox set created_at = ?", [long_ago])
     db.conn.commit()
