@@ -140,7 +140,7 @@ def extract(blocks: list[Block]) -> Extraction:
         block = items[i]
         if summary is not None:
             before = summary.pending
-            if summary.feed(block):
+            if summary.feed(block, items[i + 1] if i + 1 < len(items) else None):
                 if summary.pending is not None and summary.pending != before:
                     pending_at = i
                 i += 1

@@ -431,3 +431,18 @@ def test_summary_table_typed_with_pipes():
 ])
 def test_circle_anchored_elsewhere_is_no_guess(paragraph, expected):
     assert [b.text for b in read_docx(make_docx([paragraph]))] == [expected]
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ([("1", "Ordningsstörningar", "3"), ("2", "Hot och våld", "2"), ("3", "Extremism", ""),
+      ("4", "Ungdomar", ""), ("5", "ANDT", "4"), ("6", "Övrigt", "1")], [3, 2, None, None, 4, 1]),
+    ([("Fråga 1", "", "3"), ("Fråga 2", "", "5"), ("Fråga 3", "", "1"), ("Fråga 4", "", "2"),
+      ("Fråga 5", "", "3"), ("Fråga 6", "", "4")], [3, 5, 1, 2, 3, 4]),
+])
+def test_summary_table_with_a_number_column_and_empty_ratings(rows, expected):
+    cells = [Block(t, True) for t in ("Nr", "Fråga", "Påverkan")]
+    cells += [Block(t, True) for row in rows for t in row if t]  # empty cells give no block
+    result = extract(template_blocks() + [Block("Sammanfattning av bedömningar")] + cells)
+    assert [result.answers[n].score for n in range(1, 7)] == expected
+    assert {(p.question, p.code) for p in result.problems} == {
+        (n, "missing_score") for n, score in enumerate(expected, 1) if score is None}
