@@ -34,12 +34,16 @@ _TAIL = re.compile(r"^(.*?)[\s:|–—-]+((?:\S+\s*){1,3})$")
 MAX_SKIPPED = 20  # characters of a cell that is neither question nor rating (a comment column)
 
 
-def starts(block: Block, following: Block | None) -> bool:
-    """Whether the summary table starts at `block` (its title, or the header cells Fråga | Påverkan)."""
+def starts(block: Block, following: Block | None, after_answers: bool = True) -> bool:
+    """Whether the summary table starts at `block` (its title, or the header cells Fråga | Påverkan).
+
+    Header cells alone count only `after_answers`: before them they head the
+    template's own table (Fråga | Påverkan | Kommentar).
+    """
     folded = fold(block.text).strip().rstrip(":")
     if len(folded) <= 80 and _TITLE.match(folded):
         return True
-    return bool(block.cell and following is not None and following.cell and _COLUMN.match(folded)
+    return bool(after_answers and block.cell and following is not None and following.cell and _COLUMN.match(folded)
                 and _RATING_COLUMN.match(fold(following.text).strip()))
 
 

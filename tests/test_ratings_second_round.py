@@ -446,3 +446,12 @@ def test_summary_table_with_a_number_column_and_empty_ratings(rows, expected):
     assert [result.answers[n].score for n in range(1, 7)] == expected
     assert {(p.question, p.code) for p in result.problems} == {
         (n, "missing_score") for n, score in enumerate(expected, 1) if score is None}
+
+
+def test_template_table_with_rating_and_comment_columns_is_no_summary():
+    cells = ["Fråga", "Påverkan", "Kommentar"]
+    for n, title in enumerate(TITLES, 1):
+        cells += [f"{n}. {title}", str(n % 5 + 1) if n < 7 else "", f"Svar {n}: lugnt i hela kommunen denna månad."]
+    result = extract([Block("Lägesbild oktober")] + [Block(t, True) for t in cells if t])
+    assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
+    assert result.answers[3].text == "Svar 3: lugnt i hela kommunen denna månad."
