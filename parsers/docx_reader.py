@@ -449,27 +449,33 @@ NO_MARKS: frozenset[str] = frozenset()
 
 
 def _run_marks(run: etree._Element) -> frozenset[str]:
-    """Direct formatting of a run that can mark a number: highlight, shading, bold, underline."""
+    """Direct formatting of a run that can mark a number: highlight, shading, bold, underline, font colour."""
     properties = run.find(R_PR)
     if properties is None:
         return NO_MARKS
     marks = []
-    highlight = properties.find(HIGHLIGHT)
-    if highlight is not None and (highlight.get(VAL) or "none").lower() != "none":
-        marks.append("highlight:" + (highlight.get(VAL) or "").lower())
-    shading = properties.find(SHD)
-    if shading is not None:
-        colour = _rgb(shading.get(COLOR)) if shading.get(VAL) == "solid" else _rgb(shading.get(FILL))
-        if colour:
-            marks.append("shade:" + colour)
-    bold = properties.find(BOLD)
-    style = (properties.find(R_STYLE).get(VAL) or "") if properties.find(R_STYLE) is not None else ""
-    if (bold is not None and _on(bold.get(VAL))) or style.lower() in ("strong", "stark", "betoning"):
-        marks.append("bold")
-    underline = properties.find(UNDERLINE)
-    if underline is not None and (underline.get(VAL) or "none").lower() != "none":
-        marks.append("underline")
-    return frozenset(marks)
+    for element in properties:  # one pass: most runs have a few properties, or none of these
+        tag = element.tag
+        if tag == HIGHLIGHT:
+            if (element.get(VAL) or "none").lower() != "none":
+                marks.append("highlight:" + (element.get(VAL) or "").lower())
+        elif tag == SHD:
+            colour = _rgb(element.get(COLOR)) if element.get(VAL) == "solid" else _rgb(element.get(FILL))
+            if colour:
+                marks.append("shade:" + colour)
+        elif tag == BOLD:
+            if _on(element.get(VAL)):
+                marks.append("bold")
+        elif tag == R_STYLE:
+            if (element.get(VAL) or "").lower() in ("strong", "stark", "betoning"):
+                marks.append("bold")
+        elif tag == UNDERLINE:
+            if (element.get(VAL) or "none").lower() != "none":
+                marks.append("underline")
+        elif tag == COLOR:
+            if (rgb := _rgb(element.get(VAL))) and rgb != "000000":
+                marks.append("colour:" + rgb)  # a number in red among black ones
+    return frozenset(marks) if marks else NO_MARKS
 
 
 _DOTS = frozenset("●⬤⚫")

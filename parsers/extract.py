@@ -140,7 +140,7 @@ def extract(blocks: list[Block]) -> Extraction:
         block = items[i]
         if summary is not None:
             before = summary.pending
-            if summary.feed(block):
+            if summary.feed(block, items[i + 1] if i + 1 < len(items) else None):
                 if summary.pending is not None and summary.pending != before:
                     pending_at = i
                 i += 1
@@ -149,7 +149,7 @@ def extract(blocks: list[Block]) -> Extraction:
                 i = pending_at  # a question with its answer after it: the template, not a summary's row
                 block = items[i]
             summary = None
-        elif block.text and rating_summary.starts(block, items[i + 1] if i + 1 < len(items) else None):
+        elif block.text and rating_summary.starts(block, items[i + 1] if i + 1 < len(items) else None, current > 0):
             summary = rating_summary.SummaryTable(ratings=result.summary)
             i += 1
             continue

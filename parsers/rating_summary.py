@@ -34,12 +34,16 @@ _TAIL = re.compile(r"^(.*?)[\s:|–—-]+((?:\S+\s*){1,3})$")
 MAX_SKIPPED = 20  # characters of a cell that is neither question nor rating (a comment column)
 
 
-def starts(block: Block, following: Block | None) -> bool:
-    """Whether the summary table starts at `block` (its title, or the header cells Fråga | Påverkan)."""
+def starts(block: Block, following: Block | None, after_answers: bool = True) -> bool:
+    """Whether the summary table starts at `block` (its title, or the header cells Fråga | Påverkan).
+
+    Header cells alone count only `after_answers`: before them they head the
+    template's own table (Fråga | Påverkan | Kommentar).
+    """
     folded = fold(block.text).strip().rstrip(":")
     if len(folded) <= 80 and _TITLE.match(folded):
         return True
-    return bool(block.cell and following is not None and following.cell and _COLUMN.match(folded)
+    return bool(after_answers and block.cell and following is not None and following.cell and _COLUMN.match(folded)
                 and _RATING_COLUMN.match(fold(following.text).strip()))
 
 
@@ -53,8 +57,12 @@ class SummaryTable:
     rated_last: bool = False  # the block before was a row's rating
     repeated: bool = False  # the table ended at a question it had named already
 
-    def feed(self, block: Block) -> bool:
-        """Take `block` if it belongs to the table; False where the table has ended."""
+    def feed(self, block: Block, following: Block | None = None) -> bool:
+        """Take `block` if it belongs to the table; False where the table has ended.
+
+        `following` is the next block: a number cell followed by its question's
+        title is the row's number, not the rating of the row before.
+        """
         text = block.text.strip().strip("|").strip()  # "| 2. Hot och våld | 3 |" (a table typed as text)
         if not text:
             if self.pending is not None and block.fill and (color := color_from_fill(block.fill)):
@@ -84,9 +92,13 @@ class SummaryTable:
             if rest and (rating := self._rating(rest)) is not None:
                 self._rate(rating)
             return True
-        if re.fullmatch(r"[1-7][.)]?", text) and block.cell and (self.pending is None or text[0] in "67"):
-            self.pending = None
-            return True  # a question number in its own cell; its title follows
+        if re.fullmatch(r"[1-7][.)]?", text) and block.cell and (
+                self.pending is None or text[0] in "67" or _titled(following, int(text[0]))):
+            if int(text[0]) in self.seen:
+                self.repeated = True
+                return False
+            self.pending = int(text[0])
+            return True  # a question number in its own cell ("Nr | Fråga | Påverkan")
         if self.pending is not None and is_blank(text):
             self.pending = None  # left as the template printed it: no rating for that row
             return True
@@ -112,3 +124,9 @@ class SummaryTable:
             self.ratings.setdefault(self.pending, rating)
             self.pending = None
             self.rated_last = True
+
+
+def _titled(block: Block | None, number: int) -> bool:
+    """Whether `block` is the title of question `number`, without a number of its own."""
+    heading = match_heading(block.text.strip()) if block is not None and block.text else None
+    return heading is not None and heading.number == number and not heading.explicit

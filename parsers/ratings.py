@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .directory import fold
 from .scale_marks import mark_text
+from .vocabulary import COLOR_NAMES
 
 LEVELS = {"normal": 1, "avvikande": 2, "oroande": 3, "allvarlig": 4, "kritisk": 5}
 COLORS = {"gron": "grön", "gront": "grön", "green": "grön",
@@ -73,7 +74,6 @@ _OPTION = r"(?=\s*(?:[1-5](?!\d)|gr[öo]n|gul|r[öo][dt]|normal|avvik|oroan|allv
 _RADIO = ((re.compile(f"[●⚫◉⬤]{_OPTION}", re.IGNORECASE), "☒"), (re.compile(f"[⚪○◯]{_OPTION}", re.IGNORECASE), "☐"))
 # Traffic lights as emoji (circles or squares); orange or other colours are none of them.
 EMOJI_LIGHTS = {"🟢": "grön", "🟩": "grön", "🟡": "gul", "🟨": "gul", "🔴": "röd", "🟥": "röd"}
-_EMOJI_WORDS = {"grön": "Grön", "gul": "Gul", "röd": "Röd"}
 # A drop-down or text control left at Word's placeholder ("Välj ett objekt.", "Välj färg").
 _PLACEHOLDER = re.compile(
     r"^[\[(<]?\s*(?:valj\b|klicka(?:\s+eller\s+tryck)?\s+har\b|tryck\s+har\b|ange\s+(?:en\s+)?"
@@ -152,7 +152,7 @@ def parse_value(value: str) -> Rating | None:
         return lit
     if boxes is not None:
         for light, word in EMOJI_LIGHTS.items():
-            value = value.replace(light, _EMOJI_WORDS[word])
+            value = value.replace(light, COLOR_NAMES[word])
         boxes = _ticked_boxes(value)
     if boxes is not None:
         if len(boxes) == 1:

@@ -71,7 +71,9 @@ def mark_line(parts: list[Part]) -> str | None:
 
     `parts` are the pieces of one line with the marks of each ("bold",
     "highlight", "shade", ...); an empty piece marked CIRCLE stands where a
-    circle shape was anchored and marks the option after it (else before it).
+    circle shape was anchored and marks the option right after it (or the last
+    option right before it); anchored anywhere else, the circle's place on the
+    page is unknown and the line reads as several marked (invalid), never a guess.
     """
     tokens: list[tuple[int, int, str, set[str]]] = []  # start, end, text, marks in the joined line
     circles: list[int] = []  # token positions a circle stands before
@@ -97,13 +99,17 @@ def mark_line(parts: list[Part]) -> str | None:
     line = "".join(text for text, _ in parts)
     if len(line) - (tokens[options[-1]][1] - tokens[options[0]][0]) > MAX_LABEL:
         return None
+    unplaced = False  # a circle anchored away from every option: where it is drawn is not known
     for position in circles:
-        after = [k for k in options if k >= position]
-        before = [k for k in options if k < position]
-        target = after[0] if after and (after[0] == position or not before) else (before[-1] if before else None)
-        if target is not None:
-            tokens[target][3].add(CIRCLE)
+        if position in options:
+            tokens[position][3].add(CIRCLE)  # anchored right before the option it goes round
+        elif position - 1 in options and (position == len(tokens) or position - 1 == options[-1]):
+            tokens[position - 1][3].add(CIRCLE)  # right after the last option
+        else:
+            unplaced = True
     marked = chosen([frozenset(tokens[k][3]) for k in options])
+    if unplaced:
+        marked = set(range(len(options)))  # never a guess: read as several marked
     texts = [found[k][1][1] if scale == "numbers" else tokens[k][2] for k in options]  # type: ignore[index]
     for i, k in reversed(list(enumerate(options))):
         start, end = tokens[k][0], tokens[k][1]

@@ -146,6 +146,8 @@ def scale(*, mark: dict[int, dict] | None = None, circled: int | None = None, la
     (scale(mark={4: {"shade": "FFC000"}}), "Påverkan: ☐1 ☐2 ☐3 ☒4 ☐5"),
     (scale(mark={2: {"bold": True}}), "Påverkan: ☐1 ☒2 ☐3 ☐4 ☐5"),
     (scale(mark={5: {"underline": True}}), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+    (scale(mark={4: {"color": "FF0000"}}), "Påverkan: ☐1 ☐2 ☐3 ☒4 ☐5"),
+    (scale(mark={4: {"color": "000000"}}), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☐5"),  # black is no mark
     (scale(circled=3), "Påverkan: ☐1 ☐2 ☒3 ☐4 ☐5"),
     (scale(circled=1, circle_text=True), "Påverkan: ☒1 ☐2 ☐3 ☐4 ☐5"),
     (scale(mark={2: {"highlight": "green"}, 3: {"highlight": "green"}}), "Påverkan: ☐1 ☒2 ☒3 ☐4 ☐5"),
@@ -420,3 +422,36 @@ def test_summary_table_typed_with_pipes():
     result = extract(template_blocks() + [Block(t) for t in lines])
     assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
     assert result.answers[7].text == "Svar 7: lugnt."
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    (p(circle(), run("Påverkan: 1 2 3 4 5")), "Påverkan: ☒1 ☒2 ☒3 ☒4 ☒5"),  # anchored at the start: unknown
+    (p(run("Påverkan: 1 2 3 4 5"), circle()), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+    (p(run("Påverkan: 1 2 3 4 "), circle(vml=True), run("5")), "Påverkan: ☐1 ☐2 ☐3 ☐4 ☒5"),
+])
+def test_circle_anchored_elsewhere_is_no_guess(paragraph, expected):
+    assert [b.text for b in read_docx(make_docx([paragraph]))] == [expected]
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ([("1", "Ordningsstörningar", "3"), ("2", "Hot och våld", "2"), ("3", "Extremism", ""),
+      ("4", "Ungdomar", ""), ("5", "ANDT", "4"), ("6", "Övrigt", "1")], [3, 2, None, None, 4, 1]),
+    ([("Fråga 1", "", "3"), ("Fråga 2", "", "5"), ("Fråga 3", "", "1"), ("Fråga 4", "", "2"),
+      ("Fråga 5", "", "3"), ("Fråga 6", "", "4")], [3, 5, 1, 2, 3, 4]),
+])
+def test_summary_table_with_a_number_column_and_empty_ratings(rows, expected):
+    cells = [Block(t, True) for t in ("Nr", "Fråga", "Påverkan")]
+    cells += [Block(t, True) for row in rows for t in row if t]  # empty cells give no block
+    result = extract(template_blocks() + [Block("Sammanfattning av bedömningar")] + cells)
+    assert [result.answers[n].score for n in range(1, 7)] == expected
+    assert {(p.question, p.code) for p in result.problems} == {
+        (n, "missing_score") for n, score in enumerate(expected, 1) if score is None}
+
+
+def test_template_table_with_rating_and_comment_columns_is_no_summary():
+    cells = ["Fråga", "Påverkan", "Kommentar"]
+    for n, title in enumerate(TITLES, 1):
+        cells += [f"{n}. {title}", str(n % 5 + 1) if n < 7 else "", f"Svar {n}: lugnt i hela kommunen denna månad."]
+    result = extract([Block("Lägesbild oktober")] + [Block(t, True) for t in cells if t])
+    assert [result.answers[n].score for n in range(1, 7)] == [2, 3, 4, 5, 1, 2]
+    assert result.answers[3].text == "Svar 3: lugnt i hela kommunen denna månad."
