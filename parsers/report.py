@@ -190,8 +190,10 @@ def _parse(raw: bytes, ctx: ParseContext) -> ParsedMail:
                              if BY_NUMBER[n].rated and (r := table_rating(text)) is not None]
     mail = MailFacts(result, registered, sent.date() if sent else None, body.own_text)
     scanned: set[str] = set()
-    if ctx.ocr is not None and not any(c.extraction.found for c in candidates):
-        # No report in any text: a scanned PDF or a photo of the printed report may hold one.
+    if (ctx.ocr is not None and not any(c.extraction.found for c in candidates)
+            and looks_like_submission(mail, [a.filename or "" for a in parts.attachments])):
+        # No report in any text, but the mail says it brings one: a scanned PDF or a photo of the
+        # printed report may hold it (OCR costs seconds a page: never for mail that is not a submission).
         read = _ocr_candidates(parts.attachments, ctx.ocr)
         candidates += read
         scanned = {c.filename for c in read if c.extraction.found}

@@ -16,9 +16,9 @@ import pypdfium2 as pdfium
 from . import sniff
 from .model import Attachment
 
-MAX_PAGES = 6  # pages read by OCR per mail (all scans together)
+MAX_PAGES = 4  # pages read by OCR per mail (all scans together)
 MIN_IMAGE_BYTES = 20_000  # smaller pictures are logos and signatures, not pages
-RENDER_DPI = 200
+RENDER_DPI = 150
 MAX_PIXELS = 20_000_000  # a page larger than this is rendered smaller
 
 
