@@ -15,6 +15,8 @@ import subprocess
 import time
 from collections.abc import Callable
 
+from parsers.scans import is_heic
+
 logger = logging.getLogger(__name__)
 
 TESSERACT = "tesseract"
@@ -36,7 +38,7 @@ def tesseract(pages: list[bytes], seconds: float) -> str:
     """The text of `pages` (image files), page by page, within `seconds` in all; pages not reached are left out."""
     deadline = time.monotonic() + seconds
     texts: list[str] = []
-    for page in pages:
+    for page in map(_readable, pages):
         left = deadline - time.monotonic()
         if left < 1:
             logger.warning("OCR: out of time, %d page(s) not read", len(pages) - len(texts))
@@ -49,6 +51,23 @@ def tesseract(pages: list[bytes], seconds: float) -> str:
             break
         texts.append(done.stdout.decode("utf-8", "replace"))
     return "\n".join(texts)
+
+
+def _readable(page: bytes) -> bytes:
+    """A page Tesseract can read: a HEIC photo (an iPhone's) becomes a PNG; anything else as it is."""
+    if not is_heic(page):
+        return page
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    with Image.open(io.BytesIO(page)) as image:
+        image.thumbnail((4000, 4000))  # a phone's 12 megapixels are more than OCR needs
+        out = io.BytesIO()
+        image.convert("L").save(out, "PNG")
+    return out.getvalue()
 
 
 def ocr_function(max_seconds: float) -> Callable[[list[bytes]], str] | None:

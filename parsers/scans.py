@@ -39,7 +39,8 @@ def scans(attachments: list[Attachment]) -> list[Scan]:
         name = attachment.filename or f"bild.{kind}"
         if attachment.oversize:
             continue
-        if kind == sniff.IMAGE and len(attachment.data) >= MIN_IMAGE_BYTES and attachment.data[:4] != b"RIFF":
+        photo = kind == sniff.IMAGE or is_heic(attachment.data)
+        if photo and len(attachment.data) >= MIN_IMAGE_BYTES and attachment.data[:4] != b"RIFF":
             found.append(Scan(name, (attachment.data,)))
             left -= 1
         elif kind == sniff.PDF:
@@ -48,6 +49,14 @@ def scans(attachments: list[Attachment]) -> list[Scan]:
                 found.append(Scan(name, pages))
                 left -= len(pages)
     return found
+
+
+_HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def is_heic(data: bytes) -> bool:
+    """A HEIC/HEIF photo (an iPhone's): an ISO media file whose brand says so."""
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIC_BRANDS
 
 
 def _rendered_pages(data: bytes, most: int) -> tuple[bytes, ...]:

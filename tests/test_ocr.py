@@ -55,6 +55,19 @@ def test_a_photo_of_the_printed_report_is_read_and_the_receipt_says_so():
     assert any("lästes ur en bild" in note for note in parsed.notes)
 
 
+def test_a_heic_photo_is_read():
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    png = Image.open(io.BytesIO(page_image(template_text(scores=SCORES, municipality="Mora"))))
+    buffer = io.BytesIO()
+    png.save(buffer, "HEIF", quality=90)
+    raw = build_mail(sender="anna@mora.se", subject="Lägesbild oktober", body="Foto på rapporten.\n",
+                     attachments=[("IMG_0042.HEIC", buffer.getvalue(), ("image", "heic"))])
+    parsed = parse_message(raw, context())
+    assert parsed.kind == "report" and [a.score for a in parsed.answers if a.question <= 6] == list(SCORES)
+
+
 def test_a_scanned_pdf_is_read():
     text = template_text(scores=SCORES, municipality="Mora")
     raw = build_mail(sender="anna@mora.se", subject="Lägesbild oktober", body="Hej!\n",
