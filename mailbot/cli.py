@@ -375,6 +375,53 @@ def doctor(ctx: click.Context, offline: bool) -> None:
     ctx.exit(1 if any(f.level == ERROR for f in findings) else 0)
 
 
+@cli.group(invoke_without_command=True)
+@click.option("--listen", default="127.0.0.1:8025", show_default=True, help="HOST:PORT to serve on.")
+@click.pass_context
+def web(ctx: click.Context, listen: str) -> None:
+    """Serve the web desk (log in, the period's overview, the review queue) until SIGTERM or Ctrl-C.
+
+    Example: mailbot web --listen 127.0.0.1:8025
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .web import serve
+
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("use HOST:PORT, e.g. 127.0.0.1:8025", param_hint="--listen")
+    config = _config(ctx.find_root())
+    click.echo(f"web desk on http://{host}:{port}/ (create accounts with `mailbot web user add`)", err=True)
+    serve(config, host.strip("[]"), int(port))
+
+
+@web.group("user")
+def web_user() -> None:
+    """Local accounts of the web desk.
+
+    Example: mailbot web user add anna --role admin
+    """
+
+
+@web_user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "reader"]), required=True,
+              help="admin: everything; reader: the overview.")
+@click.pass_context
+def web_user_add(ctx: click.Context, name: str, role: str) -> None:
+    """Create (or reset) a local account; the password is read from standard input, one line.
+
+    Example: echo 'lösenord' | mailbot web user add anna --role admin
+    """
+    from .web import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 10:
+        raise click.BadParameter("the password (one line on standard input) needs at least 10 characters")
+    add_user(_config(ctx.find_root()), name, role, password)
+    click.echo(f"account {name} ({role}) saved")
+
+
 @cli.group()
 def review() -> None:
     """Held mail ("Att granska"): list it, accept it as a municipality's report, or reject it.

@@ -107,9 +107,16 @@ def m008_outbox_by_time(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["created_at", "kind"])
 
 
+def m009_web(db: sqlite_utils.Database) -> None:
+    """The web desk: local accounts (Argon2 hashes), its session key, and the log of administrators' actions."""
+    db["web_users"].create({"name": str, "role": str, "password_hash": str, "created_at": str}, pk="name")
+    db["web_secret"].create({"id": int, "secret": str}, pk="id")
+    db["web_actions"].create({"id": int, "at": str, "user": str, "action": str, "target": str}, pk="id")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review, m007_failures,
-    m008_outbox_by_time,
+    m008_outbox_by_time, m009_web,
 ]
 
 

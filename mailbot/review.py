@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from parsers.directory import Directory
+from parsers.directory import Directory, fold
 from parsers.model import ParsedMail
 
 from .decide import HOLD_CODES, decide
@@ -72,6 +73,12 @@ def accept(p: Poller, message_ref: int, now: datetime, *, municipality: str | No
         raise ReviewError(f"mail {message_ref}: which municipality? give --municipality")
     if not month:
         raise ReviewError(f"mail {message_ref}: which month? give --period YYYY-MM")
+    known = {fold(m.name): m.name for m in config.directory.municipalities}
+    if fold(name) not in known:
+        raise ReviewError(f"no municipality {name!r}")
+    name = known[fold(name)]
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise ReviewError(f"not a month: {month!r} (YYYY-MM)")
     if not parsed.answers:
         raise ReviewError(f"mail {message_ref} has no answers to count ({parsed.kind})")
     accepted = replace(parsed, kind="report", municipality=name, period=month, auth_failures=[],

@@ -531,6 +531,28 @@ class Store:
             "select * from passes where ok = 0 and id > ? order by id limit 1", [good["id"] if good else 0]), None)
         return {"last": last, "last_ok": good, "failing_since": first_failure}
 
+    # -- the web desk -------------------------------------------------------------
+
+    def put_web_user(self, name: str, role: str, password_hash: str, at: str) -> None:
+        with self.db.atomic():
+            self.db["web_users"].upsert({"name": name, "role": role, "password_hash": password_hash,
+                                         "created_at": at}, pk="name")
+
+    def web_user(self, name: str) -> dict | None:
+        return next(self.db["web_users"].rows_where("name = ?", [name]), None)
+
+    def web_secret(self, fresh: str) -> str:
+        """The session key, made once and kept (sessions survive a restart)."""
+        with self.db.atomic():
+            self.db.execute("insert or ignore into web_secret (id, secret) values (1, ?)", [fresh])
+            return self.db.execute("select secret from web_secret where id = 1").fetchone()[0]
+
+    def log_web_action(self, at: str, user: str, action: str, target: str) -> None:
+        self.db["web_actions"].insert({"at": at, "user": user, "action": action, "target": target})
+
+    def web_actions(self, limit: int) -> list[dict]:
+        return list(self.db.query("select * from web_actions order by id desc limit ?", [limit]))
+
     # -- registered addresses ---------------------------------------------------
 
     def register_address(self, address: str, municipality: str, at: str, by: str) -> None:

@@ -1,0 +1,191 @@
+"""`mailbot web`: the web desk, first slice: log in, the period's overview, the review queue.
+
+Flask (small and well known, with the Jinja2 the mails already use) served by
+waitress (a pure-Python production WSGI server: nothing to compile). Pages are
+rendered on the server; there is no JavaScript. Who may do what is decided in
+one place (`ALLOWED`) and checked on every request; every form carries a CSRF
+token; the session cookie is signed, HttpOnly and SameSite=Strict (Secure
+behind TLS); a Content Security Policy allows nothing inline; login attempts
+are rate-limited; administrators' actions are logged with who and when.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+from flask import Flask, abort, redirect, render_template, request, session, url_for
+
+from .config import Config
+from .deadlines import SWEDEN
+from .status import STATUS_SV, default_period, period_status
+from .store import Store, open_db, open_for_reading, utcnow
+
+ROLES = ("admin", "reader")
+# action -> roles that may do it; a route names its action, nothing else decides
+ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"}}
+LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
+_HASHER = PasswordHasher()
+
+
+def add_user(config: Config, name: str, role: str, password: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    db = open_db(config.database)
+    try:
+        Store(db).put_web_user(name, role, _HASHER.hash(password), utcnow().isoformat())
+    finally:
+        db.close()
+
+
+def create_app(config: Config, secure_cookies: bool = False) -> Flask:
+    app = Flask(__name__, template_folder="web_templates", static_folder="web_static")
+    db = open_db(config.database)
+    try:
+        app.secret_key = Store(db).web_secret(secrets.token_hex(32))
+    finally:
+        db.close()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=secure_cookies, SESSION_COOKIE_NAME="mailbot_session")
+    failures: dict[str, deque] = defaultdict(deque)
+    lock = threading.Lock()
+
+    def csrf_token() -> str:
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(32)
+        return session["csrf"]
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["county"] = config.county.name
+
+    @app.before_request
+    def guard():
+        if request.method == "POST":
+            sent = request.form.get("csrf_token", "")
+            if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+                abort(400, "Formuläret har gått ut. Ladda om sidan och försök igen.")
+
+    @app.after_request
+    def headers(response):
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    def require(action: str) -> dict:
+        user = session.get("user")
+        if user is None:
+            abort(redirect(url_for("login", next=request.path)))
+        if user["role"] not in ALLOWED[action]:
+            abort(403)
+        return user
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        error = None
+        if request.method == "POST":
+            client = request.remote_addr or "?"
+            with lock:
+                recent = failures[client]
+                while recent and recent[0] < time.monotonic() - LOGIN_WINDOW_SECONDS:
+                    recent.popleft()
+                if len(recent) >= LOGIN_ATTEMPTS:
+                    return render_template("login.html", error="För många försök. Vänta några minuter."), 429
+            name = request.form.get("username", "")
+            user = _verify(config, name, request.form.get("password", ""))
+            if user is None:
+                with lock:
+                    failures[client].append(time.monotonic())
+                error = "Fel användarnamn eller lösenord."
+            else:
+                session.clear()
+                session["user"] = user
+                target = request.args.get("next", "")
+                return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        return render_template("login.html", error=error), 401 if error else 200
+
+    @app.post("/logout")
+    def logout():
+        session.clear()
+        return redirect(url_for("login"))
+
+    @app.get("/")
+    def overview():
+        user = require("overview")
+        today = datetime.now(SWEDEN).date()
+        period = request.args.get("period") or default_period(config, today)
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            status = period_status(store, config, period, today)
+            actions = store.web_actions(10)
+        finally:
+            db.close()
+        return render_template("overview.html", user=user, status=status, words=STATUS_SV, actions=actions)
+
+    @app.get("/granska")
+    def review_queue():
+        from .review import held
+
+        user = require("review")
+        db = open_for_reading(config.database)
+        try:
+            rows = held(Store(db))
+        finally:
+            db.close()
+        return render_template("review.html", user=user, rows=rows, done=request.args.get("done"))
+
+    @app.post("/granska/<int:message_ref>/<decision>")
+    def review_decide(message_ref: int, decision: str):
+        from .app import poller
+        from .review import ReviewError, accept, reject
+
+        user = require("review_decide")
+        if decision not in ("accept", "reject"):
+            abort(404)
+        who = f"web:{user['name']}"
+        try:
+            with poller(config) as p:
+                if decision == "accept":
+                    accept(p, message_ref, utcnow(), register=request.form.get("register") == "on", by=who,
+                           municipality=request.form.get("municipality") or None,
+                           period=request.form.get("period") or None)
+                else:
+                    reject(p, message_ref, utcnow(), note=request.form.get("note") or None, by=who)
+                with p.store.transaction():
+                    p.store.log_web_action(utcnow().isoformat(), user["name"], decision, str(message_ref))
+        except ReviewError as e:
+            return render_template("review.html", user=user, rows=[], error=str(e)), 409
+        return redirect(url_for("review_queue", done=f"{message_ref}:{decision}"))
+
+    return app
+
+
+def _verify(config: Config, name: str, password: str) -> dict | None:
+    db = open_for_reading(config.database)
+    try:
+        row = Store(db).web_user(name)
+    finally:
+        db.close()
+    if row is None:
+        _HASHER.hash(password)  # the same time for an unknown name as for a wrong password
+        return None
+    try:
+        _HASHER.verify(row["password_hash"], password)
+    except (VerifyMismatchError, VerificationError):
+        return None
+    return {"name": row["name"], "role": row["role"]}
+
+
+def serve(config: Config, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
+    waitress_serve(create_app(config), host=host, port=port, threads=4, ident="mailbot")

@@ -1,0 +1,111 @@
+"""The web desk over real HTTP (waitress on 127.0.0.1): roles, CSRF, the overview, accepting a held mail."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from waitress.server import create_server
+
+from mailbot.app import poll_once
+from mailbot.web import add_user, create_app
+from tests.mailbuilder import build_mail, deliver, template_text
+from tests.server_config import local_config
+
+CET = timezone(timedelta(hours=1))
+PASSWORD = "ett långt lösenord"
+
+
+class Browser:
+    """urllib with a cookie jar, no redirects followed silently: what a person's browser sends."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str, dict]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, fields: dict) -> tuple[int, str, dict]:
+        data = urllib.parse.urlencode(fields).encode()
+        return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
+
+    def _open(self, req) -> tuple[int, str, dict]:
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                return response.status, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), dict(e.headers)
+
+    def csrf(self, path: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', self.get(path)[1]).group(1)
+
+    def login(self, name: str, password: str = PASSWORD) -> int:
+        token = self.csrf("/login")
+        return self.post("/login", {"csrf_token": token, "username": name, "password": password})[0]
+
+
+@pytest.fixture
+def desk(tmp_path):
+    config = local_config(tmp_path)
+    add_user(config, "admin", "admin", PASSWORD)
+    add_user(config, "ledning", "reader", PASSWORD)
+    deliver(config, build_mail(sender="Sara Nord <sara.nord@gmail.com>", subject="Lägesbild oktober Mora",
+                               body=template_text()), when=datetime(2026, 11, 3, 9, tzinfo=CET))
+    poll_once(config)
+    server = create_server(create_app(config), host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield config, f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+def test_without_a_session_every_page_is_the_login_page(desk):
+    _, base = desk
+    status, page, headers = Browser(base).get("/granska")
+    assert status == 200 and '<form method="post">' in page and 'name="username"' in page
+    assert "Mora" not in page and "sara.nord" not in page
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+def test_a_reader_sees_the_overview_but_not_the_review_queue(desk):
+    _, base = desk
+    reader = Browser(base)
+    assert reader.login("ledning") == 200
+    status, page, _ = reader.get("/?period=2026-10")
+    assert status == 200 and "Översikt: 2026-10" in page and "granskas" in page  # Mora is held
+    assert reader.get("/granska")[0] == 403
+    token = reader.csrf("/")
+    assert reader.post("/granska/1/accept", {"csrf_token": token})[0] == 403
+
+
+def test_wrong_passwords_are_refused_and_then_rate_limited(desk):
+    _, base = desk
+    browser = Browser(base)
+    codes = [browser.login("admin", "fel lösenord") for _ in range(6)]
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+    assert browser.get("/")[1].count("Logga in") >= 1
+
+
+def test_an_administrator_accepts_a_held_mail_with_the_csrf_token_only(desk):
+    config, base = desk
+    admin = Browser(base)
+    assert admin.login("admin") == 200
+    status, page, _ = admin.get("/granska")
+    assert status == 200 and "sara.nord@gmail.com" in page and "Räkna rapporten" in page
+    assert admin.post("/granska/1/accept", {"municipality": "Mora", "period": "2026-10"})[0] == 400  # no token
+    token = admin.csrf("/granska")
+    status, page, _ = admin.post("/granska/1/accept", {"csrf_token": token, "municipality": "Mora",
+                                                       "period": "2026-10", "register": "on"})
+    assert status == 200 and "Klart: 1:accept" in page and "sara.nord@gmail.com" not in page
+    overview = admin.get("/?period=2026-10")[1]
+    assert re.search(r"Mora</th><td>i tid", overview)
+    assert "admin, accept 1" in overview  # who did what, shown on the page
+    bad = admin.post("/granska/1/accept", {"csrf_token": token})
+    assert bad[0] == 409 and "not held" in bad[1]
