@@ -60,9 +60,18 @@ def desk(tmp_path):
                                body=template_text()), when=datetime(2026, 11, 3, 9, tzinfo=CET))
     poll_once(config)
     server = create_server(create_app(config), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve():  # waitress's own run() loops until its sockets are closed under it: stop it first instead
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield config, f"http://127.0.0.1:{server.effective_port}"
+    stop.set()
+    thread.join(5)
+    server.task_dispatcher.shutdown()
     server.close()
 
 
