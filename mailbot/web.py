@@ -12,6 +12,7 @@ are rate-limited; administrators' actions are logged with who and when.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import threading
 import time
@@ -29,7 +30,15 @@ from .store import Store, open_db, open_for_reading, utcnow
 
 ROLES = ("admin", "reader")
 # action -> roles that may do it; a route names its action, nothing else decides
-ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"}}
+ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
+           "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
+           "outbox": {"admin"}, "outbox_resend": {"admin"}}
+OUTBOX_ROWS = 200
+KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordran",
+            "summary": "sammanställning", "feedback": "återkoppling", "missing_notice": "besked om saknad rapport",
+            "no_report": "besked: ingen rapport"}
+OUTBOX_STATUS_SV = {"queued": "i kö", "sending": "skickas", "sent": "skickat", "failed": "misslyckades",
+                    "to_file": "ska arkiveras", "filed": "arkiverat"}
 LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
 _HASHER = PasswordHasher()
 
@@ -63,6 +72,8 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
 
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["county"] = config.county.name
+    app.jinja_env.globals["kinds"] = KINDS_SV
+    app.jinja_env.globals["statuses"] = OUTBOX_STATUS_SV
 
     @app.before_request
     def guard():
@@ -166,7 +177,97 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
             return render_template("review.html", user=user, rows=[], error=str(e)), 409
         return redirect(url_for("review_queue", done=f"{message_ref}:{decision}"))
 
+    @app.get("/drift")
+    def health_page():
+        from .health import health
+
+        user = require("health")
+        db = open_for_reading(config.database)
+        try:
+            result = health(Store(db), config, utcnow())
+        finally:
+            db.close()
+        return render_template("health.html", user=user, h=result)
+
+    @app.get("/kommuner")
+    def municipalities():
+        from .registry import municipalities_table
+
+        user = require("municipalities")
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            rows = municipalities_table(config, store)
+            actions = [a for a in store.web_actions(50) if a["action"] in ("add_address", "remove_address")][:10]
+        finally:
+            db.close()
+        return render_template("municipalities.html", user=user, rows=rows, actions=actions,
+                               done=request.args.get("done"), error=request.args.get("error"))
+
+    @app.post("/kommuner/adress/<change>")
+    def addresses_change(change: str):
+        user = require("addresses_change")
+        if change not in ("add", "remove"):
+            abort(404)
+        address = request.form.get("address", "").strip().lower()
+        municipality = request.form.get("municipality", "")
+        names = {m.name for m in config.directory.municipalities}
+        if change == "add" and (municipality not in names or not _looks_like_address(address)):
+            return redirect(url_for("municipalities", error="Ange en kommun och en giltig e-postadress."))
+        db = open_db(config.database)
+        try:
+            store = Store(db)
+            with store.transaction():
+                if change == "add":
+                    store.register_address(address, municipality, utcnow().isoformat(), f"web:{user['name']}")
+                    changed = True
+                else:
+                    changed = store.unregister_address(address)
+                if changed:
+                    store.log_web_action(utcnow().isoformat(), user["name"], f"{change}_address",
+                                         f"{address} ({municipality})" if municipality else address)
+        finally:
+            db.close()
+        if not changed:
+            return redirect(url_for("municipalities", error="Adressen var inte registrerad."))
+        return redirect(url_for("municipalities", done=f"{'lade till' if change == 'add' else 'tog bort'} {address}"))
+
+    @app.get("/utskick")
+    def outbox():
+        user = require("outbox")
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            rows = store.latest_outbox(OUTBOX_ROWS)
+            actions = [a for a in store.web_actions(50) if a["action"] == "resend"][:10]
+        finally:
+            db.close()
+        for row in rows:
+            row["to"] = ", ".join(json.loads(row["recipients"] or "[]")) or "(arkiveras)"
+        return render_template("outbox.html", user=user, rows=rows, actions=actions, done=request.args.get("done"))
+
+    @app.post("/utskick/<int:row_id>/skicka-igen")
+    def outbox_resend(row_id: int):
+        user = require("outbox_resend")
+        db = open_db(config.database)
+        try:
+            store = Store(db)
+            with store.transaction():
+                changed = store.resend_outbox(row_id)
+                if changed:
+                    store.log_web_action(utcnow().isoformat(), user["name"], "resend", str(row_id))
+        finally:
+            db.close()
+        if not changed:
+            abort(409, "Utskicket har inte misslyckats och skickas inte igen.")
+        return redirect(url_for("outbox", done=str(row_id)))
+
     return app
+
+
+def _looks_like_address(address: str) -> bool:
+    local, at, domain = address.partition("@")
+    return bool(at and local and "." in domain and len(address) <= 254 and not any(c.isspace() for c in address))
 
 
 def _verify(config: Config, name: str, password: str) -> dict | None:

@@ -8,12 +8,14 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from waitress.server import create_server
 
 from mailbot.app import poll_once
+from mailbot.health import record_pass
+from mailbot.store import Store, open_db
 from mailbot.web import add_user, create_app
 from tests.mailbuilder import build_mail, deliver, template_text
 from tests.server_config import local_config
@@ -109,3 +111,76 @@ def test_an_administrator_accepts_a_held_mail_with_the_csrf_token_only(desk):
     assert "admin, accept 1" in overview  # who did what, shown on the page
     bad = admin.post("/granska/1/accept", {"csrf_token": token})
     assert bad[0] == 409 and "not held" in bad[1]
+
+
+def test_drift_says_in_words_whether_the_bot_works(desk):
+    config, base = desk
+    reader = Browser(base)
+    assert reader.login("ledning") == 200
+    status, page, _ = reader.get("/drift")
+    assert status == 200 and "<h1>Drift</h1>" in page
+    assert "Mejl som väntar på granskning</dt><dd>1</dd>" in page  # Mora's mail is held
+    assert "Boten fungerar: den läser" in page and "Senaste fel</dt><dd>inget" in page
+    assert 'href="/drift"' in page and 'href="/utskick"' not in page  # a reader's menu
+    record_pass(config, datetime.now(UTC), error="IMAP <nere>")
+    page = reader.get("/drift")[1]
+    assert "Boten fungerar inte som den ska" in page and "IMAP &lt;nere&gt;" in page and "Fel sedan" in page
+
+
+def test_an_administrator_adds_and_removes_an_address_and_the_page_shows_who(desk):
+    config, base = desk
+    admin = Browser(base)
+    assert admin.login("admin") == 200
+    status, page, _ = admin.get("/kommuner")
+    assert status == 200 and "Kommuner och adresser" in page and "Mora" in page
+    token = admin.csrf("/kommuner")
+    assert admin.post("/kommuner/adress/add", {"municipality": "Mora", "address": "x@y.se"})[0] == 400
+    status, page, _ = admin.post("/kommuner/adress/add", {"csrf_token": token, "municipality": "Mora",
+                                                          "address": "Sara.Nord@gmail.com"})
+    assert status == 200 and "Klart: lade till sara.nord@gmail.com" in page
+    assert re.search(r"admin, lade till sara.nord@gmail.com \(Mora\)", page)
+    assert 'aria-label="Ta bort sara.nord@gmail.com från Mora"' in page
+    bad = admin.post("/kommuner/adress/add", {"csrf_token": token, "municipality": "Mora", "address": "inte en adress"})
+    assert "giltig e-postadress" in bad[1]
+    status, page, _ = admin.post("/kommuner/adress/remove", {"csrf_token": token, "address": "sara.nord@gmail.com",
+                                                             "municipality": "Mora"})
+    assert "Klart: tog bort sara.nord@gmail.com" in page and "admin, tog bort sara.nord@gmail.com" in page
+    assert 'aria-label="Ta bort sara.nord@gmail.com' not in page
+    reader = Browser(base)
+    reader.login("ledning")
+    assert reader.get("/kommuner")[0] == 403
+    assert reader.post("/kommuner/adress/add", {"csrf_token": reader.csrf("/"), "municipality": "Mora",
+                                                "address": "a@b.se"})[0] == 403
+
+
+def test_a_failed_mail_is_listed_and_put_back_in_the_queue(desk):
+    config, base = desk
+    db = open_db(config.database)
+    try:
+        store = Store(db)
+        rows = store.latest_outbox(200)
+        assert rows, "the held mail made the bot write something"
+        failed = rows[0]["id"]
+        with store.transaction():
+            store.mark_outbox_failed(failed, "", "550 <mailbox> unknown")
+    finally:
+        db.close()
+    admin = Browser(base)
+    assert admin.login("admin") == 200
+    status, page, _ = admin.get("/utskick")
+    assert status == 200 and "misslyckades" in page and "550 &lt;mailbox&gt; unknown" in page
+    assert f'aria-label="Skicka utskick {failed} igen"' in page
+    token = admin.csrf("/utskick")
+    status, page, _ = admin.post(f"/utskick/{failed}/skicka-igen", {"csrf_token": token})
+    assert status == 200 and f"Utskick {failed} ligger i kön igen" in page
+    assert f"admin skickade utskick {failed} igen" in page and "Skicka igen</button>" not in page
+    assert admin.post(f"/utskick/{failed}/skicka-igen", {"csrf_token": token})[0] == 409
+    db = open_db(config.database)
+    try:
+        row = next(r for r in Store(db).latest_outbox(200) if r["id"] == failed)
+    finally:
+        db.close()
+    assert row["status"] == "queued" and row["attempts"] == 0
+    reader = Browser(base)
+    reader.login("ledning")
+    assert reader.get("/utskick")[0] == 403
