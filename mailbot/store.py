@@ -566,6 +566,12 @@ class Store:
                 "update outbox set status = 'queued', attempts = 0, next_attempt_at = null, claim = null, "
                 "claimed_at = null where id = ? and status = 'failed'", [row_id]).rowcount > 0
 
+    def versions_of(self, municipality: str, limit: int) -> list[dict]:
+        """Every report counted for the municipality, newest first: period, arrival, sender, current or not."""
+        return list(self.db.query(
+            "select id, period, received_at, sender, is_current, on_time from submissions where municipality = ? "
+            "order by received_at desc, id desc limit ?", [municipality, limit]))
+
     # -- registered addresses ---------------------------------------------------
 
     def register_address(self, address: str, municipality: str, at: str, by: str) -> None:

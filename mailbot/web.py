@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 import threading
 import time
@@ -32,7 +33,9 @@ ROLES = ("admin", "reader")
 # action -> roles that may do it; a route names its action, nothing else decides
 ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
            "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
-           "outbox": {"admin"}, "outbox_resend": {"admin"}}
+           "outbox": {"admin"}, "outbox_resend": {"admin"},
+           "municipality": {"admin", "reader"}}
+TREND_MONTHS = 12
 OUTBOX_ROWS = 200
 KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordran",
             "summary": "sammanställning", "feedback": "återkoppling", "missing_notice": "besked om saknad rapport",
@@ -262,7 +265,54 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
             abort(409, "Utskicket har inte misslyckats och skickas inte igen.")
         return redirect(url_for("outbox", done=str(row_id)))
 
+    @app.get("/kommun/<name>")
+    def municipality(name: str):
+        from parsers.questions import BY_NUMBER
+        from parsers.vocabulary import COLOR_NAMES, LEVEL_NAMES
+
+        from .summary import RATED
+
+        user = require("municipality")
+        if name not in {m.name for m in config.directory.municipalities}:
+            abort(404)
+        last = request.args.get("period") or default_period(config, datetime.now(SWEDEN).date())
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", last):
+            abort(400, "Månaden skrivs ÅÅÅÅ-MM.")
+        periods = _months_back(last, TREND_MONTHS)
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            found = {(period, question): (score, color) for who, period, question, score, color
+                     in store.current_ratings(tuple(periods)) if who == name and question is not None}
+            reported = {row["period"] for row in store.current_submissions(periods) if row["municipality"] == name}
+            versions = store.versions_of(name, 100)
+        finally:
+            db.close()
+
+        def cell(period: str, question: int) -> dict:
+            score, color = found.get((period, question), (None, None))
+            if score is not None:
+                return {"css": f"level-{score}", "text": f"{score} {LEVEL_NAMES[score]}"}
+            if color in COLOR_NAMES:
+                return {"css": f"light-{color}", "text": COLOR_NAMES[color]}
+            return {"css": "none", "text": "ingen bedömning" if period in reported else "ingen rapport"}
+
+        questions = [{"number": q, "label": BY_NUMBER[q].short or BY_NUMBER[q].title,
+                      "cells": [cell(p, q) for p in periods]} for q in RATED]
+        return render_template("municipality.html", user=user, name=name, periods=periods, questions=questions,
+                               versions=versions)
+
     return app
+
+
+def _months_back(period: str, count: int) -> list[str]:
+    """`count` periods ending with `period`, oldest first."""
+    year, month = (int(part) for part in period.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
 
 
 def _looks_like_address(address: str) -> bool:

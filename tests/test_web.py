@@ -107,7 +107,7 @@ def test_an_administrator_accepts_a_held_mail_with_the_csrf_token_only(desk):
                                                        "period": "2026-10", "register": "on"})
     assert status == 200 and "Klart: 1:accept" in page and "sara.nord@gmail.com" not in page
     overview = admin.get("/?period=2026-10")[1]
-    assert re.search(r"Mora</th><td>i tid", overview)
+    assert re.search(r'href="/kommun/Mora">Mora</a></th><td>i tid', overview)
     assert "admin, accept 1" in overview  # who did what, shown on the page
     bad = admin.post("/granska/1/accept", {"csrf_token": token})
     assert bad[0] == 409 and "not held" in bad[1]
@@ -184,3 +184,25 @@ def test_a_failed_mail_is_listed_and_put_back_in_the_queue(desk):
     reader = Browser(base)
     reader.login("ledning")
     assert reader.get("/utskick")[0] == 403
+
+
+def test_a_municipality_page_shows_its_ratings_by_month_and_every_version(desk):
+    config, base = desk
+    admin = Browser(base)
+    assert admin.login("admin") == 200
+    token = admin.csrf("/granska")
+    admin.post("/granska/1/accept", {"csrf_token": token, "municipality": "Mora", "period": "2026-10"})
+    reader = Browser(base)
+    assert reader.login("ledning") == 200
+    status, page, _ = reader.get("/kommun/Mora?period=2026-11")
+    assert status == 200 and "<h1>Mora</h1>" in page
+    header = re.search(r"<thead><tr><th scope=\"col\">Fråga</th>(.*?)</tr>", page).group(1)
+    assert header.count("<th") == 12 and header.index("2025-12") < header.index("2026-11")
+    first = re.search(r'<th scope="row">1\. [^<]+</th>(.*?)</tr>', page, re.S).group(1)
+    cells = re.findall(r'<td class="([^"]+)">([^<]+)</td>', first)
+    assert len(cells) == 12 and cells[-1] == ("none", "ingen rapport")  # nothing for November
+    october = cells[-2]
+    assert october[0].startswith(("level-", "light-")) and october[1] != "ingen rapport"  # a word, not only colour
+    assert "sara.nord@gmail.com" in page and "gällande" in page
+    assert reader.get("/kommun/Atlantis")[0] == 404
+    assert reader.get("/kommun/Mora?period=2026-13")[0] == 400
