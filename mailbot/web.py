@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -339,4 +340,28 @@ def _verify(config: Config, name: str, password: str) -> dict | None:
 def serve(config: Config, host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
-    waitress_serve(create_app(config), host=host, port=port, threads=4, ident="mailbot")
+    waitress_serve(create_app(config, config.web_secure_cookies), host=host, port=port, threads=4, ident="mailbot")
+
+
+def background_server(config: Config) -> Callable[[], None]:
+    """The desk on `[web] listen`, in a daemon thread; returns the waitress server (close() stops it)."""
+    from waitress.server import create_server
+
+    host, _, port = config.web_listen.rpartition(":")
+    server = create_server(create_app(config, config.web_secure_cookies), host=host.strip("[]"), port=int(port),
+                           threads=4, ident="mailbot")
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    def close() -> None:
+        closing.set()
+        server.close()
+
+    threading.Thread(target=run, name="web-desk", daemon=True).start()
+    return close

@@ -14,11 +14,14 @@ import pytest
 from waitress.server import create_server
 
 from mailbot.app import poll_once
+from mailbot.config import load_config
+from mailbot.errors import ConfigError
 from mailbot.health import record_pass
 from mailbot.store import Store, open_db
 from mailbot.web import add_user, create_app
+from tests.dovecot import free_port
 from tests.mailbuilder import build_mail, deliver, template_text
-from tests.server_config import local_config
+from tests.server_config import MailbotProcess, local_config, write_local_config
 
 CET = timezone(timedelta(hours=1))
 PASSWORD = "ett långt lösenord"
@@ -206,3 +209,30 @@ def test_a_municipality_page_shows_its_ratings_by_month_and_every_version(desk):
     assert "sara.nord@gmail.com" in page and "gällande" in page
     assert reader.get("/kommun/Atlantis")[0] == 404
     assert reader.get("/kommun/Mora?period=2026-13")[0] == 400
+
+
+def test_the_web_section_is_read_and_checked(tmp_path):
+    assert local_config(tmp_path).web_listen == ""  # off unless set
+    config = local_config(tmp_path, '\n[web]\nlisten = "127.0.0.1:8025"\nsecure_cookies = true\n')
+    assert config.web_listen == "127.0.0.1:8025" and config.web_secure_cookies is True
+    for bad in ('listen = "8025"', 'listen = "127.0.0.1:http"', "secure_cookies = 1", 'port = 8025'):
+        with pytest.raises(ConfigError, match=r"\[web\]"):
+            local_config(tmp_path, f"\n[web]\n{bad}\n")
+
+
+def test_mailbot_run_serves_the_desk_when_web_listen_is_set(tmp_path):
+    port = free_port()
+    path = write_local_config(tmp_path, f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    add_user(load_config(path), "admin", "admin", PASSWORD)
+    daemon = MailbotProcess(path, "run")
+    try:
+        daemon.wait_until(lambda: daemon.count("web desk on http://127.0.0.1:"), "the desk started")
+        browser = Browser(f"http://127.0.0.1:{port}")
+        status, page, _ = browser.get("/login")
+        assert status == 200 and 'name="username"' in page
+        assert browser.login("admin") == 200 and "Översikt" in browser.get("/")[1]
+    finally:
+        assert daemon.stop() == 0
+    assert "Traceback" not in daemon.text()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5)
