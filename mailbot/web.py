@@ -191,6 +191,11 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
             result = health(Store(db), config, utcnow())
         finally:
             db.close()
+        error = result["last_error"] or ""
+        if error == "no pass has run yet":
+            result["last_error"] = "boten har inte läst brevlådan än"
+        elif error.startswith("no successful pass since "):
+            result["last_error"] = f"ingen lyckad genomgång sedan {error.rpartition(' ')[2][:16].replace('T', ' ')}"
         return render_template("health.html", user=user, h=result)
 
     @app.get("/kommuner")
@@ -361,6 +366,7 @@ def background_server(config: Config) -> Callable[[], None]:
 
     def close() -> None:
         closing.set()
+        server.task_dispatcher.shutdown(timeout=5)  # the requests in hand finish first
         server.close()
 
     threading.Thread(target=run, name="web-desk", daemon=True).start()

@@ -211,6 +211,20 @@ def test_a_municipality_page_shows_its_ratings_by_month_and_every_version(desk):
     assert reader.get("/kommun/Mora?period=2026-13")[0] == 400
 
 
+def test_drift_before_any_pass_says_so_in_swedish(tmp_path):
+    config = local_config(tmp_path)
+    add_user(config, "ledning", "reader", PASSWORD)
+    server = create_server(create_app(config), host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        reader = Browser(f"http://127.0.0.1:{server.effective_port}")
+        assert reader.login("ledning") == 200
+        page = reader.get("/drift")[1]
+        assert "Boten fungerar inte" in page and "boten har inte läst brevlådan än" in page and "aldrig" in page
+    finally:
+        server.close()
+
+
 def test_the_web_section_is_read_and_checked(tmp_path):
     assert local_config(tmp_path).web_listen == ""  # off unless set
     config = local_config(tmp_path, '\n[web]\nlisten = "127.0.0.1:8025"\nsecure_cookies = true\n')
@@ -224,6 +238,7 @@ def test_mailbot_run_serves_the_desk_when_web_listen_is_set(tmp_path):
     port = free_port()
     path = write_local_config(tmp_path, f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
     add_user(load_config(path), "admin", "admin", PASSWORD)
+    poll_once(load_config(path))  # the Maildir exists before the daemon's first poll and county job race to make it
     daemon = MailbotProcess(path, "run")
     try:
         daemon.wait_until(lambda: daemon.count("web desk on http://127.0.0.1:"), "the desk started")
@@ -233,6 +248,6 @@ def test_mailbot_run_serves_the_desk_when_web_listen_is_set(tmp_path):
         assert browser.login("admin") == 200 and "Översikt" in browser.get("/")[1]
     finally:
         assert daemon.stop() == 0
-    assert "Traceback" not in daemon.text()
+    assert "Traceback" not in daemon.text(), daemon.text()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5)
