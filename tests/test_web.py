@@ -64,11 +64,30 @@ def desk(tmp_path):
     deliver(config, build_mail(sender="Sara Nord <sara.nord@gmail.com>", subject="Lägesbild oktober Mora",
                                body=template_text()), when=datetime(2026, 11, 3, 9, tzinfo=CET))
     poll_once(config)
+    base, close = serve(config)
+    yield config, base
+    close()
+
+
+def serve(config):
+    """The desk on a free port in a thread; returns its address and a function that stops it quietly."""
     server = create_server(create_app(config), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield config, f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    closing = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError:  # select() on the sockets close() just closed
+            if not closing.is_set():
+                raise
+
+    def close():
+        closing.set()
+        server.task_dispatcher.shutdown(timeout=5)
+        server.close()
+
+    threading.Thread(target=run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", close
 
 
 def test_without_a_session_every_page_is_the_login_page(desk):
@@ -214,15 +233,14 @@ def test_a_municipality_page_shows_its_ratings_by_month_and_every_version(desk):
 def test_drift_before_any_pass_says_so_in_swedish(tmp_path):
     config = local_config(tmp_path)
     add_user(config, "ledning", "reader", PASSWORD)
-    server = create_server(create_app(config), host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
+    base, close = serve(config)
     try:
-        reader = Browser(f"http://127.0.0.1:{server.effective_port}")
+        reader = Browser(base)
         assert reader.login("ledning") == 200
         page = reader.get("/drift")[1]
         assert "Boten fungerar inte" in page and "boten har inte läst brevlådan än" in page and "aldrig" in page
     finally:
-        server.close()
+        close()
 
 
 def test_the_web_section_is_read_and_checked(tmp_path):
