@@ -556,15 +556,16 @@ class Store:
     def latest_outbox(self, limit: int) -> list[dict]:
         """The newest outgoing mails (without their bytes), newest first."""
         return list(self.db.query(
-            "select id, kind, recipients, subject, status, attempts, last_error, created_at, sent_at "
-            "from outbox order by id desc limit ?", [limit]))
+            "select id, kind, recipients, subject, status, attempts, last_error, created_at, sent_at, "
+            "length(raw) > 0 as has_body from outbox order by id desc limit ?", [limit]))
 
     def resend_outbox(self, row_id: int) -> bool:
-        """Put a failed mail back in the queue (the next poll sends it); false unless it had failed."""
+        """Put a failed mail back in the queue (the next poll sends it); false unless it had failed and still
+        has its bytes (retention empties old ones)."""
         with self.db.atomic():
             return self.db.execute(
                 "update outbox set status = 'queued', attempts = 0, next_attempt_at = null, claim = null, "
-                "claimed_at = null where id = ? and status = 'failed'", [row_id]).rowcount > 0
+                "claimed_at = null where id = ? and status = 'failed' and length(raw) > 0", [row_id]).rowcount > 0
 
     def versions_of(self, municipality: str, limit: int) -> list[dict]:
         """Every report counted for the municipality, newest first: period, arrival, sender, current or not."""
