@@ -102,6 +102,8 @@ class Config:
     auto_answers_per_hour: int = 100  # [limits]: receipts and replies to anyone, in any hour
     retention_days: int = 730  # [retention] days: older mail content is purged daily by the daemon (0: never)
     retention_mailbox: bool = False  # [retention] mailbox_folders: also delete such old mail in the IMAP folders
+    web_listen: str = ""  # [web] listen: "HOST:PORT" where `mailbot run` serves the web desk too ("": not)
+    web_secure_cookies: bool = False  # [web] secure_cookies: session cookie only over HTTPS (behind TLS)
 
     @property
     def folders(self) -> Folders:
@@ -157,7 +159,7 @@ def load_config(path: Path | str | None = None) -> Config:
 
 KNOWN_SECTIONS = {
     "county", "deadline", "maildir", "outbox", "storage", "imap", "smtp",
-    "municipalities", "rules", "schedule", "limits", "reminders", "security", "retention",
+    "municipalities", "rules", "schedule", "limits", "reminders", "security", "retention", "web",
 }
 
 
@@ -289,6 +291,15 @@ def _build(t: dict, source: str, base: Path) -> Config:
     retention_mailbox = r.data.get("mailbox_folders", False)
     if not isinstance(retention_mailbox, bool):
         raise r._fail("mailbox_folders", "must be true or false")
+    r = _Reader(source, "web", t.get("web", {}), {"listen", "secure_cookies"})
+    web_listen = r.str("listen", "")
+    if web_listen:
+        host, _, port = web_listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise r._fail("listen", f"must be HOST:PORT, e.g. 127.0.0.1:8025, not {web_listen!r}")
+    web_secure_cookies = r.data.get("secure_cookies", False)
+    if not isinstance(web_secure_cookies, bool):
+        raise r._fail("secure_cookies", "must be true or false")
     r = _Reader(source, "limits", t.get("limits", {}),
                 {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars", "max_seconds",
                  "auto_answers_per_hour"})
@@ -308,4 +319,5 @@ def _build(t: dict, source: str, base: Path) -> Config:
         mailbox_down_minutes=mailbox_down_minutes,
         reminders=reminders, hold_failed_authentication=hold, auto_answers_per_hour=auto_answers_per_hour,
         retention_days=retention_days, retention_mailbox=retention_mailbox,
+        web_listen=web_listen, web_secure_cookies=web_secure_cookies,
     )

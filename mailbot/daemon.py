@@ -162,6 +162,12 @@ class Daemon:
         self.scheduler.add_job(self.county_job, "cron", hour=self.config.reminders.job_hour, minute=0, id="county")
         self.scheduler.add_job(self.county_job, "date", run_date=datetime.now(SWEDEN), id="county-at-start")
         self.scheduler.add_job(self.retention_job, "cron", hour=3, minute=30, id="retention")
+        close_web = None
+        if self.config.web_listen:  # before the scheduler: a port in use stops the start cleanly
+            from .web import background_server
+
+            close_web = background_server(self.config)
+            logger.info("web desk on http://%s/", self.config.web_listen)
         self.scheduler.start()
         logger.info("mailbot running: polling every %d min (%s)", self.config.poll_minutes, self.config.source)
         notify("READY=1")
@@ -169,6 +175,8 @@ class Daemon:
             self._wait_loop()
         finally:
             notify("STOPPING=1")
+            if close_web is not None:
+                close_web()
             self.scheduler.shutdown(wait=True)
             self.worker.close()
             logger.info("mailbot stopped")

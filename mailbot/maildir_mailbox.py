@@ -45,8 +45,13 @@ class MaildirMailbox:
         try:
             return self.box.get_folder(subfolder)
         except mailbox.NoSuchMailboxError:
+            pass
+        try:  # the daemon's first poll and county job may both create it at once: the second one finds it
+            folder = self.box.add_folder(subfolder)
             logger.info("created Maildir folder %s", name)
-            return self.box.add_folder(subfolder)
+            return folder
+        except FileExistsError:
+            return self.box.get_folder(subfolder)
 
     def waiting(self) -> tuple[int, list[str]]:
         """(1, the inbox's keys, oldest first), leaving out messages marked trashed (T)."""

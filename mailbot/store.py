@@ -553,6 +553,26 @@ class Store:
     def web_actions(self, limit: int) -> list[dict]:
         return list(self.db.query("select * from web_actions order by id desc limit ?", [limit]))
 
+    def latest_outbox(self, limit: int) -> list[dict]:
+        """The newest outgoing mails (without their bytes), newest first."""
+        return list(self.db.query(
+            "select id, kind, recipients, subject, status, attempts, last_error, created_at, sent_at, "
+            "length(raw) > 0 as has_body from outbox order by id desc limit ?", [limit]))
+
+    def resend_outbox(self, row_id: int) -> bool:
+        """Put a failed mail back in the queue (the next poll sends it); false unless it had failed and still
+        has its bytes (retention empties old ones)."""
+        with self.db.atomic():
+            return self.db.execute(
+                "update outbox set status = 'queued', attempts = 0, next_attempt_at = null, claim = null, "
+                "claimed_at = null where id = ? and status = 'failed' and length(raw) > 0", [row_id]).rowcount > 0
+
+    def versions_of(self, municipality: str, limit: int) -> list[dict]:
+        """Every report counted for the municipality, newest first: period, arrival, sender, current or not."""
+        return list(self.db.query(
+            "select id, period, received_at, sender, is_current, on_time from submissions where municipality = ? "
+            "order by received_at desc, id desc limit ?", [municipality, limit]))
+
     # -- registered addresses ---------------------------------------------------
 
     def register_address(self, address: str, municipality: str, at: str, by: str) -> None:

@@ -12,10 +12,13 @@ are rate-limited; administrators' actions are logged with who and when.
 from __future__ import annotations
 
 import hmac
+import json
+import re
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -29,7 +32,17 @@ from .store import Store, open_db, open_for_reading, utcnow
 
 ROLES = ("admin", "reader")
 # action -> roles that may do it; a route names its action, nothing else decides
-ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"}}
+ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
+           "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
+           "outbox": {"admin"}, "outbox_resend": {"admin"},
+           "municipality": {"admin", "reader"}}
+TREND_MONTHS = 12
+OUTBOX_ROWS = 200
+KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordran",
+            "summary": "sammanställning", "feedback": "återkoppling", "missing_notice": "besked om saknad rapport",
+            "no_report": "besked: ingen rapport"}
+OUTBOX_STATUS_SV = {"queued": "i kö", "sending": "skickas", "sent": "skickat", "failed": "misslyckades",
+                    "to_file": "ska arkiveras", "filed": "arkiverat"}
 LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
 _HASHER = PasswordHasher()
 
@@ -63,6 +76,8 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
 
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["county"] = config.county.name
+    app.jinja_env.globals["kinds"] = KINDS_SV
+    app.jinja_env.globals["statuses"] = OUTBOX_STATUS_SV
 
     @app.before_request
     def guard():
@@ -166,7 +181,149 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
             return render_template("review.html", user=user, rows=[], error=str(e)), 409
         return redirect(url_for("review_queue", done=f"{message_ref}:{decision}"))
 
+    @app.get("/drift")
+    def health_page():
+        from .health import health
+
+        user = require("health")
+        db = open_for_reading(config.database)
+        try:
+            result = health(Store(db), config, utcnow())
+        finally:
+            db.close()
+        error = result["last_error"] or ""
+        if error == "no pass has run yet":
+            result["last_error"] = "boten har inte läst brevlådan än"
+        elif error.startswith("no successful pass since "):
+            result["last_error"] = f"ingen lyckad genomgång sedan {error.rpartition(' ')[2][:16].replace('T', ' ')}"
+        return render_template("health.html", user=user, h=result)
+
+    @app.get("/kommuner")
+    def municipalities():
+        from .registry import municipalities_table
+
+        user = require("municipalities")
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            rows = municipalities_table(config, store)
+            actions = [a for a in store.web_actions(50) if a["action"] in ("add_address", "remove_address")][:10]
+        finally:
+            db.close()
+        return render_template("municipalities.html", user=user, rows=rows, actions=actions,
+                               done=request.args.get("done"), error=request.args.get("error"))
+
+    @app.post("/kommuner/adress/<change>")
+    def addresses_change(change: str):
+        user = require("addresses_change")
+        if change not in ("add", "remove"):
+            abort(404)
+        address = request.form.get("address", "").strip().lower()
+        municipality = request.form.get("municipality", "")
+        names = {m.name for m in config.directory.municipalities}
+        if change == "add" and (municipality not in names or not _looks_like_address(address)):
+            return redirect(url_for("municipalities", error="Ange en kommun och en giltig e-postadress."))
+        db = open_db(config.database)
+        try:
+            store = Store(db)
+            with store.transaction():
+                if change == "add":
+                    store.register_address(address, municipality, utcnow().isoformat(), f"web:{user['name']}")
+                    changed = True
+                else:
+                    changed = store.unregister_address(address)
+                if changed:
+                    store.log_web_action(utcnow().isoformat(), user["name"], f"{change}_address",
+                                         f"{address} ({municipality})" if municipality else address)
+        finally:
+            db.close()
+        if not changed:
+            return redirect(url_for("municipalities", error="Adressen var inte registrerad."))
+        return redirect(url_for("municipalities", done=f"{'lade till' if change == 'add' else 'tog bort'} {address}"))
+
+    @app.get("/utskick")
+    def outbox():
+        user = require("outbox")
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            rows = store.latest_outbox(OUTBOX_ROWS)
+            actions = [a for a in store.web_actions(50) if a["action"] == "resend"][:10]
+        finally:
+            db.close()
+        for row in rows:
+            row["to"] = ", ".join(json.loads(row["recipients"] or "[]")) or "(arkiveras)"
+        return render_template("outbox.html", user=user, rows=rows, actions=actions, done=request.args.get("done"))
+
+    @app.post("/utskick/<int:row_id>/skicka-igen")
+    def outbox_resend(row_id: int):
+        user = require("outbox_resend")
+        db = open_db(config.database)
+        try:
+            store = Store(db)
+            with store.transaction():
+                changed = store.resend_outbox(row_id)
+                if changed:
+                    store.log_web_action(utcnow().isoformat(), user["name"], "resend", str(row_id))
+        finally:
+            db.close()
+        if not changed:
+            abort(409, "Utskicket har inte misslyckats och skickas inte igen.")
+        return redirect(url_for("outbox", done=str(row_id)))
+
+    @app.get("/kommun/<name>")
+    def municipality(name: str):
+        from parsers.questions import BY_NUMBER
+        from parsers.vocabulary import COLOR_NAMES, LEVEL_NAMES
+
+        from .summary import RATED
+
+        user = require("municipality")
+        if name not in {m.name for m in config.directory.municipalities}:
+            abort(404)
+        last = request.args.get("period") or default_period(config, datetime.now(SWEDEN).date())
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", last):
+            abort(400, "Månaden skrivs ÅÅÅÅ-MM.")
+        periods = _months_back(last, TREND_MONTHS)
+        db = open_for_reading(config.database)
+        try:
+            store = Store(db)
+            found = {(period, question): (score, color) for who, period, question, score, color
+                     in store.current_ratings(tuple(periods)) if who == name and question is not None}
+            reported = {row["period"] for row in store.current_submissions(periods) if row["municipality"] == name}
+            versions = store.versions_of(name, 100)
+        finally:
+            db.close()
+
+        def cell(period: str, question: int) -> dict:
+            score, color = found.get((period, question), (None, None))
+            if score is not None:
+                return {"css": f"level-{score}", "text": f"{score} {LEVEL_NAMES[score]}"}
+            if color in COLOR_NAMES:
+                return {"css": f"light-{color}", "text": COLOR_NAMES[color]}
+            return {"css": "none", "text": "ingen bedömning" if period in reported else "ingen rapport"}
+
+        questions = [{"number": q, "label": BY_NUMBER[q].short or BY_NUMBER[q].title,
+                      "cells": [cell(p, q) for p in periods]} for q in RATED]
+        return render_template("municipality.html", user=user, name=name, periods=periods, questions=questions,
+                               versions=versions)
+
     return app
+
+
+def _months_back(period: str, count: int) -> list[str]:
+    """`count` periods ending with `period`, oldest first."""
+    year, month = (int(part) for part in period.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _looks_like_address(address: str) -> bool:
+    local, at, domain = address.partition("@")
+    return bool(at and local and "." in domain and len(address) <= 254 and not any(c.isspace() for c in address))
 
 
 def _verify(config: Config, name: str, password: str) -> dict | None:
@@ -188,4 +345,29 @@ def _verify(config: Config, name: str, password: str) -> dict | None:
 def serve(config: Config, host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
-    waitress_serve(create_app(config), host=host, port=port, threads=4, ident="mailbot")
+    waitress_serve(create_app(config, config.web_secure_cookies), host=host, port=port, threads=4, ident="mailbot")
+
+
+def background_server(config: Config) -> Callable[[], None]:
+    """The desk on `[web] listen`, in a daemon thread; returns the waitress server (close() stops it)."""
+    from waitress.server import create_server
+
+    host, _, port = config.web_listen.rpartition(":")
+    server = create_server(create_app(config, config.web_secure_cookies), host=host.strip("[]"), port=int(port),
+                           threads=4, ident="mailbot")
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    def close() -> None:
+        closing.set()
+        server.task_dispatcher.shutdown(timeout=5)  # the requests in hand finish first
+        server.close()
+
+    threading.Thread(target=run, name="web-desk", daemon=True).start()
+    return close
