@@ -23,7 +23,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
-from flask import Flask, abort, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, session, url_for
 
 from .config import Config
 from .deadlines import SWEDEN
@@ -47,6 +47,21 @@ LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
 _HASHER = PasswordHasher()
 
 
+def require(action: str) -> dict:
+    """The signed-in user if their role may do `action`; else the login page (no session) or 403."""
+    user = session.get("user")
+    if user is None:
+        abort(redirect(url_for("login", next=request.path)))
+    if user["role"] not in ALLOWED[action]:
+        abort(403)
+    return user
+
+
+def desk_config() -> Config:
+    """The configuration the running desk was created with (for routes in other modules)."""
+    return current_app.extensions["mailbot_config"]
+
+
 def add_user(config: Config, name: str, role: str, password: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -59,6 +74,7 @@ def add_user(config: Config, name: str, role: str, password: str) -> None:
 
 def create_app(config: Config, secure_cookies: bool = False) -> Flask:
     app = Flask(__name__, template_folder="web_templates", static_folder="web_static")
+    app.extensions["mailbot_config"] = config
     db = open_db(config.database)
     try:
         app.secret_key = Store(db).web_secret(secrets.token_hex(32))
@@ -94,14 +110,6 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         return response
-
-    def require(action: str) -> dict:
-        user = session.get("user")
-        if user is None:
-            abort(redirect(url_for("login", next=request.path)))
-        if user["role"] not in ALLOWED[action]:
-            abort(403)
-        return user
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
