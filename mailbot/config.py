@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -104,6 +105,7 @@ class Config:
     retention_mailbox: bool = False  # [retention] mailbox_folders: also delete such old mail in the IMAP folders
     web_listen: str = ""  # [web] listen: "HOST:PORT" where `mailbot run` serves the web desk too ("": not)
     web_secure_cookies: bool = False  # [web] secure_cookies: session cookie only over HTTPS (behind TLS)
+    web_sso: SingleSignOn | None = None  # [web] sso_*: the county's reverse proxy names the user
 
     @property
     def folders(self) -> Folders:
@@ -161,6 +163,28 @@ KNOWN_SECTIONS = {
     "county", "deadline", "maildir", "outbox", "storage", "imap", "smtp",
     "municipalities", "rules", "schedule", "limits", "reminders", "security", "retention", "web",
 }
+
+
+@dataclass(frozen=True)
+class SingleSignOn:
+    """[web] sso_*: a reverse proxy at one of `proxies` names the signed-in user in `header`."""
+
+    proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    header: str
+    admins: frozenset[str]  # these users are administrators
+    readers: frozenset[str]  # these are readers; "*": every user the proxy names who is not an administrator
+
+    def role(self, name: str) -> str | None:
+        if name in self.admins:
+            return "admin"
+        return "reader" if name in self.readers or "*" in self.readers else None
+
+    def trusts(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.proxies)
 
 
 class _Reader:
@@ -291,7 +315,8 @@ def _build(t: dict, source: str, base: Path) -> Config:
     retention_mailbox = r.data.get("mailbox_folders", False)
     if not isinstance(retention_mailbox, bool):
         raise r._fail("mailbox_folders", "must be true or false")
-    r = _Reader(source, "web", t.get("web", {}), {"listen", "secure_cookies"})
+    r = _Reader(source, "web", t.get("web", {}), {"listen", "secure_cookies", "sso_proxies", "sso_header",
+                                                  "sso_admins", "sso_readers"})
     web_listen = r.str("listen", "")
     if web_listen:
         host, _, port = web_listen.rpartition(":")
@@ -300,6 +325,7 @@ def _build(t: dict, source: str, base: Path) -> Config:
     web_secure_cookies = r.data.get("secure_cookies", False)
     if not isinstance(web_secure_cookies, bool):
         raise r._fail("secure_cookies", "must be true or false")
+    web_sso = _single_sign_on(r)
     r = _Reader(source, "limits", t.get("limits", {}),
                 {"max_attachment_mb", "max_unpacked_mb", "max_pages", "max_text_chars", "max_seconds",
                  "auto_answers_per_hour"})
@@ -319,5 +345,22 @@ def _build(t: dict, source: str, base: Path) -> Config:
         mailbox_down_minutes=mailbox_down_minutes,
         reminders=reminders, hold_failed_authentication=hold, auto_answers_per_hour=auto_answers_per_hour,
         retention_days=retention_days, retention_mailbox=retention_mailbox,
-        web_listen=web_listen, web_secure_cookies=web_secure_cookies,
+        web_listen=web_listen, web_secure_cookies=web_secure_cookies, web_sso=web_sso,
     )
+
+
+def _single_sign_on(r: _Reader) -> SingleSignOn | None:
+    proxies = r.strings("sso_proxies")
+    if not proxies:
+        for key in ("sso_header", "sso_admins", "sso_readers"):
+            if key in r.data:
+                raise r._fail(key, "needs sso_proxies: the addresses of the proxy allowed to name the user")
+        return None
+    try:
+        networks = tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+    except ValueError as e:
+        raise r._fail("sso_proxies", f"must be IP addresses or networks ({e})") from None
+    header = r.str("sso_header", "X-Remote-User")
+    if not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise r._fail("sso_header", f"must be a header name such as X-Remote-User, not {header!r}")
+    return SingleSignOn(networks, header, frozenset(r.strings("sso_admins")), frozenset(r.strings("sso_readers")))

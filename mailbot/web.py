@@ -43,18 +43,33 @@ KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "fo
             "no_report": "besked: ingen rapport"}
 OUTBOX_STATUS_SV = {"queued": "i kö", "sending": "skickas", "sent": "skickat", "failed": "misslyckades",
                     "to_file": "ska arkiveras", "filed": "arkiverat"}
+ERRORS_SV = {400: "Felaktig begäran", 403: "Du har inte behörighet till den här sidan",
+             404: "Sidan finns inte", 405: "Det går inte att göra så här", 409: "Det gick inte att genomföra"}
 LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
 _HASHER = PasswordHasher()
 
 
 def require(action: str) -> dict:
     """The signed-in user if their role may do `action`; else the login page (no session) or 403."""
-    user = session.get("user")
+    user = current_user()
     if user is None:
         abort(redirect(url_for("login", next=request.path)))
     if user["role"] not in ALLOWED[action]:
         abort(403)
     return user
+
+
+def current_user() -> dict | None:
+    """Who is signed in: named by the county's single sign-on proxy (only from its addresses), or by our session.
+
+    A user the proxy names who is in neither [web] sso_admins nor sso_readers has role None: every page is 403.
+    """
+    sso = desk_config().web_sso
+    if sso is not None and sso.trusts(request.remote_addr):
+        name = request.headers.get(sso.header, "").strip()
+        if name:
+            return {"name": name, "role": sso.role(name), "sso": True}
+    return session.get("user")
 
 
 def desk_config() -> Config:
@@ -111,8 +126,19 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
+    @app.errorhandler(400)
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(409)
+    def error_page(error):
+        return render_template("error.html", user=current_user(), code=error.code,
+                               text=ERRORS_SV.get(error.code, ""), detail=_swedish_detail(error)), error.code
+
     @app.route("/login", methods=["GET", "POST"])
     def login():
+        if (current_user() or {}).get("sso"):
+            return redirect("/")  # the proxy has signed the user in
         error = None
         if request.method == "POST":
             client = request.remote_addr or "?"
@@ -317,6 +343,12 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
                                versions=versions)
 
     return app
+
+
+def _swedish_detail(error) -> str:
+    """The reason a route gave with abort(code, "…"), which is Swedish; not werkzeug's English default."""
+    default = type(error).description
+    return "" if error.description == default else str(error.description)
 
 
 def _months_back(period: str, count: int) -> list[str]:
