@@ -130,7 +130,27 @@ def run_demo(config: Config, now: datetime | None = None) -> str:
         subject, to = _headers(path.read_bytes())
         lines.append(f"  - {path.name}: to {to}: {subject}")
     lines += ["", f"Database: {config.database}. Try: mailbot status --period {period}, or open an .eml above."]
+    lines += ["", *desk_instructions(config, period)]
     return "\n".join(lines)
+
+
+DEMO_USER = "demo"
+
+
+def desk_instructions(config: Config, period: str) -> list[str]:
+    """Give the demo database an administrator account with a fresh password, and say how to open the desk."""
+    import secrets
+
+    from .web import add_user
+
+    password = secrets.token_urlsafe(9)
+    add_user(config, DEMO_USER, "admin", password)  # a second demo run sets a new password
+    return [
+        "The web desk on this data: run `mailbot web`, open http://127.0.0.1:8025/"
+        f"?period={period} and log in as {DEMO_USER!r} with the password {password!r}",
+        "(an administrator account in this demo database only; a reader: "
+        "`mailbot web user add ledning --role reader`, password on stdin).",
+    ]
 
 
 def _headers(raw: bytes) -> tuple[str, str]:

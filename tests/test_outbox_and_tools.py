@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -16,6 +17,7 @@ from mailbot.cli import cli
 from mailbot.demo import run_demo
 from mailbot.sender import SmtpSender
 from mailbot.store import open_db
+from mailbot.web import _verify
 from parsers.report import parse_message
 from tests.mailbuilder import build_mail, deliver, template_text
 from tests.server_config import local_config
@@ -155,6 +157,10 @@ def test_demo_shows_the_whole_path(config):
     status = CliRunner().invoke(cli, ["--config", config.source, "status", "--period", "2026-10", "--json"])
     states = {m["name"]: m["status"] for m in json.loads(status.output)["municipalities"]}
     assert states["Mora"] == "on_time" and states["Orsa"] == "late" and states["Falun"] == "missing"
+    # it says how to open the web desk on this data, with an account that works
+    name, password = re.search(r"log in as '(\w+)' with the password '([^']+)'", text).groups()
+    assert "mailbot web" in text and _verify(config, name, password) == {"name": name, "role": "admin"}
+    assert _verify(config, name, password + "x") is None
 
 
 def test_purge_removes_texts_but_keeps_ratings(config):
