@@ -21,8 +21,8 @@ from mailbot.county import run_county_jobs
 from mailbot.store import Store, open_db
 from mailbot.web import add_user
 from tests.mailbuilder import build_mail, deliver, template_text
-from tests.test_web import CET, PASSWORD, Browser, serve
 from tests.server_config import local_config
+from tests.test_web import CET, PASSWORD, Browser, serve
 
 MORA = "Anna Berg <anna.berg@mora.se>"
 FALUN = "samordnare@falun.se"
