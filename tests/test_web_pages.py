@@ -87,8 +87,11 @@ def desk(tmp_path_factory):
                                             (ODD_NAME, b"\x00\x01binary\xff", ("application", "octet-stream"))]),
             when=datetime(2026, 11, 4, 9, tzinfo=CET))
     poll_once(config)
-    # The county job on 5 October: Falun has not reported September yet (Mora has): a reminder to Falun.
+    # The county job on 5 October: Falun has not reported September yet (Mora has): a reminder to Falun;
+    # on 8 October, the day after the deadline: the notice that Falun's report is missing, and the
+    # September summary with its feedback to Mora.
     run_county_jobs(config, date(2026, 10, 5))
+    run_county_jobs(config, date(2026, 10, 8))
     db = open_db(config.database)
     try:
         store = Store(db)
@@ -203,14 +206,18 @@ def test_a_municipality_page_lists_the_mails_sent_to_it(desk):
     mails = section(page, "Kvitton och påminnelser")
     assert "<caption>Mejl som boten skickat till Mora, nyaste först (högst 50)</caption>" in mails
     rows = re.findall(r"<tr class=\"out-(\w+)\"><td>([^<]+)</td><td>([^<]+)</td><td>([^<]*)</td>", mails)
-    assert len(rows) == 4 and {r[1] for r in rows} == {"kvitto"}  # one receipt per report, nothing else
-    assert all(r[2] == "anna.berg@mora.se" for r in rows)
-    assert rows[0][3].endswith("Lägesbild oktober Mora") and rows[-1][3].endswith("Lägesbild juli Mora")
-    assert "påminnelse" not in mails and STRANGER not in mails
+    receipts = [r for r in rows if r[1] == "kvitto"]
+    assert len(receipts) == 4 and len(rows) == 5  # one receipt per report, and September's feedback
+    assert all(r[0] == "sent" and r[2] == "anna.berg@mora.se" for r in rows)
+    assert receipts[0][3].endswith("Lägesbild oktober Mora") and receipts[-1][3].endswith("Lägesbild juli Mora")
+    assert [r[3] for r in rows if r[1] == "återkoppling"] == ["Återkoppling: länets lägesbild för september 2026"]
+    assert "påminnelse" not in mails and "saknad" not in mails and STRANGER not in mails
+    assert mails.count("<td>skickat</td>") == 5
     falun = section(reader.get("/kommun/Falun")[1], "Kvitton och påminnelser")
-    kinds = re.findall(r"<tr class=\"out-\w+\"><td>([^<]+)</td><td>([^<]+)</td>", falun)
-    assert ("påminnelse", FALUN) in kinds and ("kvitto", FALUN) in kinds and "anna.berg" not in falun
-    assert "Påminnelse: lägesbild för september 2026" in falun
+    kinds = re.findall(r"<tr class=\"out-\w+\"><td>([^<]+)</td><td>([^<]+)</td><td>([^<]*)</td>", falun)
+    assert kinds == [("besked om saknad rapport", FALUN, "Lägesbild för september 2026 saknas"),
+                     ("påminnelse", FALUN, "Påminnelse: lägesbild för september 2026 senast 2026-10-07"),
+                     ("kvitto", FALUN, "SV: Lägesbild oktober Falun")]  # newest first
     quiet = section(reader.get("/kommun/Orsa")[1], "Kvitton och påminnelser")
     assert "Boten har inte skickat något till Orsa." in quiet
 
@@ -279,5 +286,32 @@ def test_a_held_mail_whose_bytes_were_purged_says_so(tmp_path):
         status, body, _ = fetch(admin, f"/granska/{held['id']}/bilaga/1")
         assert status == 410 and "gallrats" in body.decode()
         assert fetch(admin, f"/granska/{held['id']}/original.eml")[0] == 410
+    finally:
+        close()
+
+
+def test_a_held_report_shows_its_ratings_and_its_receipt_is_listed_for_the_municipality(tmp_path):
+    config = local_config(tmp_path)
+    add_user(config, "admin", "admin", PASSWORD)
+    gmail = "sara.nord@gmail.com"  # not Mora's address: the report is held, and gets a receipt that quotes nothing
+    deliver(config, build_mail(sender=f"Sara Nord <{gmail}>", subject="Lägesbild oktober Mora",
+                               body=template_text(scores=(1, 4, 1, 2, 3, 2))), when=datetime(2026, 11, 3, 9, tzinfo=CET))
+    poll_once(config)
+    base, close = serve(config)
+    try:
+        admin = Browser(base)
+        assert admin.login("admin") == 200
+        held = re.search(r'<section class="held-mail".*?</section>', admin.get("/granska")[1], re.S).group(0)
+        understood = re.search(r"<h3>Vad boten förstod</h3>(.*?)</dl>", held, re.S).group(1)
+        assert "<dt>Slag av mejl</dt><dd>lägesbild</dd>" in understood
+        assert "<dt>Kommun</dt><dd>Mora</dd>" in understood and "<dt>Månad</dt><dd>2026-10</dd>" in understood
+        assert "avsändaren finns inte i kommunlistan" in understood
+        assert "<li>Fråga 2: 4 (Allvarligt)</li>" in understood and "<li>Fråga 5: 3 (Oroande)</li>" in understood
+        assert "Fråga 7" not in understood  # no rating
+        assert "Påverkan: 4" in re.search(r"<pre>(.*?)</pre>", held, re.S).group(1)
+        # the receipt answered a mail read as Mora's (no submission yet): listed on Mora's page
+        mails = section(admin.get("/kommun/Mora")[1], "Kvitton och påminnelser")
+        assert re.search(rf"<td>kvitto</td><td>{re.escape(gmail)}</td>", mails)
+        assert "kvitto" not in section(admin.get("/kommun/Falun")[1], "Kvitton och påminnelser")
     finally:
         close()
