@@ -14,7 +14,6 @@ from __future__ import annotations
 import hmac
 import io
 import json
-import logging
 import re
 import secrets
 import threading
@@ -27,13 +26,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from flask import Flask, Response, abort, current_app, redirect, render_template, request, session, url_for
 
+from . import web_pages as pages
 from .config import Config
 from .deadlines import SWEDEN
 from .decide import period_label
 from .status import STATUS_SV, default_period
 from .store import Store, open_db, open_for_reading, utcnow
-
-logger = logging.getLogger(__name__)
 
 ROLES = ("admin", "reader")
 # action -> roles that may do it; a route names its action, nothing else decides
@@ -46,8 +44,6 @@ MAIL_ROWS = 50  # mails to a municipality listed on its page
 CHOOSER_MONTHS = 24  # months offered in the overview's period chooser
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAIL_KINDS_SV = {"report": "lägesbild", "auto_reply": "autosvar", "bounce": "leveransrapport",
-                 "other": "annat mejl (ingen lägesbild)"}
 OUTBOX_ROWS = 200
 KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordran",
             "summary": "sammanställning", "feedback": "återkoppling", "missing_notice": "besked om saknad rapport",
@@ -166,7 +162,7 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
             store = Store(db)
             summary = build_summary(store, config, period, today)
             by_rule = store.forwarded_rule_counts(period)
-            titles = _rule_titles(store, config) if by_rule else {}
+            titles = pages.rule_titles(store, config) if by_rule else {}
             actions = store.web_actions(10)
         finally:
             db.close()
@@ -179,8 +175,9 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         return render_template(
             "overview.html", user=user, status=status, words=STATUS_SV, actions=actions,
             label=period_label(period), year=period[:4], choices=[(p, period_label(p)) for p in choices],
-            heatmap=_heatmap(summary), worsened=[_watch_words(w) for w in summary.worsened],
-            rising=[_watch_words(w) for w in summary.rising], signals=_signal_rows(summary, by_rule, titles))
+            heatmap=pages.heatmap(summary), worsened=[pages.watch_words(w) for w in summary.worsened],
+            rising=[pages.watch_words(w) for w in summary.rising],
+            signals=pages.signal_rows(summary, by_rule, titles))
 
     @app.get("/arbetsbok/<int:year>.xlsx")
     def workbook(year: int):
@@ -209,8 +206,8 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
             rows = held(store)
             for row in rows:  # one at a time: only one raw mail in memory beside the parsed views
                 message = store.find_message(row["id"]) or {}
-                row["understood"] = _understood(message, row)
-                row["original"], row["unreadable"] = _original_of(message)
+                row["understood"] = pages.understood(message, row)
+                row["original"], row["unreadable"] = pages.original_of(message)
                 row["purged"] = message.get("raw") is None
         finally:
             db.close()
@@ -372,7 +369,7 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
 
         def cell(period: str, question: int) -> dict:
             score, color = found.get((period, question), (None, None))
-            return _rating_cell(score, color, "ingen bedömning" if period in reported else "ingen rapport")
+            return pages.rating_cell(score, color, "ingen bedömning" if period in reported else "ingen rapport")
 
         questions = [{"number": q, "label": BY_NUMBER[q].short or BY_NUMBER[q].title,
                       "cells": [cell(p, q) for p in periods]} for q in RATED]
@@ -396,98 +393,6 @@ def _months_back(period: str, count: int) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out[::-1]
-
-
-def _rating_cell(score: int | None, color: str | None, otherwise: str) -> dict:
-    """A heatmap or trend cell: its CSS class and the level in words (readable without colour)."""
-    from parsers.vocabulary import COLOR_NAMES, LEVEL_NAMES
-
-    if score in LEVEL_NAMES:
-        return {"css": f"level-{score}", "text": f"{score} {LEVEL_NAMES[score]}"}
-    if color in COLOR_NAMES:
-        return {"css": f"light-{color}", "text": COLOR_NAMES[color]}
-    return {"css": "none", "text": otherwise}
-
-
-def _heatmap(summary) -> dict:
-    """The county picture as table data: municipalities × questions 1-6 for the summary's month."""
-    from parsers.questions import BY_NUMBER
-
-    from .summary import RATED
-
-    rows = []
-    for row in summary.rows:
-        if row.reported:
-            cells = [_rating_cell(m.score if m else None, m.color if m else None, "ej bedömd") for m in row.marks]
-        else:
-            cells = []
-        rows.append({"name": row.name, "status": STATUS_SV.get(row.status, row.status), "cells": cells})
-    return {"questions": [(q, BY_NUMBER[q].short or BY_NUMBER[q].title) for q in RATED], "rows": rows}
-
-
-def _watch_words(watch) -> str:
-    """'Mora: fråga 2 (Hot och våld) från 2 (Avvikande) till 4 (Allvarligt), september 2026 – oktober 2026'."""
-    labels = [m.label for m in watch.marks]
-    via = f" via {', '.join(labels[1:-1])}" if len(labels) > 2 else ""
-    return (f"{watch.municipality}: fråga {watch.question} ({watch.title}) från {labels[0]}{via} till {labels[-1]}, "
-            f"{watch.months}")
-
-
-def _signal_rows(summary, by_rule: list[tuple], titles: dict[str, str]) -> list[dict]:
-    """Per unit (most signals first): its name, the count, the rules that fired with their counts, municipalities."""
-    rules: dict[str, list[str]] = {}
-    for unit, rule, count in by_rule:
-        rules.setdefault(unit or "", []).append(f"{titles.get(rule, rule)} ({count})")
-    return [{"name": u.name, "count": u.count, "rules": rules.get(u.unit, []), "municipalities": u.municipalities}
-            for u in summary.signals]
-
-
-def _rule_titles(store: Store, config: Config) -> dict[str, str]:
-    """Rule name -> the title units read, from the rule files, else the last valid ones, else the shipped ones."""
-    from rules.loader import load_rules, rules_from_texts
-    from rules.model import RulesError
-
-    try:
-        rules = load_rules(config.rules_dir)
-    except (RulesError, OSError):
-        try:
-            snapshot = store.rules_snapshot()
-            rules = rules_from_texts(snapshot) if snapshot else load_rules(None)
-        except RulesError:
-            return {}
-    return {r.name: r.display for r in rules.rules}
-
-
-def _understood(message: dict, row: dict) -> dict:
-    """What the bot read in a held mail, in Swedish: kind, municipality, month, ratings, why it is held."""
-    from .decide import rating_label
-    from .digest import WHY
-
-    parsed = json.loads(message["parsed_json"]) if message.get("parsed_json") else {}
-    messages = {p.get("code"): p.get("message") for p in parsed.get("problems", []) if isinstance(p, dict)}
-    reasons = [WHY_SV.get(code) or WHY.get(code) or messages.get(code) or code for code in row["problems"]]
-    ratings = [(a["question"], rating_label(a.get("score"), a.get("color")))
-               for a in parsed.get("answers", []) if isinstance(a, dict) and a.get("question") in range(1, 7)]
-    return {"kind": MAIL_KINDS_SV.get(row["kind"], row["kind"] or "okänt"), "reasons": reasons,
-            "ratings": ratings, "answers": len(parsed.get("answers", [])), "purged": not parsed}
-
-
-# Hold reasons the daily digest (digest.WHY) has no words for
-WHY_SV = {"no_report": "ingen lägesbild hittades", "joint_report": "flera kommuner i samma rapport",
-          "nothing_to_correct": "en rättelse utan någon rapport att rätta"}
-
-
-def _original_of(message: dict):
-    """(the original as shown, whether it could not be read); (None, False) when retention removed it."""
-    from .web_original import read_original
-
-    if message.get("raw") is None:
-        return None, False
-    try:
-        return read_original(message["raw"]), False
-    except Exception:  # noqa: BLE001 - one mail the page cannot show must not hide the others
-        logger.exception("web desk: could not show mail %s", message.get("id"))
-        return None, True
 
 
 def _reviewed_raw(config: Config, message_ref: int) -> bytes:
