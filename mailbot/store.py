@@ -611,6 +611,32 @@ class Store:
         return self.db.execute("select count(*) from messages where target_folder = 'review' "
                                "and duplicate_of is null and review_state is null").fetchone()[0]
 
+    # -- the web desk's Översikt, Kommun and Granska pages -------------------------
+
+    def forwarded_rule_counts(self, period: str) -> list[tuple[str | None, str, int]]:
+        """(unit, rule, count) of the signals forwarded for `period`, most first."""
+        return self.db.execute(
+            "select unit, rule, count(*) as n from signals where period = ? and forwarded = 1 "
+            "group by unit, rule order by n desc, rule", [period]).fetchall()
+
+    def outbox_for_municipality(self, municipality: str, limit: int) -> list[dict]:
+        """Receipts, replies, reminders, missing-report notices and feedback sent to a municipality, newest first.
+
+        No address matching is needed: a receipt or reply is tied to the mail it answers
+        (`message_ref`), which counts for the municipality (its submission) or, when it counted
+        for none, was read as the municipality's; reminders, notices and feedback carry the
+        municipality in their key ("reminder:YYYY-MM:NAME:before|after", "feedback:YYYY-MM:NAME").
+        """
+        return list(self.db.query(
+            "select id, dedupe_key, kind, recipients, subject, status, created_at, sent_at from outbox "
+            "where (kind in ('receipt', 'reply') and (message_ref in "
+            "(select message_ref from submissions where municipality = :m) or message_ref in "
+            "(select id from messages where municipality = :m and id not in (select message_ref from submissions)))) "
+            "or (kind = 'reminder' and dedupe_key like 'reminder:%' "
+            "and substr(dedupe_key, 18) in (:m || ':before', :m || ':after')) "
+            "or (kind = 'feedback' and dedupe_key like 'feedback:%' and substr(dedupe_key, 18) = :m) "
+            "order by id desc limit :limit", {"m": municipality, "limit": limit}))
+
 
 def _submission(row: dict) -> StoredSubmission:
     return StoredSubmission(row["id"], row["municipality"], row["period"], row["received_at"],

@@ -12,6 +12,7 @@ are rate-limited; administrators' actions are logged with who and when.
 from __future__ import annotations
 
 import hmac
+import io
 import json
 import re
 import secrets
@@ -23,11 +24,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
-from flask import Flask, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, current_app, redirect, render_template, request, session, url_for
 
+from . import web_pages as pages
 from .config import Config
 from .deadlines import SWEDEN
-from .status import STATUS_SV, default_period, period_status
+from .decide import period_label
+from .status import STATUS_SV, default_period
 from .store import Store, open_db, open_for_reading, utcnow
 
 ROLES = ("admin", "reader")
@@ -35,8 +38,12 @@ ROLES = ("admin", "reader")
 ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
            "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
            "outbox": {"admin"}, "outbox_resend": {"admin"},
-           "municipality": {"admin", "reader"}}
+           "municipality": {"admin", "reader"}, "download": {"admin", "reader"}, "review_original": {"admin"}}
 TREND_MONTHS = 12
+MAIL_ROWS = 50  # mails to a municipality listed on its page
+CHOOSER_MONTHS = 24  # months offered in the overview's period chooser
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUTBOX_ROWS = 200
 KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordran",
             "summary": "sammanställning", "feedback": "återkoppling", "missing_notice": "besked om saknad rapport",
@@ -168,17 +175,51 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
 
     @app.get("/")
     def overview():
+        from .summary import build_summary
+
         user = require("overview")
         today = datetime.now(SWEDEN).date()
-        period = request.args.get("period") or default_period(config, today)
+        current = default_period(config, today)
+        period = request.args.get("period") or current
+        if not PERIOD.fullmatch(period):
+            abort(400, "Månaden skrivs ÅÅÅÅ-MM.")
         db = open_for_reading(config.database)
         try:
             store = Store(db)
-            status = period_status(store, config, period, today)
+            summary = build_summary(store, config, period, today)
+            by_rule = store.forwarded_rule_counts(period)
+            titles = pages.rule_titles(store, config) if by_rule else {}
             actions = store.web_actions(10)
         finally:
             db.close()
-        return render_template("overview.html", user=user, status=status, words=STATUS_SV, actions=actions)
+        status = {"period": period, "deadline": summary.deadline,
+                  "municipalities": [{"name": r.name, "status": r.status, "received": r.received}
+                                     for r in summary.rows]}
+        choices = _months_back(max(current, period), CHOOSER_MONTHS)[::-1]
+        if period not in choices:
+            choices.append(period)
+        return render_template(
+            "overview.html", user=user, status=status, words=STATUS_SV, actions=actions,
+            label=period_label(period), year=period[:4], choices=[(p, period_label(p)) for p in choices],
+            heatmap=pages.heatmap(summary), worsened=[pages.watch_words(w) for w in summary.worsened],
+            rising=[pages.watch_words(w) for w in summary.rising],
+            signals=pages.signal_rows(summary, by_rule, titles))
+
+    @app.get("/arbetsbok/<int:year>.xlsx")
+    def workbook(year: int):
+        from .export import build_workbook
+
+        require("download")
+        if not 2000 <= year <= 2100:
+            abort(404)
+        db = open_for_reading(config.database)
+        try:
+            book = build_workbook(Store(db), config, year)
+        finally:
+            db.close()
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return _download(buffer.getvalue(), f"Lägesbild {year}.xlsx", XLSX_TYPE)
 
     @app.get("/granska")
     def review_queue():
@@ -187,10 +228,33 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         user = require("review")
         db = open_for_reading(config.database)
         try:
-            rows = held(Store(db))
+            store = Store(db)
+            rows = held(store)
+            for row in rows:  # one at a time: only one raw mail in memory beside the parsed views
+                message = store.find_message(row["id"]) or {}
+                row["understood"] = pages.understood(message, row)
+                row["original"], row["unreadable"] = pages.original_of(message)
+                row["purged"] = message.get("raw") is None
         finally:
             db.close()
         return render_template("review.html", user=user, rows=rows, done=request.args.get("done"))
+
+    @app.get("/granska/<int:message_ref>/original.eml")
+    def review_original(message_ref: int):
+        require("review_original")
+        raw = _reviewed_raw(config, message_ref)
+        return _download(raw, f"mejl-{message_ref}.eml", "application/octet-stream")
+
+    @app.get("/granska/<int:message_ref>/bilaga/<int:number>")
+    def review_attachment(message_ref: int, number: int):
+        from .web_original import attachment
+
+        require("review_original")
+        found = attachment(_reviewed_raw(config, message_ref), number)
+        if found is None:
+            abort(404)
+        name, data = found
+        return _download(data, name, "application/octet-stream")
 
     @app.post("/granska/<int:message_ref>/<decision>")
     def review_decide(message_ref: int, decision: str):
@@ -308,7 +372,6 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
     @app.get("/kommun/<name>")
     def municipality(name: str):
         from parsers.questions import BY_NUMBER
-        from parsers.vocabulary import COLOR_NAMES, LEVEL_NAMES
 
         from .summary import RATED
 
@@ -316,7 +379,7 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         if name not in {m.name for m in config.directory.municipalities}:
             abort(404)
         last = request.args.get("period") or default_period(config, datetime.now(SWEDEN).date())
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", last):
+        if not PERIOD.fullmatch(last):
             abort(400, "Månaden skrivs ÅÅÅÅ-MM.")
         periods = _months_back(last, TREND_MONTHS)
         db = open_for_reading(config.database)
@@ -326,21 +389,24 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
                      in store.current_ratings(tuple(periods)) if who == name and question is not None}
             reported = {row["period"] for row in store.current_submissions(periods) if row["municipality"] == name}
             versions = store.versions_of(name, 100)
+            mails = store.outbox_for_municipality(name, MAIL_ROWS)
         finally:
             db.close()
 
         def cell(period: str, question: int) -> dict:
             score, color = found.get((period, question), (None, None))
-            if score is not None:
-                return {"css": f"level-{score}", "text": f"{score} {LEVEL_NAMES[score]}"}
-            if color in COLOR_NAMES:
-                return {"css": f"light-{color}", "text": COLOR_NAMES[color]}
-            return {"css": "none", "text": "ingen bedömning" if period in reported else "ingen rapport"}
+            return pages.rating_cell(score, color, "ingen bedömning" if period in reported else "ingen rapport")
 
         questions = [{"number": q, "label": BY_NUMBER[q].short or BY_NUMBER[q].title,
                       "cells": [cell(p, q) for p in periods]} for q in RATED]
+        for mail in mails:
+            # the reminder after the deadline is the notice that the report is missing (reminders.py)
+            kind = "missing_notice" if mail["kind"] == "reminder" and mail["dedupe_key"].endswith(":after") \
+                else mail["kind"]
+            mail["kind_sv"] = KINDS_SV.get(kind, kind)
+            mail["to"] = ", ".join(json.loads(mail["recipients"] or "[]")) or "(adressen gallrad)"
         return render_template("municipality.html", user=user, name=name, periods=periods, questions=questions,
-                               versions=versions)
+                               versions=versions, mails=mails, mail_rows=MAIL_ROWS)
 
     return app
 
@@ -359,6 +425,30 @@ def _months_back(period: str, count: int) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out[::-1]
+
+
+def _reviewed_raw(config: Config, message_ref: int) -> bytes:
+    """The stored bytes of a mail held for review (or once held and decided); 404 for any other id."""
+    db = open_for_reading(config.database)
+    try:
+        message = Store(db).find_message(message_ref)
+    finally:
+        db.close()
+    if message is None or (message["target_folder"] != "review" and not message["review_state"]):
+        abort(404)
+    if message["raw"] is None:
+        abort(410, "Mejlets innehåll har gallrats enligt lagringstiden och finns inte kvar.")
+    return message["raw"]
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    """A file to save, never to show: attachment disposition, safe file names, no caching."""
+    from .web_original import content_disposition
+
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _looks_like_address(address: str) -> bool:
