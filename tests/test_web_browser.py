@@ -9,6 +9,7 @@ to refresh them (otherwise they go to the test's temporary folder and are only c
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -121,6 +122,8 @@ def test_a_reader_sees_the_period_and_nothing_of_the_administrators(chromium, de
     rows = {row.locator("th").inner_text(): row.locator("td").first.inner_text()
             for row in page.locator("table").first.locator("tbody tr").all()}
     assert rows["Mora"] == "i tid" and rows["Orsa"] == "i tid"
+    heatmap = page.locator("table", has=page.locator("caption", has_text=re.compile("[Pp]åverkan|[Vv]ärmekarta")))
+    assert "4 Allvarligt" in heatmap.get_by_role("row", name=re.compile("^Mora ")).inner_text()  # words, not only a colour
     assert page.get_by_role("link", name="Granska").count() == 0  # no administrator's links in the menu
     assert axe_violations(page, axe_source) == []
     page.screenshot(path=str(screenshots / "oversikt.png"), full_page=True)
@@ -128,6 +131,15 @@ def test_a_reader_sees_the_period_and_nothing_of_the_administrators(chromium, de
     page.get_by_role("link", name="Mora", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Mora")
     assert axe_violations(page, axe_source) == []
+
+    with page.expect_download() as download:
+        page.goto("/?period=2026-10")
+        page.get_by_role("link", name=re.compile("Ladda ned årets arbetsbok")).click()
+    workbook = io.BytesIO(Path(download.value.path()).read_bytes())  # the saved file has no .xlsx name
+    from openpyxl import load_workbook
+
+    cells = {c.value for sheet in load_workbook(workbook).worksheets for row in sheet.iter_rows() for c in row}
+    assert download.value.suggested_filename.endswith(".xlsx") and {"Mora", "Orsa"} <= cells
 
     for admin_page in ("/granska", "/kommuner", "/utskick"):
         assert page.goto(admin_page).status == 403
