@@ -35,7 +35,7 @@ ROLES = ("admin", "reader")
 ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
            "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
            "outbox": {"admin"}, "outbox_resend": {"admin"},
-           "municipality": {"admin", "reader"}}
+           "municipality": {"admin", "reader"}, "rules": {"admin"}, "rules_change": {"admin"}}
 TREND_MONTHS = 12
 OUTBOX_ROWS = 200
 KINDS_SV = {"receipt": "kvitto", "reply": "svar", "reminder": "påminnelse", "forward": "vidarebefordran",
@@ -110,6 +110,10 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         return response
+
+    from .web_rules import bp as rules_pages
+
+    app.register_blueprint(rules_pages)
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
