@@ -249,7 +249,8 @@ def render_page(config: Config, user: dict, *, edit: Edit | None = None, sample:
         texts = [(f.name, edit.text if f.name == edit.file else f.text) for f in files]
         shown, mistakes = check(texts, [n for n in unreadable if n != edit.file])
         preview = {"file": edit.file, "text": edit.text, "base": edit.base, "rules": shown,
-                   "history": history(config, shown) if shown is not None else None}
+                   "history": history(config, shown) if shown is not None else None,
+                   "baseline": history(config, current) if shown is not None and current is not None else None}
     trial = tried(shown, sample) if sample is not None and shown is not None else None
     db = open_for_reading(config.database)
     try:
@@ -268,7 +269,7 @@ def render_page(config: Config, user: dict, *, edit: Edit | None = None, sample:
         writable=writable(config), read_only=READ_ONLY, current=current, current_mistakes=current_mistakes,
         general=[m for m in mistakes if m.file is None], preview=preview, sample=sample, trial=trial,
         conflict=conflict, error=error, undo_mistakes=list(mistakes_of_undo), versions=versions,
-        last=versions[0] if versions else None, notice=notice,
+        last=versions[0] if versions else None, notice=notice, shown_valid=shown is not None,
         conflict_id=f"rejected-{_id_part(conflict.file)}" if conflict else None,
         preview_anchor=f"file-{_id_part(edit.file)}" if edit else None), status
 
@@ -358,7 +359,9 @@ def undo(config: Config, user: str, version_id: int) -> str:
         store = Store(db)
         with store.transaction():
             versions = store.rule_versions(str(directory), 1)
-            if not versions or versions[0]["id"] != version_id:
+            if not versions:
+                raise Refused(409, "Det finns ingen ändring att ångra.")
+            if versions[0]["id"] != version_id:
                 raise Refused(409, "Någon annan har ändrat reglerna sedan du öppnade sidan. Titta på historiken "
                                    "nedan och försök igen om det fortfarande behövs.")
             last = versions[0]

@@ -7,6 +7,7 @@ import hashlib
 import html
 import re
 import shutil
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,7 +19,7 @@ from mailbot.deadlines import SWEDEN, parse_period, previous_month
 from mailbot.status import default_period
 from mailbot.store import Store, open_db
 from mailbot.web import add_user
-from mailbot.web_rules import writable
+from mailbot.web_rules import as_saved, writable
 from parsers.vocabulary import MONTH_NAMES
 from rules.loader import SHIPPED_DIRECTORY, load_rules
 from tests.mailbuilder import build_mail, deliver, template_text
@@ -149,6 +150,7 @@ def test_a_valid_edit_shows_what_it_would_have_forwarded_is_saved_as_written_and
     assert "Vad ändringen skulle ha vidarebefordrat de senaste månaderna" in page
     assert re.search(r'<th scope="row">Mora</th><td>\d{4}-\d\d</td><td>Bränder \(fråga 1\)</td>\s*<td>–</td>', page)
     assert "1 signaler tillkommer, 0 faller bort" in page
+    assert "(Med de gällande reglerna, utan ändringen: 0 tillkommer,\n  0 faller bort.)" in page
     save = form_fields(page, "/regler/spara")
     assert save["text"] == edited and save["file"] == "signals.toml" and path.read_bytes() == original  # not yet
 
@@ -275,3 +277,42 @@ def test_without_a_rules_directory_the_shipped_rules_are_read_only(tmp_path):
     assert {p.name: p.read_bytes() for p in SHIPPED_DIRECTORY.glob("*.toml")} == shipped
     named = local_config(tmp_path, f'[rules]\ndirectory = "{SHIPPED_DIRECTORY}"\n')
     assert named.rules_dir is not None and writable(named) is False  # naming the shipped folder is no way round
+
+
+def test_two_administrators_saving_the_same_file_at_once_one_wins_the_other_is_refused(desk):
+    config, base, first = desk
+    second = Browser(base)
+    assert second.login("admin") == 200
+    path = config.rules_dir / "signals.toml"
+    original = path.read_text()
+    forms = [file_form(b.get("/regler")[1], "signals.toml") for b in (first, second)]
+    texts = [original + NEW_RULE, original + "# en annan ändring\n"]
+    results = [None, None]
+
+    def post(i, browser):
+        results[i] = browser.post("/regler/spara", {**forms[i], "text": texts[i]})[0]
+
+    threads = [threading.Thread(target=post, args=(i, b)) for i, b in enumerate((first, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 409]
+    assert path.read_text() == texts[results.index(200)] and len(versions(config)) == 1
+
+
+def test_only_the_rule_files_themselves_can_be_posted(desk):
+    config, _, admin = desk
+    fields = file_form(admin.get("/regler")[1], "signals.toml")
+    for name in ("../config.toml", "config.toml", "signals.toml.bak", ""):
+        assert admin.post("/regler/spara", {**fields, "file": name, "text": "x = 1\n"})[0] == 404
+    assert admin.post("/regler/angra", {"csrf_token": fields["csrf_token"], "version": "x"})[0] == 400
+    status, page, _ = admin.post("/regler/angra", {"csrf_token": fields["csrf_token"], "version": "7"})
+    assert status == 409 and "Det finns ingen ändring att ångra." in page
+    assert "x = 1" not in (config.rules_dir.parent / "config.toml").read_text()
+
+
+def test_line_ends_follow_the_file():
+    assert as_saved("a\r\nb\r\n", "x\ny\n") == "a\nb\n"  # a browser's CRLF in an LF file
+    assert as_saved("a\r\nb\r\n", "x\r\ny\r\n") == "a\r\nb\r\n"
+    assert as_saved("a\nb\n", "x\r\ny\r\n") == "a\r\nb\r\n"
