@@ -46,6 +46,7 @@ bp = Blueprint("rules", __name__)
 MAX_RULES_BYTES = 256 * 1024
 HISTORY_PERIODS = 6
 VERSIONS_SHOWN = 20
+MISTAKES_SHOWN = 100  # per file
 READ_ONLY = ("Reglerna kan inte ändras här: boten använder de regler som följer med programmet. Ange en egen "
              "mapp med `[rules] directory` i konfigurationsfilen (kopiera dit signals.toml och units.toml) "
              "för att kunna ändra reglerna på den här sidan.")
@@ -136,6 +137,7 @@ def check(texts: list[tuple[str, str]], unreadable: Sequence[str] = ()) -> tuple
     """The rule set of (file name, text) pairs, or its mistakes, each with the text of its line."""
     mistakes = [Mistake(name, 1, "filen är inte sparad som UTF-8", "") for name in unreadable]
     by_name = dict(texts)
+    split: dict[str, list[str]] = {}
     try:
         rules = rules_from_texts(texts)
     except RulesError as e:
@@ -145,7 +147,9 @@ def check(texts: list[tuple[str, str]], unreadable: Sequence[str] = ()) -> tuple
                 mistakes.append(Mistake(None, None, error, ""))
                 continue
             number = int(m["line"])
-            lines = by_name[m["file"]].splitlines()
+            if m["file"] not in split:
+                split[m["file"]] = by_name[m["file"]].splitlines()
+            lines = split[m["file"]]
             source = lines[number - 1] if 0 < number <= len(lines) else ""
             mistakes.append(Mistake(m["file"], number, m["message"], source))
         return None, mistakes
@@ -257,10 +261,15 @@ def render_page(config: Config, user: dict, *, edit: Edit | None = None, sample:
         versions = Store(db).rule_versions(str(directory), VERSIONS_SHOWN)
     finally:
         db.close()
-    views = [{"name": f.name, "id": f.element_id, "part": f.element_id[len("rules-"):], "readable": f.readable,
-              "text": edit.text if edit is not None and f.name == edit.file else f.text,
-              "base": edit.base if edit is not None and f.name == edit.file else f.digest,
-              "digest": f.digest, "mistakes": [m for m in mistakes if m.file == f.name]} for f in files]
+    views = []
+    for f in files:
+        own = [m for m in mistakes if m.file == f.name]
+        edited = edit is not None and f.name == edit.file
+        views.append({"name": f.name, "id": f.element_id, "part": f.element_id[len("rules-"):],
+                      "readable": f.readable, "text": edit.text if edit and edited else f.text,
+                      "base": edit.base if edit and edited else f.digest,
+                      # a page, not a book: the first mistakes of each file, and how many more
+                      "mistakes": own[:MISTAKES_SHOWN], "more": max(0, len(own) - MISTAKES_SHOWN)})
     notice = None
     if request.args.get("klart") in DONE and request.args.get("fil") in {f.name for f in files}:
         notice = DONE[request.args["klart"]].format(file=request.args["fil"])

@@ -8,6 +8,7 @@ import html
 import re
 import shutil
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -316,3 +317,15 @@ def test_line_ends_follow_the_file():
     assert as_saved("a\r\nb\r\n", "x\ny\n") == "a\nb\n"  # a browser's CRLF in an LF file
     assert as_saved("a\r\nb\r\n", "x\r\ny\r\n") == "a\r\nb\r\n"
     assert as_saved("a\nb\n", "x\r\ny\r\n") == "a\r\nb\r\n"
+
+
+def test_a_large_text_full_of_mistakes_is_checked_quickly_and_shown_in_part(desk):
+    config, _, admin = desk
+    fields = file_form(admin.get("/regler")[1], "signals.toml")
+    text = '[[rule]]\nname = "a"\n' * 13_000  # 250 kB, 39,000 mistakes: once quadratic, about a minute
+    started = time.monotonic()
+    status, page, _ = admin.post("/regler/forhandsgranska", {**fields, "text": text})
+    assert status == 200 and time.monotonic() - started < 10
+    errors = re.search(r'<ul class="rule-errors" id="rules-signals-errors">(.*?)</ul>', page, re.S).group(1)
+    assert errors.count("<li>") == 100 and "signals.toml rad 1:</strong>" in errors
+    assert re.search(r"… och \d{5} fel till i signals.toml", page)
