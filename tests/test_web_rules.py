@@ -329,3 +329,20 @@ def test_a_large_text_full_of_mistakes_is_checked_quickly_and_shown_in_part(desk
     errors = re.search(r'<ul class="rule-errors" id="rules-signals-errors">(.*?)</ul>', page, re.S).group(1)
     assert errors.count("<li>") == 100 and "signals.toml rad 1:</strong>" in errors
     assert re.search(r"… och \d{5} fel till i signals.toml", page)
+
+
+def test_an_undo_that_would_leave_the_rules_invalid_is_refused_with_the_mistakes(desk):
+    config, _, admin = desk
+    units, signals = config.rules_dir / "units.toml", config.rules_dir / "signals.toml"
+    fields = file_form(admin.get("/regler")[1], "units.toml")
+    unit = '\n[[unit]]\nkey = "raddning"\nname = "Räddningstjänsten"\naddresses = ["rtj@lansstyrelsen.example"]\n'
+    status, page, _ = admin.post("/regler/spara", {**fields, "text": units.read_text() + unit})
+    assert status == 200 and "Ändringen i units.toml är sparad." in page
+    signals.write_text(signals.read_text() + NEW_RULE.replace("brottsforebyggande", "raddning"))  # by hand, using it
+    with_unit = units.read_bytes()
+    status, page, _ = admin.post("/regler/angra", form_fields(page, "/regler/angra"))
+    assert status == 422 and "Ändringen kan inte ångras: reglerna skulle då innehålla fel." in page
+    line = signals.read_text().splitlines().index('unit = "raddning"') + 1
+    assert re.search(rf'<ul class="rule-errors" id="undo-errors">\s*<li><strong>signals.toml rad {line}:</strong> '
+                     r'regeln &#34;brand&#34;: enheten &#34;raddning&#34; finns inte', page)
+    assert units.read_bytes() == with_unit and len(versions(config)) == 1
