@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from mailbot.app import poll_once
 from mailbot.cli import cli
 from mailbot.deadlines import SWEDEN, parse_period, previous_month
+from mailbot.rules_files import as_saved, writable
 from mailbot.status import default_period
 from mailbot.store import Store, open_db
 from mailbot.web import add_user
-from mailbot.web_rules import as_saved, writable
 from parsers.vocabulary import MONTH_NAMES
 from rules.loader import SHIPPED_DIRECTORY, load_rules
 from tests.mailbuilder import build_mail, deliver, template_text
