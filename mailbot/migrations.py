@@ -114,9 +114,17 @@ def m009_web(db: sqlite_utils.Database) -> None:
     db["web_actions"].create({"id": int, "at": str, "user": str, "action": str, "target": str}, pk="id")
 
 
+def m010_rule_versions(db: sqlite_utils.Database) -> None:
+    """Every change to a rule file made from the web desk: the text before and after, who and when (for undo)."""
+    db["rule_versions"].create({
+        "id": int, "directory": str, "file": str, "before": str, "after": str, "action": str, "by": str, "at": str,
+    }, pk="id", not_null={"directory", "file", "before", "after", "action", "by", "at"})
+    db["rule_versions"].create_index(["directory", "id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review, m007_failures,
-    m008_outbox_by_time, m009_web,
+    m008_outbox_by_time, m009_web, m010_rule_versions,
 ]
 
 

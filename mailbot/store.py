@@ -553,6 +553,17 @@ class Store:
     def web_actions(self, limit: int) -> list[dict]:
         return list(self.db.query("select * from web_actions order by id desc limit ?", [limit]))
 
+    def add_rule_version(self, directory: str, file: str, before: str, after: str, action: str, by: str,
+                         at: str) -> int:
+        """Record a change to a rule file (`action`: "save" or "undo"); its id."""
+        return self.db["rule_versions"].insert({"directory": directory, "file": file, "before": before,
+                                                "after": after, "action": action, "by": by, "at": at}).last_pk
+
+    def rule_versions(self, directory: str, limit: int) -> list[dict]:
+        """The changes to the rule files in `directory`, newest first."""
+        return list(self.db.query("select * from rule_versions where directory = ? order by id desc limit ?",
+                                  [directory, limit]))
+
     def latest_outbox(self, limit: int) -> list[dict]:
         """The newest outgoing mails (without their bytes), newest first."""
         return list(self.db.query(

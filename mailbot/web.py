@@ -38,7 +38,8 @@ ROLES = ("admin", "reader")
 ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
            "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
            "outbox": {"admin"}, "outbox_resend": {"admin"},
-           "municipality": {"admin", "reader"}, "download": {"admin", "reader"}, "review_original": {"admin"}}
+           "municipality": {"admin", "reader"}, "download": {"admin", "reader"}, "review_original": {"admin"},
+           "rules": {"admin"}, "rules_change": {"admin"}}
 TREND_MONTHS = 12
 MAIL_ROWS = 50  # mails to a municipality listed on its page
 CHOOSER_MONTHS = 24  # months offered in the overview's period chooser
@@ -132,6 +133,10 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         return response
+
+    from .web_rules import bp as rules_pages
+
+    app.register_blueprint(rules_pages)
 
     @app.errorhandler(400)
     @app.errorhandler(403)

@@ -8,6 +8,7 @@ key's line inside that block. Good enough to point at the right place.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import re
@@ -116,20 +117,22 @@ class _Locator:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.headers: list[tuple[int, str]] = []  # (line number, table name)
+        self.header_lines: list[int] = []  # line numbers of all table headers, ascending
+        self.starts: dict[str, list[int]] = {}  # table name -> its headers' line numbers
         for number, line in enumerate(self.lines, 1):
             m = self._HEADER.match(line)
             if m:
-                self.headers.append((number, m.group(1).strip()))
+                self.header_lines.append(number)
+                self.starts.setdefault(m.group(1).strip(), []).append(number)
 
     def block(self, table: str, index: int) -> tuple[int, int]:
         """Lines [start, end) of the index-th [[table]]; (0, 0) when not found."""
-        starts = [n for n, name in self.headers if name == table]
+        starts = self.starts.get(table, [])
         if index >= len(starts):
             return 0, 0
         start = starts[index]
-        following = [n for n, _ in self.headers if n > start]
-        return start, following[0] if following else len(self.lines) + 1
+        following = bisect.bisect_right(self.header_lines, start)
+        return start, self.header_lines[following] if following < len(self.header_lines) else len(self.lines) + 1
 
     def find(self, start: int, end: int, pattern: re.Pattern[str]) -> int | None:
         for number in range(max(start, 1), min(end, len(self.lines) + 1)):

@@ -20,6 +20,7 @@ def test_migrations_create_the_schema_once(tmp_path):
     assert set(db["addresses"].columns_dict) == {"address", "municipality", "added_at", "added_by"}
     assert set(db["failures"].columns_dict) >= {"folder", "uidvalidity", "uid", "count", "last_error"}
     assert ["created_at", "kind"] in [index.columns for index in db["outbox"].indexes]
+    assert set(db["rule_versions"].columns_dict) == {"id", "directory", "file", "before", "after", "action", "by", "at"}
     db.close()
     db = open_db(path)  # a second open applies nothing again
     assert db["_migrations"].count == len(MIGRATIONS)
