@@ -21,6 +21,7 @@ import pytest
 
 from mailbot.app import poll_once
 from mailbot.web import add_user
+from rules.loader import SHIPPED_DIRECTORY
 from tests.harness import has_module, require
 from tests.mailbuilder import build_mail, deliver, template_text
 from tests.server_config import local_config
@@ -57,7 +58,8 @@ def axe_source() -> str:
 def desk(tmp_path_factory):
     """Mora and Orsa reported on time, a stranger's report is held; an administrator and a reader."""
     folder = tmp_path_factory.mktemp("desk")
-    config = local_config(folder)
+    shutil.copytree(SHIPPED_DIRECTORY, folder / "regler", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    config = local_config(folder, '[rules]\ndirectory = "regler"\n')
     add_user(config, "admin", "admin", PASSWORD)
     add_user(config, "ledning", "reader", PASSWORD)
     mails = [("Anna Berg <anna.berg@mora.se>", "Mora", (2, 3, 1, 2, 4, 2)),
@@ -141,7 +143,7 @@ def test_a_reader_sees_the_period_and_nothing_of_the_administrators(chromium, de
     cells = {c.value for sheet in load_workbook(workbook).worksheets for row in sheet.iter_rows() for c in row}
     assert download.value.suggested_filename.endswith(".xlsx") and {"Mora", "Orsa"} <= cells
 
-    for admin_page in ("/granska", "/kommuner", "/utskick"):
+    for admin_page in ("/granska", "/kommuner", "/utskick", "/regler"):
         assert page.goto(admin_page).status == 403
     page.goto("/")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")  # from the logout form
@@ -169,6 +171,45 @@ def test_an_administrator_accepts_a_held_mail_and_the_municipality_counts(chromi
     page.goto("/?period=2026-10")
     assert page.locator("tr", has_text="Leksand").locator("td").first.inner_text() == "i tid"
     assert "admin, accept" in page.inner_text("main")  # who did it, on the page it changed
+    context.close()
+
+
+def test_a_rule_change_with_a_mistake_shows_its_line_and_a_saved_change_can_be_undone(chromium, desk, axe_source,
+                                                                                     screenshots):
+    config, base = desk
+    signals = config.rules_dir / "signals.toml"
+    original = signals.read_bytes()
+    text = original.decode()
+    wrong = 'unit = "prostitution"'
+    line = text[:text.index(wrong)].count("\n") + 1
+    context, page = signed_in(chromium, base, "admin")
+    page.get_by_role("link", name="Regler").click()
+    assert "Reglerna är giltiga" in page.inner_text("main")
+    assert axe_violations(page, axe_source) == []
+    page.screenshot(path=str(screenshots / "regler.png"))
+
+    form = page.locator("form", has=page.locator("#rules-signals"))
+    form.locator("#rules-signals").fill(text.replace(wrong, 'unit = "okand"', 1))
+    form.get_by_role("button", name="Förhandsgranska").click()
+    mistakes = page.locator("#rules-signals-errors li").all_inner_texts()
+    assert any(m.startswith(f"signals.toml rad {line}:") and "okand" in m for m in mistakes), mistakes
+    assert signals.read_bytes() == original  # nothing saved
+    page.locator("#rules-signals-errors").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "regler-fel.png"))
+    assert axe_violations(page, axe_source) == []
+
+    form = page.locator("form", has=page.locator("#rules-signals"))
+    form.locator("#rules-signals").fill(text.replace('terms = ["doping",', 'terms = ["svar", "doping",', 1))
+    form.get_by_role("button", name="Förhandsgranska").click()
+    difference = page.locator("table", has=page.locator("caption", has_text="Skillnad per kommun och månad"))
+    assert "Dopning" in difference.get_by_role("row", name=re.compile("^Mora ")).inner_text()  # Mora says "Svar på"
+    page.get_by_role("button", name="Spara").click()
+    saved = signals.read_text()
+    assert '"svar", "doping"' in saved and saved.startswith("# Regler för signaler till enheterna")  # comments kept
+
+    page.get_by_role("button", name="Ångra senaste ändringen").click()
+    assert signals.read_bytes() == original
+    assert "admin" in page.inner_text("main") and axe_violations(page, axe_source) == []
     context.close()
 
 
