@@ -145,6 +145,7 @@ def test_a_reader_sees_the_period_and_nothing_of_the_administrators(chromium, de
 
     for admin_page in ("/granska", "/kommuner", "/utskick", "/regler"):
         assert page.goto(admin_page).status == 403
+    assert "administratörer" in page.inner_text("main") and axe_violations(page, axe_source) == []  # in Swedish
     page.goto("/")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")  # from the logout form
     refused = page.request.post(f"{base}/granska/1/accept", form={"csrf_token": token, "municipality": "Leksand"})
