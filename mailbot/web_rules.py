@@ -211,15 +211,22 @@ def try_text():
     return render_page(config, user, edit=edit, sample=sample)
 
 
+def _change_from_form(config, user: dict):
+    """(the edit in the form, None), or (None, the page that refuses it: read-only desk or a bad form)."""
+    if not writable(config):
+        return None, render_page(config, user, error=READ_ONLY, status=409)
+    try:
+        return _edit_from_form(config), None
+    except Refused as e:
+        return None, render_page(config, user, error=e.message, status=e.status)
+
+
 @bp.post("/regler/forhandsgranska")
 def preview():
     user, config = require("rules_change"), desk_config()
-    if not writable(config):
-        return render_page(config, user, error=READ_ONLY, status=409)
-    try:
-        edit = _edit_from_form(config)
-    except Refused as e:
-        return render_page(config, user, error=e.message, status=e.status)
+    edit, refusal = _change_from_form(config, user)
+    if edit is None:
+        return refusal
     if _stale(config, edit):
         return render_page(config, user, conflict=edit, error=changed_since(edit.file), status=409)
     return render_page(config, user, edit=edit)
@@ -228,12 +235,9 @@ def preview():
 @bp.post("/regler/spara")
 def save_file():
     user, config = require("rules_change"), desk_config()
-    if not writable(config):
-        return render_page(config, user, error=READ_ONLY, status=409)
-    try:
-        edit = _edit_from_form(config)
-    except Refused as e:
-        return render_page(config, user, error=e.message, status=e.status)
+    edit, refusal = _change_from_form(config, user)
+    if edit is None:
+        return refusal
     try:
         saved = save(config, user["name"], edit)
     except Refused as e:
