@@ -122,9 +122,22 @@ def m010_rule_versions(db: sqlite_utils.Database) -> None:
     db["rule_versions"].create_index(["directory", "id"])
 
 
+def m011_mask_stored_texts(db: sqlite_utils.Database) -> None:
+    """Identity numbers out of the rows earlier versions stored unmasked (only the raw mail keeps them)."""
+    from parsers.personal_data import mask
+
+    db.conn.create_function("mask_identity_numbers", 1, lambda text: mask(text) if isinstance(text, str) else text,
+                            deterministic=True)
+    for table, column in (("answers", "text"), ("messages", "parsed_json"), ("messages", "subject"),
+                          ("outbox", "subject"), ("signals", "excerpt")):
+        if column in db[table].columns_dict:
+            db.execute(f"update [{table}] set [{column}] = mask_identity_numbers([{column}]) "
+                       f"where [{column}] glob '*[0-9][0-9][0-9][0-9]*'")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_signals, m003_outbox_claim, m004_pass_log, m005_addresses, m006_review, m007_failures,
-    m008_outbox_by_time, m009_web, m010_rule_versions,
+    m008_outbox_by_time, m009_web, m010_rule_versions, m011_mask_stored_texts,
 ]
 
 

@@ -40,6 +40,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from parsers.personal_data import mask
+
 from .compose import build_message
 from .config import Config
 from .decide import Outgoing, address_key
@@ -85,7 +87,7 @@ class Outbox:
             "dedupe_key": out.dedupe_key, "kind": out.kind, "message_id": message_id,
             "sender": self.envelope_from, "recipients": json.dumps(list(out.recipients), ensure_ascii=False),
             "recipient": address_key(out.recipients[0]) if len(out.recipients) == 1 else None,
-            "subject": out.subject, "raw": raw, "status": "queued", "attempts": 0,
+            "subject": mask(out.subject), "raw": raw, "status": "queued", "attempts": 0,  # raw: masked at compose
             "created_at": self.clock().isoformat(), "message_ref": message_ref,
         }
         # Never by SMTP into the mailbox the bot reads (it would file its own notice away unseen):

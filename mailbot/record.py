@@ -71,7 +71,8 @@ def message_row(mail: IncomingMail, parsed: ParsedMail, sha256: str, outcome: st
         "folder": mail.folder, "uidvalidity": mail.uidvalidity, "uid": mail.uid,
         "message_id": parsed.message_id, "sha256": sha256,
         "internaldate": mail.internaldate.isoformat(), "sender": parsed.sender,
-        "subject": parsed.subject, "kind": parsed.kind, "municipality": parsed.municipality,
+        "subject": mask(parsed.subject) if parsed.subject else parsed.subject, "kind": parsed.kind,
+        "municipality": parsed.municipality,
         "period": parsed.period, "outcome": outcome, "target_folder": folder,
         "parsed_json": mask(dumps(parsed.to_json())), "processed_at": now.isoformat(),
     }

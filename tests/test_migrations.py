@@ -1,7 +1,7 @@
 import stat
 import threading
 
-from mailbot.migrations import MIGRATIONS
+from mailbot.migrations import MIGRATIONS, m011_mask_stored_texts
 from mailbot.store import open_db
 
 
@@ -50,3 +50,33 @@ def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path):
         for t in threads:
             t.join()
     assert failures == []
+
+
+def test_rows_stored_unmasked_by_an_earlier_version_are_masked(tmp_path):
+    """m011: an identity number stored before masking existed leaves every column but the raw mail."""
+    import sqlite_utils
+
+    from mailbot.migrations import migrate
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    old["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    for migration in MIGRATIONS[:MIGRATIONS.index(m011_mask_stored_texts)]:
+        migration(old)
+        old["_migrations"].insert({"name": migration.__name__, "applied_at": "2026-01-01T00:00:00+00:00"})
+    number = "850709-9805"
+    old["messages"].insert({"id": 1, "folder": "INBOX", "uidvalidity": 1, "uid": "1", "internaldate": "x",
+                            "outcome": "counted", "subject": f"Lägesbild {number}", "raw": number.encode(),
+                            "parsed_json": f'{{"text": "eleven {number}, dnr 2026-1234"}}'})
+    old["answers"].insert({"id": 1, "submission_id": 1, "question": 2, "text": f"Eleven {number} hotade."})
+    old["signals"].insert({"id": 1, "message_ref": 1, "excerpt": f"{number} sålde narkotika"})
+    old.close()
+
+    db = open_db(path)
+    assert migrate(db) == [] and db["_migrations"].get("m011_mask_stored_texts")  # applied by open_db
+    texts = [db["messages"].get(1)["subject"], db["messages"].get(1)["parsed_json"], db["answers"].get(1)["text"],
+             db["signals"].get(1)["excerpt"]]
+    assert not any(number in t for t in texts) and all("850709-XXXX" in t for t in texts)
+    assert "dnr 2026-1234" in texts[1]  # other numbers stay
+    assert db["messages"].get(1)["raw"] == number.encode()  # the original mail, until the retention purge
+    db.close()

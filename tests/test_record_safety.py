@@ -124,6 +124,14 @@ def test_no_identity_number_in_any_sent_mail_or_workbook(config, tmp_path):
     with zipfile.ZipFile(out) as z:
         cells = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
     assert NUMBER not in cells and "850709-XXXX" in cells
+    # stored: only the raw mail keeps it (until the retention purge); every other column is masked
+    db = open_db(config.database)
+    leaks = [(table, column) for table in db.table_names() for column in db[table].columns_dict
+             if (table, column) != ("messages", "raw")
+             and db.execute(f"select count(*) from [{table}] where cast([{column}] as text) like ?",
+                            (f"%{NUMBER[:6]}%{NUMBER[-4:]}%",)).fetchone()[0]]
+    db.close()
+    assert leaks == [], leaks
 
 
 # -- the summary goes out once, after the deadline -----------------------------------------
