@@ -53,6 +53,7 @@ OUTBOX_STATUS_SV = {"queued": "i kö", "sending": "skickas", "sent": "skickat", 
                     "to_file": "ska arkiveras", "filed": "arkiverat"}
 ERRORS_SV = {400: "Felaktig begäran", 403: "Du har inte behörighet till den här sidan",
              404: "Sidan finns inte", 405: "Det går inte att göra så här", 409: "Det gick inte att genomföra"}
+SESSION_HOURS = 10  # a local login lasts a working day at most
 LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
 _HASHER = PasswordHasher()
 
@@ -77,7 +78,11 @@ def current_user() -> dict | None:
         name = request.headers.get(sso.header, "").strip()
         if name:
             return {"name": name, "role": sso.role(name), "sso": True}
-    return session.get("user")
+    user = session.get("user")
+    if user is not None and time.time() - session.get("since", 0) > SESSION_HOURS * 3600:
+        session.clear()  # signed in too long ago: the login page again
+        return None
+    return user
 
 
 def desk_config() -> Config:
@@ -168,7 +173,7 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
                 error = "Fel användarnamn eller lösenord."
             else:
                 session.clear()
-                session["user"] = user
+                session["user"], session["since"] = user, time.time()
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
         return render_template("login.html", error=error), 401 if error else 200
@@ -242,7 +247,8 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
                 row["purged"] = message.get("raw") is None
         finally:
             db.close()
-        return render_template("review.html", user=user, rows=rows, done=request.args.get("done"))
+        return render_template("review.html", user=user, rows=rows, done=request.args.get("done"),
+                               municipality_names=[m.name for m in config.directory.municipalities])
 
     @app.get("/granska/<int:message_ref>/original.eml")
     def review_original(message_ref: int):

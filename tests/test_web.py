@@ -279,3 +279,19 @@ def test_mailbot_run_serves_the_desk_when_web_listen_is_set(tmp_path):
     assert "Traceback" not in daemon.text(), daemon.text()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5)
+
+
+def test_a_login_lasts_a_working_day(tmp_path):
+    """After SESSION_HOURS the signed session no longer counts: the login page again (the cookie is the client's)."""
+    from mailbot.web import SESSION_HOURS
+
+    config = local_config(tmp_path)
+    add_user(config, "admin", "admin", PASSWORD)
+    client = create_app(config).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    assert client.get("/utskick").status_code == 200
+    with client.session_transaction() as session:
+        session["since"] -= SESSION_HOURS * 3600 + 1
+    response = client.get("/utskick")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -164,7 +164,7 @@ def test_an_administrator_accepts_a_held_mail_and_the_municipality_counts(chromi
     page.screenshot(path=str(screenshots / "granska.png"), full_page=True)
 
     held = page.locator("form", has=page.get_by_role("button", name="Räkna rapporten")).first
-    held.get_by_label("Kommun", exact=True).fill("Leksand")
+    held.get_by_label("Kommun", exact=True).select_option("Leksand")
     held.get_by_label("Registrera avsändarens adress", exact=False).check()
     held.get_by_label("Månad", exact=False).fill("2026-10")
     held.get_by_role("button", name="Räkna rapporten").click()
