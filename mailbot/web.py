@@ -1,9 +1,9 @@
-"""`mailbot web`: the web desk, first slice: log in, the period's overview, the review queue.
+"""`mailbot web`: the web desk: log in, the pages (Regler: web_rules.py), the server.
 
 Flask (small and well known, with the Jinja2 the mails already use) served by
 waitress (a pure-Python production WSGI server: nothing to compile). Pages are
 rendered on the server; there is no JavaScript. Who may do what is decided in
-one place (`ALLOWED`) and checked on every request; every form carries a CSRF
+one place (`web_access.ALLOWED`) and checked on every request; every form carries a CSRF
 token; the session cookie is signed, HttpOnly and SameSite=Strict (Secure
 behind TLS); a Content Security Policy allows nothing inline; login attempts
 are rate-limited; administrators' actions are logged with who and when.
@@ -24,7 +24,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
-from flask import Flask, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
 
 from . import web_pages as pages
 from .config import Config
@@ -32,14 +32,9 @@ from .deadlines import SWEDEN
 from .decide import period_label
 from .status import STATUS_SV, default_period
 from .store import Store, open_db, open_for_reading, utcnow
+from .web_access import ROLES, current_user, require
+from .web_rules import bp as rules_pages
 
-ROLES = ("admin", "reader")
-# action -> roles that may do it; a route names its action, nothing else decides
-ALLOWED = {"overview": {"admin", "reader"}, "review": {"admin"}, "review_decide": {"admin"},
-           "health": {"admin", "reader"}, "municipalities": {"admin"}, "addresses_change": {"admin"},
-           "outbox": {"admin"}, "outbox_resend": {"admin"},
-           "municipality": {"admin", "reader"}, "download": {"admin", "reader"}, "review_original": {"admin"},
-           "rules": {"admin"}, "rules_change": {"admin"}}
 TREND_MONTHS = 12
 MAIL_ROWS = 50  # mails to a municipality listed on its page
 CHOOSER_MONTHS = 24  # months offered in the overview's period chooser
@@ -53,41 +48,8 @@ OUTBOX_STATUS_SV = {"queued": "i kö", "sending": "skickas", "sent": "skickat", 
                     "to_file": "ska arkiveras", "filed": "arkiverat"}
 ERRORS_SV = {400: "Felaktig begäran", 403: "Du har inte behörighet till den här sidan",
              404: "Sidan finns inte", 405: "Det går inte att göra så här", 409: "Det gick inte att genomföra"}
-SESSION_HOURS = 10  # a local login lasts a working day at most
 LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS = 5, 300
 _HASHER = PasswordHasher()
-
-
-def require(action: str) -> dict:
-    """The signed-in user if their role may do `action`; else the login page (no session) or 403."""
-    user = current_user()
-    if user is None:
-        abort(redirect(url_for("login", next=request.path)))
-    if user["role"] not in ALLOWED[action]:
-        abort(403)
-    return user
-
-
-def current_user() -> dict | None:
-    """Who is signed in: named by the county's single sign-on proxy (only from its addresses), or by our session.
-
-    A user the proxy names who is in neither [web] sso_admins nor sso_readers has role None: every page is 403.
-    """
-    sso = desk_config().web_sso
-    if sso is not None and sso.trusts(request.remote_addr):
-        name = request.headers.get(sso.header, "").strip()
-        if name:
-            return {"name": name, "role": sso.role(name), "sso": True}
-    user = session.get("user")
-    if user is not None and time.time() - session.get("since", 0) > SESSION_HOURS * 3600:
-        session.clear()  # signed in too long ago: the login page again
-        return None
-    return user
-
-
-def desk_config() -> Config:
-    """The configuration the running desk was created with (for routes in other modules)."""
-    return current_app.extensions["mailbot_config"]
 
 
 def add_user(config: Config, name: str, role: str, password: str) -> None:
@@ -138,8 +100,6 @@ def create_app(config: Config, secure_cookies: bool = False) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         return response
-
-    from .web_rules import bp as rules_pages
 
     app.register_blueprint(rules_pages)
 

@@ -41,7 +41,7 @@ from .rules_files import (
 from .rules_history import Compared, compare
 from .status import default_period
 from .store import Store, open_for_reading
-from .web import desk_config, require
+from .web_access import desk_config, require
 
 logger = logging.getLogger(__name__)
 

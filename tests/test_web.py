@@ -283,7 +283,7 @@ def test_mailbot_run_serves_the_desk_when_web_listen_is_set(tmp_path):
 
 def test_a_login_lasts_a_working_day(tmp_path):
     """After SESSION_HOURS the signed session no longer counts: the login page again (the cookie is the client's)."""
-    from mailbot.web import SESSION_HOURS
+    from mailbot.web_access import SESSION_HOURS
 
     config = local_config(tmp_path)
     add_user(config, "admin", "admin", PASSWORD)
