@@ -19,10 +19,10 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 from . import containers, mime, sniff
 from .classify import classify, is_mailing_list
+from .context import ParseContext
 from .correction import (
     is_receipt,
     mentions_receipt,
@@ -31,7 +31,6 @@ from .correction import (
     strip_receipt,
     table_rating,
 )
-from .directory import Directory
 from .doc_reader import read_doc
 from .docx_reader import MAX_BLOCKS, read_docx
 from .dsn import delivery_failures
@@ -45,7 +44,6 @@ from .model import (
     ParsedMail,
     ParsedReport,
     Problem,
-    Signal,
     UnreadableDocument,
 )
 from .odf_reader import read_odt
@@ -71,20 +69,6 @@ from .xlsx_reader import read_xlsx
 
 logger = logging.getLogger(__name__)
 
-
-
-@dataclass(frozen=True)
-class ParseContext:
-    directory: Directory
-    period_for_sent_date: Callable[[date], str]  # the deadline rule's guess when no month is written
-    today: date  # the reference day for a mail without a date (parsers never read the clock)
-    own_addresses: frozenset[str] = frozenset()
-    limits: Limits = field(default_factory=Limits)
-    # Routing: answers in, signals out (rules.matcher.match bound to the rules in
-    # force, injected by mailbot so that parsers/ does not depend on rules/).
-    find_signals: Callable[[list[Answer]], list[Signal]] | None = None
-    # OCR for pictures of paper: image files in, text out (mailbot.ocr runs Tesseract); None: not installed.
-    ocr: Callable[[list[bytes]], str] | None = None
 
 
 @dataclass

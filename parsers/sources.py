@@ -14,14 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
+from .context import ParseContext
 from .directory import fold
 from .model import ParsedMail, ParsedReport, Problem
 from .period import MONTHS, find_heading_month, find_month, find_week_period, month_label, resolve_year
-
-if TYPE_CHECKING:
-    from .report import ParseContext
 
 FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
