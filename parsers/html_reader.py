@@ -35,7 +35,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from parsers.docx_reader import MAX_BLOCKS
+from parsers.html_marks import PLAIN, Format, inherit, line_parts
 from parsers.model import Block
+from parsers.scale_marks import mark_line
 
 _SKIP = frozenset({"head", "style", "script", "title", "xml", "o:p", "template"})
 _VOID = frozenset(
@@ -184,6 +186,7 @@ class _Element:
     first_line: int = 0  # index into lines when a cell opened
     ordered: bool = False
     counter: int = 0
+    format: Format = PLAIN  # the formatting of the text inside (see parsers.html_marks)
 
 
 @dataclass(slots=True)
@@ -200,7 +203,8 @@ class _Reader:
         self._quotes = 0  # open quote elements (quote depth)
         self._invisible = 0  # open skipped or hidden elements
         self._pres = 0  # open <pre> elements
-        self._pieces: list[str] = []
+        self._pieces: list[tuple[str, Format]] = []  # the current line's text, each piece with its format
+        self._varied = False  # the current line's pieces differ in format (a choice may be marked)
         self._lines: list[_Line] = []
         self._marker: list[str] | None = None  # Outlook list bullet being read
         self._prefix = ""  # list bullet waiting for the item's first text
@@ -236,7 +240,7 @@ class _Reader:
         elif tag == "li":
             self._close_open("li")
         if self._headers_table() and tag in _CELL:
-            self._pieces.append(" ")
+            self._add(" ")
         elif tag in _BLOCK or tag in _CELL:
             self._flush()
         if tag in _VOID or len(self._stack) >= _MAX_DEPTH:
@@ -273,12 +277,12 @@ class _Reader:
             self._marker.append(data)
         elif self._pres:
             first, *rest = data.split("\n")
-            self._pieces.append(first)
+            self._add(first)
             for part in rest:
                 self._flush()
-                self._pieces.append(part)
+                self._add(part)
         else:
-            self._pieces.append(data)
+            self._add(data)
 
     def handle_comment(self, data: str) -> None:
         self._conditional(data)
@@ -294,12 +298,12 @@ class _Reader:
             marker = _WHITESPACE.sub(" ", "".join(self._marker).replace("\xa0", " ")).strip()
             self._marker = None
             if marker:
-                self._pieces.append("• " if marker in _INDENT_BULLETS else marker + " ")
+                self._add("• " if marker in _INDENT_BULLETS else marker + " ")
 
     def _element(self, tag: str, attrs: dict[str, str]) -> _Element:
         style = _style(attrs)
         classes = attrs.get("class", "").lower().split()
-        element = _Element(tag)
+        element = _Element(tag, format=inherit(self._format(), tag, attrs, style, parse_colour))
         element.hidden = (
             style.get("display", "").lower() == "none"
             or style.get("mso-hide", "").lower() == "all"
@@ -367,9 +371,22 @@ class _Reader:
             if len(self._lines) == element.first_line and element.fill:
                 self._lines.append(_Line("", self._depth(), True, element.fill))
 
+    def _add(self, text: str) -> None:
+        current = self._format()
+        if self._pieces and not self._varied and current is not self._pieces[-1][1]:
+            self._varied = current != self._pieces[-1][1]
+        self._pieces.append((text, current))
+
+    def _format(self) -> Format:
+        return self._stack[-1].format if self._stack else PLAIN
+
     def _flush(self) -> None:
-        text = "".join(self._pieces).replace("\xa0", " ").translate(_INVISIBLE)
-        self._pieces = []
+        if self._varied:  # a scale with one option marked ("1 2 <b>3</b> 4 5") reads as ticked boxes
+            parts = [(_WHITESPACE.sub(" ", _clean(t)), f) for t, f in self._pieces]
+            text = mark_line(line_parts(parts)) or "".join(t for t, _ in parts)
+        else:
+            text = _clean("".join(t for t, _ in self._pieces))
+        self._pieces, self._varied = [], False
         text = _WHITESPACE.sub(" ", text).strip()
         if text:
             text, self._prefix = self._prefix + text, ""
@@ -414,6 +431,10 @@ def _is_outlook_header_border(style: dict[str, str]) -> bool:
     return style.get("border", "").lower() == "none" and "solid" in style.get(
         "border-top", ""
     ).lower()
+
+
+def _clean(text: str) -> str:
+    return text.replace("\xa0", " ").translate(_INVISIBLE)
 
 
 def _int(text: str | None, default: int) -> int:
