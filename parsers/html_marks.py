@@ -62,6 +62,8 @@ def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, st
         changes["background"] = "FFFF00"
     elif tag == "font" and (value := colour(attrs.get("color"))):
         changes["colour"] = value
+    if "bgcolor" in attrs and (value := colour(attrs["bgcolor"])):  # <td bgcolor="#FFFF00">
+        changes["background"] = value
     if not style:
         return replace(parent, **changes) if changes else parent
     if (weight := _bold(style.get("font-weight"))) is not None:

@@ -37,7 +37,7 @@ from lxml import etree
 from parsers.docx_reader import MAX_BLOCKS
 from parsers.html_marks import PLAIN, Format, inherit, line_parts
 from parsers.model import Block
-from parsers.scale_marks import mark_line
+from parsers.scale_marks import SCALES, boxes, chosen, mark_line, option
 
 _SKIP = frozenset({"head", "style", "script", "title", "xml", "o:p", "template"})
 _VOID = frozenset(
@@ -70,6 +70,7 @@ _OUTLOOK_FROM = re.compile(r"^\*?(från|from|von|de|fra)\*?\s*:", re.I)
 _INDENT_BULLETS = frozenset({"·", "•", "§", "o", "-", "–", "Ø", "ü", "ï", "Ÿ", "v"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _WHITESPACE = re.compile(r"\s+")
+_MAX_OPTION = 8  # characters of a cell that holds one option of a scale ("3", "Gult.")
 _MAX_DEPTH = 100  # open elements tracked; deeper ones are read as plain inline text
 
 
@@ -187,6 +188,7 @@ class _Element:
     ordered: bool = False
     counter: int = 0
     format: Format = PLAIN  # the formatting of the text inside (see parsers.html_marks)
+    cells: list[tuple[int, int]] | None = None  # a row's cells so far: (first line, end line)
 
 
 @dataclass(slots=True)
@@ -195,6 +197,7 @@ class _Line:
     depth: int
     cell: bool
     fill: str | None
+    format: Format | None = PLAIN  # of a short cell line's text; None when its pieces differ
 
 
 class _Reader:
@@ -264,7 +267,7 @@ class _Reader:
                 self._flush()
         while self._stack:
             element = self._pop()
-            self._close_cell(element)
+            self._closed(element)
             if element.tag == tag:
                 break
         if tag == "li":
@@ -324,6 +327,7 @@ class _Reader:
             element.headers_table = "moz-email-headers-table" in classes
         elif tag == "tr":
             element.fill = _fill(attrs)
+            element.cells = []
         elif tag in _CELL and not self._headers_table():
             element.is_cell = True
             element.fill = _fill(attrs) or self._row_fill()
@@ -362,14 +366,49 @@ class _Reader:
             if current in siblings:
                 self._flush()
                 while len(self._stack) > index:
-                    self._close_cell(self._pop())
+                    self._closed(self._pop())
                 return
 
-    def _close_cell(self, element: _Element) -> None:
+    def _closed(self, element: _Element) -> None:
+        """An element was closed: a cell's text ends, a row of scale cells becomes one line."""
         if element.is_cell:
             self._flush()
             if len(self._lines) == element.first_line and element.fill:
                 self._lines.append(_Line("", self._depth(), True, element.fill))
+            row = next((e for e in reversed(self._stack) if e.tag in ("tr", "table")), None)
+            if row is not None and row.cells is not None:
+                row.cells.append((element.first_line, len(self._lines)))
+        elif element.cells:
+            self._scale_row(element.cells)
+
+    def _scale_row(self, cells: list[tuple[int, int]]) -> None:
+        """Cells "1" .. "5" (or Grönt | Gult | Rött) with one marked: one line of boxes.
+
+        Read cell by cell, the first option would pass for the rating.
+        """
+        lines = self._lines
+        for scale, values in SCALES.items():
+            size = len(values)
+            for k in range(len(cells) - size + 1):
+                run = cells[k:k + size]
+                if all(end == start + 1 and (o := option(lines[start].text)) == (scale, value)
+                       and (i == 0 or start == run[i - 1][1])
+                       for i, (value, (start, end)) in enumerate(zip(values, run, strict=True))):
+                    self._merge_row(run[0][0], run[-1][1])
+                    return
+
+    def _merge_row(self, start: int, end: int) -> None:
+        cells = self._lines[start:end]
+        marks = [m | ({"mixed"} if line.format is None else set())  # partly marked: counts as marked
+                 for (_, m), line in zip(line_parts([(c.text, c.format or PLAIN) for c in cells]), cells,
+                                         strict=True)]
+        text = boxes(chosen(marks), [c.text.strip(".") for c in cells])
+        self._lines[start:end] = [_Line(text, cells[0].depth, True, None)]
+        for index in range(len(self._outlook_marks) - 1, -1, -1):  # marks after the row move up
+            line, certain = self._outlook_marks[index]
+            if line <= start:
+                break
+            self._outlook_marks[index] = (max(start, line - (end - start - 1)), certain)
 
     def _add(self, text: str) -> None:
         current = self._format()
@@ -386,14 +425,20 @@ class _Reader:
             text = mark_line(line_parts(parts)) or "".join(t for t, _ in parts)
         else:
             text = _clean("".join(t for t, _ in self._pieces))
-        self._pieces, self._varied = [], False
         text = _WHITESPACE.sub(" ", text).strip()
         if text:
             text, self._prefix = self._prefix + text, ""
             cell = self._cell()
-            self._lines.append(
-                _Line(text, self._depth(), cell is not None, cell.fill if cell else None)
-            )
+            line = _Line(text, self._depth(), cell is not None, cell.fill if cell else None)
+            if cell is not None and len(text) <= _MAX_OPTION:
+                line.format = self._line_format()
+            self._lines.append(line)
+        self._pieces, self._varied = [], False
+
+    def _line_format(self) -> Format | None:
+        """The format of the current line's visible pieces, None when they differ."""
+        formats = {f for t, f in self._pieces if _clean(t).strip()}
+        return formats.pop() if len(formats) == 1 else None
 
     def _push(self, element: _Element) -> None:
         self._stack.append(element)
