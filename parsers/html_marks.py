@@ -47,11 +47,14 @@ class Format:
 PLAIN = Format()
 
 
-def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, str], colour) -> Format:
+def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, str], colour,
+            inline: bool = True) -> Format:
     """The format inside an element: its parent's, changed by its tag and inline style.
 
-    `colour` maps a CSS/HTML colour to "RRGGBB" (or None when it is none).
-    Returns `parent` itself when nothing changes, the common case.
+    `colour` maps a CSS/HTML colour to "RRGGBB" (or None when it is none). A
+    border counts on inline elements only (a box drawn round a number); a
+    paragraph's or cell's border goes round the whole line. Returns `parent`
+    itself when nothing changes, the common case.
     """
     changes: dict[str, object] = {}
     if tag in _BOLD_TAGS:
@@ -71,7 +74,7 @@ def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, st
     decoration = style.get("text-decoration-line", style.get("text-decoration"))
     if decoration is not None:
         changes["underline"] = "underline" in decoration.lower()
-    if (border := _border(style)) is not None:
+    if inline and (border := _border(style)) is not None:
         changes["border"] = border
     if "color" in style and (value := colour(style["color"])):
         changes["colour"] = value
@@ -107,11 +110,15 @@ def _border(style: dict[str, str]) -> bool | None:
     return found
 
 
-def line_parts(parts: list[tuple[str, Format]]) -> list[Part]:
-    """The pieces of one line with their marks ("bold", "colour:FF0000", ...) for `mark_line`."""
+def line_parts(parts: list[tuple[str, Format]], base: Format = PLAIN) -> list[Part]:
+    """The pieces of one line with their marks ("bold", "colour:FF0000", ...) for `mark_line`.
+
+    `base` is the format of the block the line is in: a colour or background
+    other than the block's is a mark.
+    """
     formats = [fmt for text, fmt in parts for token in _TOKEN.findall(text) if option(token) is not None]
-    colour = _usual([f.colour for f in formats])
-    background = _usual([f.background for f in formats])
+    colour = _usual([f.colour for f in formats], base.colour)
+    background = _usual([f.background for f in formats], base.background)
     result = []
     for text, fmt in parts:
         marks = []
@@ -129,8 +136,20 @@ def line_parts(parts: list[tuple[str, Format]]) -> list[Part]:
     return result
 
 
-def _usual(values: list[str]) -> str | None:
-    """The value most options have; None when there is no telling (a legend, every option its own)."""
+def _usual(values: list[str], base: str) -> str | None:
+    """The value of an unmarked option: the block's, or that of all options but one.
+
+    None when there is no telling: every option in its own colour is a legend.
+    All numbers but one in Outlook's blue (each in its own span) and that one
+    in red leave the red one marked; the odd one out is never guessed on the
+    three lights, where two marked of three is a real answer (an invalid one),
+    nor when it has the block's own colour (a span that ended early).
+    """
     if not values or (len(values) >= 3 and len(set(values)) == len(values)):
         return None
-    return Counter(values).most_common(1)[0][0]
+    counts = Counter(values)
+    if len(values) >= 4 and len(counts) == 2 and base not in counts:
+        (usual, many), _ = counts.most_common()
+        if many == len(values) - 1:
+            return usual
+    return base

@@ -188,6 +188,7 @@ class _Element:
     ordered: bool = False
     counter: int = 0
     format: Format = PLAIN  # the formatting of the text inside (see parsers.html_marks)
+    block_format: Format = PLAIN  # that of the nearest block (paragraph, cell) it is in: a line's base
     cells: list[tuple[int, int]] | None = None  # a row's cells so far: (first line, end line)
 
 
@@ -208,6 +209,7 @@ class _Reader:
         self._pres = 0  # open <pre> elements
         self._pieces: list[tuple[str, Format]] = []  # the current line's text, each piece with its format
         self._varied = False  # the current line's pieces differ in format (a choice may be marked)
+        self._base = PLAIN  # the format of the block the current line is in
         self._lines: list[_Line] = []
         self._marker: list[str] | None = None  # Outlook list bullet being read
         self._prefix = ""  # list bullet waiting for the item's first text
@@ -306,7 +308,9 @@ class _Reader:
     def _element(self, tag: str, attrs: dict[str, str]) -> _Element:
         style = _style(attrs)
         classes = attrs.get("class", "").lower().split()
-        element = _Element(tag, format=inherit(self._format(), tag, attrs, style, parse_colour))
+        block = tag in _BLOCK or tag in _CELL
+        element = _Element(tag, format=inherit(self._format(), tag, attrs, style, parse_colour, inline=not block))
+        element.block_format = element.format if block else self._stack[-1].block_format if self._stack else PLAIN
         element.hidden = (
             style.get("display", "").lower() == "none"
             or style.get("mso-hide", "").lower() == "all"
@@ -379,9 +383,9 @@ class _Reader:
             if row is not None and row.cells is not None:
                 row.cells.append((element.first_line, len(self._lines)))
         elif element.cells:
-            self._scale_row(element.cells)
+            self._scale_row(element.cells, element.format)
 
-    def _scale_row(self, cells: list[tuple[int, int]]) -> None:
+    def _scale_row(self, cells: list[tuple[int, int]], base: Format) -> None:
         """Cells "1" .. "5" (or Grönt | Gult | Rött) with one marked: one line of boxes.
 
         Read cell by cell, the first option would pass for the rating.
@@ -394,13 +398,13 @@ class _Reader:
                 if all(end == start + 1 and (o := option(lines[start].text)) == (scale, value)
                        and (i == 0 or start == run[i - 1][1])
                        for i, (value, (start, end)) in enumerate(zip(values, run, strict=True))):
-                    self._merge_row(run[0][0], run[-1][1])
+                    self._merge_row(run[0][0], run[-1][1], base)
                     return
 
-    def _merge_row(self, start: int, end: int) -> None:
+    def _merge_row(self, start: int, end: int, base: Format) -> None:
         cells = self._lines[start:end]
         marks = [m | ({"mixed"} if line.format is None else set())  # partly marked: counts as marked
-                 for (_, m), line in zip(line_parts([(c.text, c.format or PLAIN) for c in cells]), cells,
+                 for (_, m), line in zip(line_parts([(c.text, c.format or base) for c in cells], base), cells,
                                          strict=True)]
         text = boxes(chosen(marks), [c.text.strip(".") for c in cells])
         self._lines[start:end] = [_Line(text, cells[0].depth, True, None)]
@@ -412,7 +416,9 @@ class _Reader:
 
     def _add(self, text: str) -> None:
         current = self._format()
-        if self._pieces and not self._varied and current is not self._pieces[-1][1]:
+        if not self._pieces:
+            self._base = self._stack[-1].block_format if self._stack else PLAIN
+        elif not self._varied and current is not self._pieces[-1][1]:
             self._varied = current != self._pieces[-1][1]
         self._pieces.append((text, current))
 
@@ -422,7 +428,7 @@ class _Reader:
     def _flush(self) -> None:
         if self._varied:  # a scale with one option marked ("1 2 <b>3</b> 4 5") reads as ticked boxes
             parts = [(_WHITESPACE.sub(" ", _clean(t)), f) for t, f in self._pieces]
-            text = mark_line(line_parts(parts)) or "".join(t for t, _ in parts)
+            text = mark_line(line_parts(parts, self._base)) or "".join(t for t, _ in parts)
         else:
             text = _clean("".join(t for t, _ in self._pieces))
         text = _WHITESPACE.sub(" ", text).strip()
