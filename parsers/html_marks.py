@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from parsers.scale_marks import Part, option
 
@@ -68,7 +68,7 @@ def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, st
     if "bgcolor" in attrs and (value := colour(attrs["bgcolor"])):  # <td bgcolor="#FFFF00">
         changes["background"] = value
     if not style:
-        return replace(parent, **changes) if changes else parent
+        return _changed(parent, changes)
     if (weight := _bold(style.get("font-weight"))) is not None:
         changes["bold"] = weight
     decoration = style.get("text-decoration-line", style.get("text-decoration"))
@@ -85,7 +85,16 @@ def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, st
                 break
             if key != "background":  # "background:url(...)" may still come with a colour below
                 break
-    return replace(parent, **changes) if changes else parent
+    return _changed(parent, changes)
+
+
+def _changed(parent: Format, changes: dict[str, object]) -> Format:
+    if not changes:
+        return parent
+    get = changes.get
+    child = Format(get("bold", parent.bold), get("underline", parent.underline), get("border", parent.border),
+                   get("colour", parent.colour), get("background", parent.background))  # type: ignore[arg-type]
+    return parent if child == parent else child
 
 
 def _bold(value: str | None) -> bool | None:
