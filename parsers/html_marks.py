@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from parsers.scale_marks import Part, option
 
@@ -56,7 +57,7 @@ def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, st
     paragraph's or cell's border goes round the whole line. Returns `parent`
     itself when nothing changes, the common case.
     """
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if tag in _BOLD_TAGS:
         changes["bold"] = True
     elif tag in _UNDERLINE_TAGS:
@@ -88,12 +89,12 @@ def inherit(parent: Format, tag: str, attrs: dict[str, str], style: dict[str, st
     return _changed(parent, changes)
 
 
-def _changed(parent: Format, changes: dict[str, object]) -> Format:
+def _changed(parent: Format, changes: dict[str, Any]) -> Format:
     if not changes:
         return parent
     get = changes.get
     child = Format(get("bold", parent.bold), get("underline", parent.underline), get("border", parent.border),
-                   get("colour", parent.colour), get("background", parent.background))  # type: ignore[arg-type]
+                   get("colour", parent.colour), get("background", parent.background))
     return parent if child == parent else child
 
 

@@ -395,7 +395,7 @@ class _Reader:
             size = len(values)
             for k in range(len(cells) - size + 1):
                 run = cells[k:k + size]
-                if all(end == start + 1 and (o := option(lines[start].text)) == (scale, value)
+                if all(end == start + 1 and option(lines[start].text) == (scale, value)
                        and (i == 0 or start == run[i - 1][1])
                        for i, (value, (start, end)) in enumerate(zip(values, run, strict=True))):
                     self._merge_row(run[0][0], run[-1][1], base)

@@ -19,6 +19,7 @@ from mailbot.context import parse_context
 from parsers.docx_reader import MAX_BLOCKS
 from parsers.html_marks import PLAIN, Format, inherit
 from parsers.html_reader import html_to_blocks, parse_colour
+from parsers.ratings import Rating, is_blank, parse_value
 from parsers.report import parse_message
 from rules.loader import load_rules
 from tests.mailbuilder import build_mail
@@ -197,6 +198,22 @@ def test_the_traffic_light_scale(client):
     record = parse(body(client, lines))
     names = {0: "grön", 1: "gul", 2: "röd"}
     assert [a.color for a in sorted(record.answers, key=lambda a: a.question)][:6] == [names[k] for k in chosen]
+
+
+@pytest.mark.parametrize("printed", ["Grönt Gult Rött", "Grönt, Gult, Rött", "grön / gul / röd", "Grönt, gult eller rött."])
+def test_the_printed_lights_with_nothing_marked_are_no_rating(printed):
+    """The text alternative of a marked HTML body has lost the mark: it must not read as "grön"."""
+    assert is_blank(printed) and parse_value(printed) is None
+    assert parse_value("Gult") == Rating(color="gul")
+
+
+def test_lights_in_html_win_over_the_unmarked_text_alternative():
+    template = MARKS["gmail"]["highlight"]
+    html = body("gmail", ["Bedömning: " + " ".join(template.format(c) if c == "Rött" else c
+                                                   for c in ("Grönt", "Gult", "Rött"))] * 6)
+    plain = "\n".join(f"Fråga {n}, {t}:\nSvar.\nBedömning: Grönt Gult Rött" for n, t in enumerate(TITLES[:6], 1))
+    record = parse(html, plain=plain + "\nFråga 7, Positiva åtgärder eller händelser:\nInget.\n")
+    assert [a.color for a in sorted(record.answers, key=lambda a: a.question)][:6] == ["röd"] * 6
 
 
 def test_traffic_light_words_each_in_its_colour_are_a_legend_not_a_choice():
