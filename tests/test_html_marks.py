@@ -200,11 +200,13 @@ def test_the_traffic_light_scale(client):
     assert [a.color for a in sorted(record.answers, key=lambda a: a.question)][:6] == [names[k] for k in chosen]
 
 
-@pytest.mark.parametrize("printed", ["Grönt Gult Rött", "Grönt, Gult, Rött", "grön / gul / röd", "Grönt, gult eller rött."])
+@pytest.mark.parametrize("printed", ["Grönt Gult Rött", "Grönt, Gult, Rött", "grön / gul / röd", "Grönt, gult eller rött.",
+                                     "Normalt Avvikande Oroande Allvarligt Kritiskt",
+                                     "normal, avvikande, oroande, allvarlig eller kritisk"])
 def test_the_printed_lights_with_nothing_marked_are_no_rating(printed):
     """The text alternative of a marked HTML body has lost the mark: it must not read as "grön"."""
     assert is_blank(printed) and parse_value(printed) is None
-    assert parse_value("Gult") == Rating(color="gul")
+    assert parse_value("Gult") == Rating(color="gul") and parse_value("Oroande") == Rating(score=3)
 
 
 def test_lights_in_html_win_over_the_unmarked_text_alternative():
