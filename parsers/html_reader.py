@@ -22,6 +22,12 @@ text alike. Quoted material is:
   a `border-top` div (`style="border:none;border-top:solid #E1E1E1 1.0pt..."`,
   Outlook desktop) whose first line starts with "Från:"/"From:".
 
+A printed scale answered by formatting one option ("Påverkan: 1 2 3 4 5"
+with the 3 highlighted, bold, underlined or red; a row of cells "1" .. "5"
+with one shaded) is read as checkboxes, "☐1 ☐2 ☒3 ☐4 ☐5": each open element
+carries the format of the text inside it (`parsers.html_marks`), each line's
+pieces keep theirs, and `parsers.scale_marks` decides what is marked.
+
 Thunderbird's forward header table (`table.moz-email-headers-table`) is read
 as plain "Ämne: ..." lines, not as table cells. At most `_MAX_DEPTH` open
 elements are tracked, so absurdly nested markup stays linear in time.

@@ -378,6 +378,13 @@ def test_td_bgcolor_marks_the_cell():
     assert [b.text for b in html_to_blocks(row)] == ["Påverkan:", "☐1 ☐2 ☐3 ☒4 ☐5"]
 
 
+def test_a_cell_partly_marked_counts_as_marked():
+    cells = "".join(f"<td>{n}</td>" if n != 4 else '<td><b>4</b><span style="color:red">.</span></td>'
+                    for n in range(1, 6))
+    assert [b.text for b in html_to_blocks(f"<table><tr><td>Påverkan:</td>{cells}</tr></table>")] == [
+        "Påverkan:", "☐1 ☐2 ☐3 ☒4 ☐5"]
+
+
 def test_a_row_of_numbers_with_none_marked_is_no_rating_not_the_first_cell():
     """Read cell by cell, "1" passed for the rating before."""
     record = parse(table_body([table_row(set()) for _ in SCORES]))
