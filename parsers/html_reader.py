@@ -22,6 +22,12 @@ text alike. Quoted material is:
   a `border-top` div (`style="border:none;border-top:solid #E1E1E1 1.0pt..."`,
   Outlook desktop) whose first line starts with "Från:"/"From:".
 
+A printed scale answered by formatting one option ("Påverkan: 1 2 3 4 5"
+with the 3 highlighted, bold, underlined or red; a row of cells "1" .. "5"
+with one shaded) is read as checkboxes, "☐1 ☐2 ☒3 ☐4 ☐5": each open element
+carries the format of the text inside it (`parsers.html_marks`), each line's
+pieces keep theirs, and `parsers.scale_marks` decides what is marked.
+
 Thunderbird's forward header table (`table.moz-email-headers-table`) is read
 as plain "Ämne: ..." lines, not as table cells. At most `_MAX_DEPTH` open
 elements are tracked, so absurdly nested markup stays linear in time.
@@ -35,7 +41,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from parsers.docx_reader import MAX_BLOCKS
+from parsers.html_marks import PLAIN, Format, inherit, line_parts
 from parsers.model import Block
+from parsers.scale_marks import SCALES, boxes, chosen, mark_line, option
 
 _SKIP = frozenset({"head", "style", "script", "title", "xml", "o:p", "template"})
 _VOID = frozenset(
@@ -68,6 +76,7 @@ _OUTLOOK_FROM = re.compile(r"^\*?(från|from|von|de|fra)\*?\s*:", re.I)
 _INDENT_BULLETS = frozenset({"·", "•", "§", "o", "-", "–", "Ø", "ü", "ï", "Ÿ", "v"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _WHITESPACE = re.compile(r"\s+")
+_MAX_OPTION = 8  # characters of a cell that holds one option of a scale ("3", "Gult.")
 _MAX_DEPTH = 100  # open elements tracked; deeper ones are read as plain inline text
 
 
@@ -184,6 +193,9 @@ class _Element:
     first_line: int = 0  # index into lines when a cell opened
     ordered: bool = False
     counter: int = 0
+    format: Format = PLAIN  # the formatting of the text inside (see parsers.html_marks)
+    block_format: Format = PLAIN  # that of the nearest block (paragraph, cell) it is in: a line's base
+    cells: list[tuple[int, int]] | None = None  # a row's cells so far: (first line, end line)
 
 
 @dataclass(slots=True)
@@ -192,6 +204,7 @@ class _Line:
     depth: int
     cell: bool
     fill: str | None
+    format: Format | None = PLAIN  # of a short cell line's text; None when its pieces differ
 
 
 class _Reader:
@@ -200,7 +213,9 @@ class _Reader:
         self._quotes = 0  # open quote elements (quote depth)
         self._invisible = 0  # open skipped or hidden elements
         self._pres = 0  # open <pre> elements
-        self._pieces: list[str] = []
+        self._pieces: list[tuple[str, Format]] = []  # the current line's text, each piece with its format
+        self._varied = False  # the current line's pieces differ in format (a choice may be marked)
+        self._base = PLAIN  # the format of the block the current line is in
         self._lines: list[_Line] = []
         self._marker: list[str] | None = None  # Outlook list bullet being read
         self._prefix = ""  # list bullet waiting for the item's first text
@@ -236,7 +251,7 @@ class _Reader:
         elif tag == "li":
             self._close_open("li")
         if self._headers_table() and tag in _CELL:
-            self._pieces.append(" ")
+            self._add(" ")
         elif tag in _BLOCK or tag in _CELL:
             self._flush()
         if tag in _VOID or len(self._stack) >= _MAX_DEPTH:
@@ -260,7 +275,7 @@ class _Reader:
                 self._flush()
         while self._stack:
             element = self._pop()
-            self._close_cell(element)
+            self._closed(element)
             if element.tag == tag:
                 break
         if tag == "li":
@@ -273,12 +288,12 @@ class _Reader:
             self._marker.append(data)
         elif self._pres:
             first, *rest = data.split("\n")
-            self._pieces.append(first)
+            self._add(first)
             for part in rest:
                 self._flush()
-                self._pieces.append(part)
+                self._add(part)
         else:
-            self._pieces.append(data)
+            self._add(data)
 
     def handle_comment(self, data: str) -> None:
         self._conditional(data)
@@ -294,12 +309,14 @@ class _Reader:
             marker = _WHITESPACE.sub(" ", "".join(self._marker).replace("\xa0", " ")).strip()
             self._marker = None
             if marker:
-                self._pieces.append("• " if marker in _INDENT_BULLETS else marker + " ")
+                self._add("• " if marker in _INDENT_BULLETS else marker + " ")
 
     def _element(self, tag: str, attrs: dict[str, str]) -> _Element:
         style = _style(attrs)
         classes = attrs.get("class", "").lower().split()
-        element = _Element(tag)
+        block = tag in _BLOCK or tag in _CELL
+        element = _Element(tag, format=inherit(self._format(), tag, attrs, style, parse_colour, inline=not block))
+        element.block_format = element.format if block else self._stack[-1].block_format if self._stack else PLAIN
         element.hidden = (
             style.get("display", "").lower() == "none"
             or style.get("mso-hide", "").lower() == "all"
@@ -320,6 +337,7 @@ class _Reader:
             element.headers_table = "moz-email-headers-table" in classes
         elif tag == "tr":
             element.fill = _fill(attrs)
+            element.cells = []
         elif tag in _CELL and not self._headers_table():
             element.is_cell = True
             element.fill = _fill(attrs) or self._row_fill()
@@ -358,25 +376,81 @@ class _Reader:
             if current in siblings:
                 self._flush()
                 while len(self._stack) > index:
-                    self._close_cell(self._pop())
+                    self._closed(self._pop())
                 return
 
-    def _close_cell(self, element: _Element) -> None:
+    def _closed(self, element: _Element) -> None:
+        """An element was closed: a cell's text ends, a row of scale cells becomes one line."""
         if element.is_cell:
             self._flush()
             if len(self._lines) == element.first_line and element.fill:
                 self._lines.append(_Line("", self._depth(), True, element.fill))
+            row = next((e for e in reversed(self._stack) if e.tag in ("tr", "table")), None)
+            if row is not None and row.cells is not None:
+                row.cells.append((element.first_line, len(self._lines)))
+        elif element.cells:
+            self._scale_row(element.cells, element.format)
+
+    def _scale_row(self, cells: list[tuple[int, int]], base: Format) -> None:
+        """Cells "1" .. "5" (or Grönt | Gult | Rött) with one marked: one line of boxes.
+
+        Read cell by cell, the first option would pass for the rating.
+        """
+        lines = self._lines
+        for scale, values in SCALES.items():
+            size = len(values)
+            for k in range(len(cells) - size + 1):
+                run = cells[k:k + size]
+                if all(end == start + 1 and option(lines[start].text) == (scale, value)
+                       and (i == 0 or start == run[i - 1][1])
+                       for i, (value, (start, end)) in enumerate(zip(values, run, strict=True))):
+                    self._merge_row(run[0][0], run[-1][1], base)
+                    return
+
+    def _merge_row(self, start: int, end: int, base: Format) -> None:
+        cells = self._lines[start:end]
+        marks = [m | ({"mixed"} if line.format is None else set())  # partly marked: counts as marked
+                 for (_, m), line in zip(line_parts([(c.text, c.format or base) for c in cells], base), cells,
+                                         strict=True)]
+        text = boxes(chosen(marks), [c.text.strip(".") for c in cells])
+        self._lines[start:end] = [_Line(text, cells[0].depth, True, None)]
+        for index in range(len(self._outlook_marks) - 1, -1, -1):  # marks after the row move up
+            line, certain = self._outlook_marks[index]
+            if line <= start:
+                break
+            self._outlook_marks[index] = (max(start, line - (end - start - 1)), certain)
+
+    def _add(self, text: str) -> None:
+        current = self._format()
+        if not self._pieces:
+            self._base = self._stack[-1].block_format if self._stack else PLAIN
+        elif not self._varied and current is not self._pieces[-1][1]:
+            self._varied = current != self._pieces[-1][1]
+        self._pieces.append((text, current))
+
+    def _format(self) -> Format:
+        return self._stack[-1].format if self._stack else PLAIN
 
     def _flush(self) -> None:
-        text = "".join(self._pieces).replace("\xa0", " ").translate(_INVISIBLE)
-        self._pieces = []
+        if self._varied:  # a scale with one option marked ("1 2 <b>3</b> 4 5") reads as ticked boxes
+            parts = [(_WHITESPACE.sub(" ", _clean(t)), f) for t, f in self._pieces]
+            text = mark_line(line_parts(parts, self._base)) or "".join(t for t, _ in parts)
+        else:
+            text = _clean("".join(t for t, _ in self._pieces))
         text = _WHITESPACE.sub(" ", text).strip()
         if text:
             text, self._prefix = self._prefix + text, ""
             cell = self._cell()
-            self._lines.append(
-                _Line(text, self._depth(), cell is not None, cell.fill if cell else None)
-            )
+            line = _Line(text, self._depth(), cell is not None, cell.fill if cell else None)
+            if cell is not None and len(text) <= _MAX_OPTION:
+                line.format = self._line_format()
+            self._lines.append(line)
+        self._pieces, self._varied = [], False
+
+    def _line_format(self) -> Format | None:
+        """The format of the current line's visible pieces, None when they differ."""
+        formats = {f for t, f in self._pieces if _clean(t).strip()}
+        return formats.pop() if len(formats) == 1 else None
 
     def _push(self, element: _Element) -> None:
         self._stack.append(element)
@@ -414,6 +488,10 @@ def _is_outlook_header_border(style: dict[str, str]) -> bool:
     return style.get("border", "").lower() == "none" and "solid" in style.get(
         "border-top", ""
     ).lower()
+
+
+def _clean(text: str) -> str:
+    return text.replace("\xa0", " ").translate(_INVISIBLE)
 
 
 def _int(text: str | None, default: int) -> int:

@@ -107,9 +107,18 @@ def _printed_scale(folded: str) -> bool:
     return len(digits) >= 3 and len(set(digits)) == len(digits) and digits == sorted(digits)
 
 
+_PRINTED_LIGHTS = re.compile(  # all three lights in a row, nothing chosen: "Grönt Gult Rött", "grön, gul eller röd"
+    r"\s*gron[at]?[\s|,;/\-–.]+(?:eller\s+)?gul[at]?[\s|,;/\-–.]+(?:eller\s+)?ro(?:d|tt|da)\.?\s*")
+
+_PRINTED_LEVELS = re.compile(  # the five levels in a row, nothing chosen: "Normalt Avvikande ... Kritiskt"
+    r"\s*" + r"[\s|,;/\-–.]+(?:eller\s+)?".join(("normalt?", "avvikande", "oroande", "allvarligt?", "kritiskt?"))
+    + r"\.?\s*")
+
+
 def is_blank(value: str) -> bool:
     """A rating left as the template printed it: "1-5", "☐1 ☐2 ☐3 ☐4 ☐5", "1 2 3 4 5",
-    all three lights "🟢 🟡 🔴", or a drop-down's placeholder ("Välj ett objekt.", "Välj färg").
+    all three lights "🟢 🟡 🔴" or "Grönt Gult Rött", the five levels "Normalt ... Kritiskt",
+    or a drop-down's placeholder ("Välj ett objekt.", "Välj färg").
     """
     value = _typed_boxes(value.strip()).rstrip(".")
     if not value or _SCALE_PLACEHOLDER.match(value):
@@ -123,7 +132,7 @@ def is_blank(value: str) -> bool:
     lights = {EMOJI_LIGHTS[ch] for ch in value if ch in EMOJI_LIGHTS}
     if len(lights) == 3 and not re.search(r"[a-z]", folded):
         return True
-    return _printed_scale(folded)
+    return _printed_scale(folded) or bool(_PRINTED_LIGHTS.fullmatch(folded) or _PRINTED_LEVELS.fullmatch(folded))
 
 
 def _emoji_rating(value: str) -> Rating | None:
