@@ -1,4 +1,4 @@
-"""A printed scale "1 2 3 4 5" (or "Grönt Gult Rött") with the choice marked by formatting.
+"""A printed scale "1 2 3 4 5" (or "Grönt Gult Rött", "Normalt … Kritiskt") with the choice marked by formatting.
 
 Word users often answer "Påverkan: 1 2 3 4 5" by highlighting, shading,
 bolding or drawing a circle around one number. The readers know the
@@ -27,9 +27,12 @@ _TOKEN = re.compile(r"\S+")
 _NUMBER = re.compile(r"[(\[]?([1-5])[)\].,:;|]?")
 _PUNCT = "()[].,:;|"
 # The options of the two scales printed in a row: the numbers, and the traffic light.
-SCALES = {"numbers": SCALE, "lights": ("grön", "gul", "röd")}
+SCALES = {"numbers": SCALE, "lights": ("grön", "gul", "röd"),
+          "levels": ("normalt", "avvikande", "oroande", "allvarligt", "kritiskt")}
 _LIGHT_WORDS = {"gron": "grön", "gront": "grön", "gul": "gul", "gult": "gul", "rod": "röd", "rott": "röd",
                 "green": "grön", "yellow": "gul", "red": "röd", "🟢": "grön", "🟡": "gul", "🔴": "röd"}
+_LEVEL_WORDS = {"normal": "normalt", "normalt": "normalt", "avvikande": "avvikande", "oroande": "oroande",
+                "allvarlig": "allvarligt", "allvarligt": "allvarligt", "kritisk": "kritiskt", "kritiskt": "kritiskt"}
 _FOLD = str.maketrans("åäöÅÄÖ", "aaoaao")
 # What may stand between the options: separators, and the level names after the numbers.
 _BETWEEN = re.compile(r"[|/,;–-]|\(?(?:normalt?|avvikande|oroande|allvarligt?|kritiskt?)\)?[.,;]?", re.IGNORECASE)
@@ -39,8 +42,11 @@ def option(token: str) -> tuple[str, str] | None:
     """(scale, option) for a token that is one of a printed scale's options: "3" -> ("numbers", "3")."""
     if (m := _NUMBER.fullmatch(token)) is not None:
         return "numbers", m.group(1)
-    word = _LIGHT_WORDS.get(token.strip(_PUNCT).lower().translate(_FOLD))
-    return ("lights", word) if word else None
+    folded = token.strip(_PUNCT).lower().translate(_FOLD)
+    if (word := _LIGHT_WORDS.get(folded)) is not None:
+        return "lights", word
+    level = _LEVEL_WORDS.get(folded)
+    return ("levels", level) if level else None
 
 
 def chosen(marks: list[frozenset[str]]) -> set[int]:
@@ -107,7 +113,7 @@ def mark_line(parts: list[Part]) -> str | None:
             tokens[position - 1][3].add(CIRCLE)  # right after the last option
         else:
             unplaced = True
-    marked = chosen([frozenset(tokens[k][3]) for k in options])
+    marked = chosen([_option_marks(tokens, found, k, scale) for k in options])
     if unplaced:
         marked = set(range(len(options)))  # never a guess: read as several marked
     texts = [found[k][1][1] if scale == "numbers" else tokens[k][2] for k in options]  # type: ignore[index]
@@ -115,6 +121,15 @@ def mark_line(parts: list[Part]) -> str | None:
         start, end = tokens[k][0], tokens[k][1]
         line = line[:start] + boxed(texts, marked)[i] + line[end:]
     return line
+
+
+def _option_marks(tokens: list, found: list, k: int, scale: str) -> frozenset[str]:
+    """The marks of option k; a number's level word right after it ("3 Oroande") is part of the option."""
+    marks = set(tokens[k][3])
+    after = found[k + 1][1] if k + 1 < len(found) else None
+    if scale == "numbers" and after is not None and after[0] == "levels":
+        marks |= tokens[k + 1][3]
+    return frozenset(marks)
 
 
 def mark_text(text: str) -> str:

@@ -482,3 +482,12 @@ def test_hostile_marked_mail_is_parsed_in_linear_time():
     full = time.perf_counter() - start
     assert record.kind in ("report", "other")
     assert full < 10.0 and full < 8 * small + 1.0, f"{small:.2f} s at n/4, {full:.2f} s at n"
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_the_named_levels_with_one_marked(client):
+    levels = ["Normalt", "Avvikande", "Oroande", "Allvarligt", "Kritiskt"]
+    template = MARKS[client]["highlight"]
+    lines = ["Påverkan: " + " ".join(template.format(w) if i + 1 == s else w for i, w in enumerate(levels))
+             for s in SCORES]
+    assert scores(parse(body(client, lines))) == list(SCORES)

@@ -326,6 +326,13 @@ def test_pdf_tables_stay_within_their_budget():
      "Påverkan: ☐1 Normalt ☐2 Avvikande ☒3 Oroande ☐4 Allvarligt ☐5 Kritiskt"),
     (p(run("Vi ser läget som "), marked("grönt", bold=True), run(", tidigare gult och rött.")),
      "Vi ser läget som grönt, tidigare gult och rött."),
+    # the five level names alone, one marked; and the word of "3 Oroande" marked instead of its number
+    (p(run("Påverkan: Normalt Avvikande "), marked("Oroande", highlight="yellow"), run(" Allvarligt Kritiskt")),
+     "Påverkan: ☐ Normalt ☐ Avvikande ☒ Oroande ☐ Allvarligt ☐ Kritiskt"),
+    (p(run("Påverkan: 1 Normalt 2 Avvikande 3 "), marked("Oroande", bold=True), run(" 4 Allvarligt 5 Kritiskt")),
+     "Påverkan: ☐1 Normalt ☐2 Avvikande ☒3 Oroande ☐4 Allvarligt ☐5 Kritiskt"),
+    (p(run("Läget är "), marked("oroande", bold=True), run(" men inte kritiskt, normalt eller avvikande.")),
+     "Läget är oroande men inte kritiskt, normalt eller avvikande."),
 ])
 def test_marked_light_and_level_scales(paragraph, expected):
     assert [b.text for b in read_docx(make_docx([paragraph]))] == [expected]
