@@ -1,8 +1,11 @@
-"""Read an OpenDocument text file (.odt, .ott) into blocks in reading order.
+"""Read an OpenDocument text (.odt, .ott) or spreadsheet (.ods) into blocks in reading order.
 
 Page headers (styles.xml) first, then the body (content.xml): paragraphs,
 headings, lists, sections, table cells (with their background colour) and
 text boxes. Form-control checkboxes are not rendered; typed box glyphs are.
+A spreadsheet's body is its sheets, each a table: one block per filled cell,
+row by row, as an Excel workbook reads. Repeated rows and columns
+(`number-rows-repeated`) are never expanded, so the work stays linear in the file.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from parsers.docx_reader import MAX_BLOCKS, SafeZip, clean_text, read_guarded
 from parsers.model import Block, Limits, UnreadableDocument
 
 CORRUPT = "Textdokumentet (.odt) är skadat och kunde inte läsas."
-NOT_ODT = "Filen är inte ett textdokument (.odt) som kan läsas."
+NOT_ODT = "Filen är inte ett textdokument (.odt) eller kalkylblad (.ods) som kan läsas."
 ENCRYPTED = "Textdokumentet (.odt) är lösenordsskyddat och kunde inte läsas. Skicka det utan lösenord."
 TOO_MUCH_TEXT = "Textdokumentet (.odt) innehåller för mycket text för att läsas."
 
@@ -27,6 +30,7 @@ _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 
 BODY_TEXT = f"{_OFFICE}body/{_OFFICE}text"
+BODY_SPREADSHEET = f"{_OFFICE}body/{_OFFICE}spreadsheet"
 P, H = _TEXT + "p", _TEXT + "h"
 TABLE, ROW, CELL = _TABLE + "table", _TABLE + "table-row", _TABLE + "table-cell"
 ROW_GROUPS = frozenset(_TABLE + tag for tag in ("table-header-rows", "table-rows", "table-row-group"))
@@ -67,6 +71,8 @@ def _read(data: bytes, limits: Limits) -> list[Block]:
         raise UnreadableDocument(NOT_ODT)
     content = package.xml("content.xml")
     body = content.find(BODY_TEXT)
+    if body is None:
+        body = content.find(BODY_SPREADSHEET)
     if body is None:
         raise UnreadableDocument(NOT_ODT)
     headers = _Walker({})

@@ -379,7 +379,7 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, 
 
 
 # Formats a report may come in that we do not read: tell the sender.
-_UNSUPPORTED_EXTENSIONS = (".xls", ".pages", ".msg", ".wpd", ".wps", ".odp", ".ods", ".pptx", ".ppt", ".heic")
+_UNSUPPORTED_EXTENSIONS = (".xls", ".pages", ".msg", ".wpd", ".wps", ".odp", ".pptx", ".ppt", ".heic")
 
 
 def _attachment_candidates(attachments: list[Attachment], limits: Limits):

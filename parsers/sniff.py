@@ -42,7 +42,7 @@ def sniff(data: bytes, filename: str | None = None) -> str:
         return PDF
     if head.startswith(b"PK\x03\x04"):
         if not zip_directory_ok(data):  # the reader says why it is refused
-            if name.endswith((".odt", ".ott")):
+            if name.endswith((".odt", ".ott", ".ods")):
                 return ODT
             if name.endswith(_XLSX_NAMES):
                 return XLSX
@@ -59,14 +59,17 @@ def sniff(data: bytes, filename: str | None = None) -> str:
                     if "mimetype" in names:
                         with z.open("mimetype") as member:  # its first bytes, never a whole zip bomb
                             mimetype = member.read(100)
-                    if b"opendocument.text" in mimetype or name.endswith(".odt"):
-                        return ODT
+                    if b"opendocument.text" in mimetype or b"opendocument.spreadsheet" in mimetype \
+                            or name.endswith((".odt", ".ods")):
+                        return ODT  # text or spreadsheet: parsers/odf_reader.py reads both
                 if not names & _PACKAGE_MARKS:  # not an Office or OpenDocument file: an archive
                     return ZIP
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
             pass
         if name.endswith(_XLSX_NAMES):
             return XLSX  # a broken workbook: let the reader say so
+        if name.endswith((".odt", ".ott", ".ods")):
+            return ODT  # a broken OpenDocument file: let the reader say so
         return DOCX if name.endswith((".docx", ".docm")) else OTHER  # broken docx: let the reader say so
     if head.startswith(_OLE):
         return DOC if name.endswith((".doc", ".dot")) or not name.endswith((".xls", ".ppt", ".msg")) else OTHER
