@@ -403,6 +403,9 @@ def web_user() -> None:
     """
 
 
+GOOD_PASSWORD = 12  # characters; shorter passwords are saved with a warning
+
+
 @web_user.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "reader"]), required=True,
@@ -411,15 +414,17 @@ def web_user() -> None:
 def web_user_add(ctx: click.Context, name: str, role: str) -> None:
     """Create (or reset) a local account; the password is read from standard input, one line.
 
-    Example: echo 'lösenord' | mailbot web user add anna --role admin
+    Example: echo 'ett långt lösenord' | mailbot web user add anna --role admin
     """
     from .web import add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 10:
-        raise click.BadParameter("the password (one line on standard input) needs at least 10 characters")
+    if not password:
+        raise click.BadParameter("no password: give it as one line on standard input")
     add_user(_config(ctx.find_root()), name, role, password)
     click.echo(f"account {name} ({role}) saved")
+    if len(password) < GOOD_PASSWORD:  # the county's own policy decides; the desk only says so
+        click.echo(f"warning: the password has fewer than {GOOD_PASSWORD} characters; a longer one is safer", err=True)
 
 
 @cli.group()

@@ -295,3 +295,21 @@ def test_a_login_lasts_a_working_day(tmp_path):
         session["since"] -= SESSION_HOURS * 3600 + 1
     response = client.get("/utskick")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("password, code, warned", [("ett långt lösenord", 0, False), ("hemligt", 0, True),
+                                                     ("", 2, False)])
+def test_web_user_add_reads_one_line_of_stdin(tmp_path, password, code, warned):
+    """As interface.md fixes it; a short password is the county's choice (saved, with a warning), none is refused."""
+    from click.testing import CliRunner
+
+    from mailbot.cli import cli
+    from mailbot.web import _verify
+
+    path = write_local_config(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(path), "web", "user", "add", "lena", "--role", "reader"],
+                                input=password + "\n")
+    assert result.exit_code == code, result.output
+    assert ("warning" in result.output) == warned
+    if code == 0:
+        assert _verify(load_config(path), "lena", password) == {"name": "lena", "role": "reader"}
