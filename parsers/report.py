@@ -65,6 +65,7 @@ from .sources import (
     set_period,
     title_lines,
 )
+from .xls_reader import read_xls
 from .xlsx_reader import read_xlsx
 
 logger = logging.getLogger(__name__)
@@ -379,14 +380,15 @@ def _partial_report(candidates: list[_Candidate], body: _Body, mail: MailFacts, 
 
 
 # Formats a report may come in that we do not read: tell the sender.
-_UNSUPPORTED_EXTENSIONS = (".xls", ".pages", ".msg", ".wpd", ".wps", ".odp", ".pptx", ".ppt", ".heic")
+_UNSUPPORTED_EXTENSIONS = (".pages", ".msg", ".wpd", ".wps", ".odp", ".pptx", ".ppt", ".heic")
 
 
 def _attachment_candidates(attachments: list[Attachment], limits: Limits):
     """Read every document attachment; return (candidates, [(name, problem) for unreadable ones])."""
     candidates: list[_Candidate] = []
     attachments, unreadable = containers.unpack(attachments, limits)  # zip, winmail.dat, S/MIME
-    order = {sniff.DOCX: 0, sniff.ODT: 1, sniff.DOC: 2, sniff.RTF: 3, sniff.PDF: 4, sniff.XLSX: 5, sniff.TEXT: 6}
+    order = {sniff.DOCX: 0, sniff.ODT: 1, sniff.DOC: 2, sniff.RTF: 3, sniff.PDF: 4, sniff.XLSX: 5, sniff.XLS: 6,
+             sniff.TEXT: 7}
     typed = [(sniff.sniff(a.data, a.filename), a) for a in attachments]
     typed.sort(key=lambda t: order.get(t[0], 9))
     for kind, attachment in typed:
@@ -444,6 +446,8 @@ def _read_document(kind: str, data: bytes, limits: Limits) -> list[Block]:
         return read_rtf(data, limits)
     if kind == sniff.XLSX:
         return read_xlsx(data, limits)
+    if kind == sniff.XLS:
+        return read_xls(data, limits)
     raise UnreadableDocument(_UNSUPPORTED)
 
 

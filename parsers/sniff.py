@@ -7,6 +7,7 @@ import struct
 import zipfile
 
 DOCX, ODT, DOC, PDF, RTF, IMAGE, TEXT, OTHER = "docx", "odt", "doc", "pdf", "rtf", "image", "text", "other"
+XLS = "xls"  # an Excel 97-2003 workbook (parsers/xls_reader.py)
 XLSX, ZIP = "xlsx", "zip"  # an Excel workbook; a plain zip archive (opened by parsers/containers.py)
 _XLSX_NAMES = (".xlsx", ".xlsm")
 
@@ -72,7 +73,9 @@ def sniff(data: bytes, filename: str | None = None) -> str:
             return ODT  # a broken OpenDocument file: let the reader say so
         return DOCX if name.endswith((".docx", ".docm")) else OTHER  # broken docx: let the reader say so
     if head.startswith(_OLE):
-        return DOC if name.endswith((".doc", ".dot")) or not name.endswith((".xls", ".ppt", ".msg")) else OTHER
+        if name.endswith((".xls", ".xlt")):
+            return XLS
+        return DOC if name.endswith((".doc", ".dot")) or not name.endswith((".ppt", ".msg")) else OTHER
     if head.startswith(b"{\\rtf"):
         return RTF
     if head.startswith(_IMAGE_MAGIC) or name.endswith(_IMAGE_SUFFIXES):

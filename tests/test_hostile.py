@@ -39,7 +39,7 @@ def test_thousand_page_pdf_is_read_within_the_page_limit():
 HOSTILE_SAMPLES = sorted((Path(__file__).resolve().parent / "samples" / "broken").glob("*.eml")) + [
     Path(__file__).resolve().parent / "samples" / "attachments" / f"{name}.eml"
     for name in ("docx-zip-bomb-falun", "pdf-encrypted-avesta", "pdf-scanned-mora", "docm-with-macros-borlange",
-                 "excel-unsupported-mora")]
+                 "excel-damaged-mora")]
 
 
 def test_every_hostile_mail_is_stored_filed_and_someone_is_told(tmp_path):

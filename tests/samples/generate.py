@@ -290,12 +290,12 @@ def build_attachments() -> None:
          build_mail(sender="sara.nord@alvdalen.se", subject="Lägesbild oktober",
                     attachments=[("Lägesbild.odt", make_odt(odt_body), ("application", "vnd.oasis.opendocument.text"))], date=NOV3),
          kind="report", municipality="Älvdalen", source_name="Lägesbild.odt", answers=expected_answers)
-    from tests.docx_factory import make_ole  # Excel 97-2003 (.xls): still a format we do not read (.xlsx is read)
+    from tests.docx_factory import make_ole  # Excel 97-2003 (.xls) that is damaged: explained, nothing guessed
 
-    case("attachments", "excel-unsupported-mora",
+    case("attachments", "excel-damaged-mora",
          build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober",
                     attachments=[("Lägesbild.xls", make_ole({"Workbook": b"\x09\x08" + bytes(200)}), ("application", "vnd.ms-excel"))], date=NOV3),
-         kind="report", municipality="Mora", problems_present=["unsupported_format"])
+         kind="report", municipality="Mora", problems_present=["unreadable_attachment"])
 
     inner = build_mail(sender="per.holm@smedjebacken.se", subject="Lägesbild oktober",
                        attachments=[("Lägesbild.docx", docx_report("Smedjebacken", scores), DOCX_TYPE)], date=NOV3)
