@@ -362,8 +362,8 @@ def test_odt_header_comes_first():
 ODT_UNREADABLE = {
     "not a zip": (b"<office:document/>", odf_reader.CORRUPT),
     "no content.xml": (make_zip({"mimetype": b"application/vnd.oasis.opendocument.text"}), odf_reader.NOT_ODT),
-    "a spreadsheet": (
-        make_zip({"content.xml": f"<office:document-content {ODF_NSDECLS}><office:body><office:spreadsheet/>"
+    "a presentation": (  # a spreadsheet is read (tests/test_ods.py), a slide show is not
+        make_zip({"content.xml": f"<office:document-content {ODF_NSDECLS}><office:body><office:presentation/>"
                   "</office:body></office:document-content>".encode()}),
         odf_reader.NOT_ODT,
     ),
