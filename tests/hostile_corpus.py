@@ -17,7 +17,7 @@ import struct
 import zlib
 from collections.abc import Callable
 
-from tests.docx_factory import Xml, make_docx, make_odt, make_ole, p, run
+from tests.docx_factory import Xml, make_docx, make_ods, make_odt, make_ole, ods_row, p, run
 from tests.mailbuilder import DOCX_TYPE, build_mail, template_text
 
 ODT_TYPE = ("application", "vnd.oasis.opendocument.text")
@@ -291,6 +291,16 @@ KINDS["mime_many_parts"] = (mime_many_parts, 50_000)
 KINDS["mime_many_headers"] = (mime_many_headers, 100_000)
 KINDS["mime_filename_continuations"] = (mime_filename_continuations, 20_000)
 KINDS["text_many_lines"] = (text_many_lines, 300_000)
+
+
+def ods_repeated_cells(n: int) -> bytes:
+    """A LibreOffice Calc sheet of n filled rows, each padded with 16 384 repeated empty cells."""
+    data = make_ods(ods_row("Fråga 1", "") * n + ods_row("", repeat=1_048_576))
+    return build_mail(subject="Lägesbild oktober", attachments=[
+        ("Lägesbild.ods", data, ("application", "vnd.oasis.opendocument.spreadsheet"))])
+
+
+KINDS["ods_repeated_cells"] = (ods_repeated_cells, 20_000)
 KINDS["html_many_lines"] = (html_many_lines, 200_000)
 
 

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import time
-import zipfile
 from pathlib import Path
 
 from parsers import sniff
 from parsers.odf_reader import read_odt
 from parsers.report import parse_message
+from tests.docx_factory import make_ods as ods
+from tests.docx_factory import ods_row as row
 from tests.mailbuilder import build_mail
 from tests.test_containers import CONTEXT
 
 SAMPLES = Path(__file__).parent / "samples" / "containers"
-NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-      'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-      'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
-
-
-def ods(rows: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("content.xml", f'<office:document-content {NS}><office:body><office:spreadsheet>'
-                                  f'<table:table table:name="Blad1">{rows}</table:table>'
-                                  f'</office:spreadsheet></office:body></office:document-content>')
-    return buffer.getvalue()
-
-
-def row(*cells: str, repeat: int = 1) -> str:
-    inner = "".join(f"<table:table-cell><text:p>{c}</text:p></table:table-cell>" if c else
-                    '<table:table-cell table:number-columns-repeated="16384"/>' for c in cells)
-    return f'<table:table-row table:number-rows-repeated="{repeat}">{inner}</table:table-row>'
-
-
 def test_a_spreadsheet_is_sniffed_by_its_mimetype_and_read_cell_by_cell():
     data = ods(row("1. Ordningsstörningar och otrygghet", "Lugnt.", "2") + row("", repeat=1_000_000))
     assert sniff.sniff(data, "bilaga") == sniff.ODT
