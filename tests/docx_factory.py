@@ -436,8 +436,8 @@ def _dir_entry(name: str, kind: int, start: int, size: int, child: int = NOSTREA
 # --- OpenDocument spreadsheets (.ods) -----------------------------------------------
 
 ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-      'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-      'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
 
 
 def make_ods(rows: str) -> bytes:

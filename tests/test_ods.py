@@ -14,6 +14,8 @@ from tests.mailbuilder import build_mail
 from tests.test_containers import CONTEXT
 
 SAMPLES = Path(__file__).parent / "samples" / "containers"
+
+
 def test_a_spreadsheet_is_sniffed_by_its_mimetype_and_read_cell_by_cell():
     data = ods(row("1. Ordningsstörningar och otrygghet", "Lugnt.", "2") + row("", repeat=1_000_000))
     assert sniff.sniff(data, "bilaga") == sniff.ODT
