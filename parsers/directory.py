@@ -26,6 +26,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _name_pattern(name: str) -> str:
+    """A folded name as a regex; a hyphen may be written as a space: "Malung Sälen"."""
+    return re.escape(fold(name)).replace(r"\-", r"[-\s]")
+
+
 @dataclass(frozen=True)
 class Directory:
     municipalities: tuple[Municipality, ...]
@@ -87,7 +92,7 @@ class Directory:
         then the bare name as a word.
         """
         folded = fold(text)
-        names = {m.name: fold(m.name) for m in self.municipalities}
+        names = {m.name: _name_pattern(m.name) for m in self.municipalities}
         for pattern in (
             r"(?:inlamnat av|kommun)\s*:\s*{name}\b",
             r"\b{name}s?\s+kommun\b",
@@ -96,7 +101,7 @@ class Directory:
         ):
             hits = []
             for m in self.municipalities:
-                match = re.search(pattern.format(name=re.escape(names[m.name])), folded)
+                match = re.search(pattern.format(name=names[m.name]), folded)
                 if match:
                     hits.append((match.start(), m))
             if hits:

@@ -40,6 +40,16 @@ _LABEL_ONLY = {"kommentar", "kommentarer", "kommentar/atgard", "svar", "paverkan
 _INLINE_RATING = re.compile(
     r"(?<=[.!;])\s+(?=(?:bedömd påverkan|påverkan|sammanställd bedömning|samlad bedömning|bedömning)\b[^:]{0,8}:)",
     re.IGNORECASE)
+# A rating that ends the line after the answer without a full stop: "... resecentrum Påverkan: 2",
+# "Inget att rapportera. Påverkan 2". Split only when the tail reads as a whole, valid rating.
+_TRAILING_RATING = re.compile(
+    r"\s(?=(?:bedömd påverkan|påverkan|sammanställd bedömning|samlad bedömning|bedömning|nivå)\b[^\n]{0,30}$)",
+    re.IGNORECASE)
+_BARE_VALUE = re.compile(r"^(?:[1-5]|[1-5]\s*/\s*5)$")
+# Thunderbird writes bold as "*text*" in the plain-text part: "*Fråga 1, Ordningsstörningar:*".
+_EMPHASIS = re.compile(r"(?<!\S)\*(\S(?:[^*\n]{0,150}\S)?)\*(?!\S)")
+# A rating written on its own line without a label: "Oroande", "3/5", "Gult".
+_STANDALONE_RATING = re.compile(r"^(?:[1-5]\s*(?:/|av)\s*5|[a-z]+)\.?$")
 
 
 @dataclass
@@ -103,6 +113,8 @@ def _restart(items: list[Block], i: int, heading: Heading, current: int) -> int 
     """
     if current < 5 or heading.number > 2 or not (heading.titled or heading.explicit) or items[i].cell:
         return None
+    if not heading.explicit and heading.rest:
+        return None  # "- Hot och våld: ett hotfullt mejl ..." in an answer: a topic, not a new template
     before = " ".join(fold(b.text) for b in items[max(0, i - 4):i])
     if re.search(r"sammanfattning|sammanstallning|oversikt|bedomningar", before):
         return None  # a summary table of the ratings, not a new template
@@ -131,8 +143,8 @@ def extract(blocks: list[Block]) -> Extraction:
     """
     result = Extraction()
     sections: dict[int, tuple[Heading, list[Block]]] = {}
-    current = 0
-    items = [Block(normalize(b.text), b.cell, b.fill) for b in blocks]
+    current = active = 0  # the highest question seen; the one whose section is being read
+    items = [Block(_EMPHASIS.sub(r"\1", normalize(b.text)), b.cell, b.fill) for b in blocks]
     summary: rating_summary.SummaryTable | None = None
     pending_at = 0  # where the summary row being read started
     i = 0
@@ -164,12 +176,17 @@ def extract(blocks: list[Block]) -> Extraction:
             i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
             continue
         if heading and heading.number > current:
-            current = heading.number
+            current = active = heading.number
             sections[current] = (heading, [])
             if heading.titled:
                 result.titled.add(current)
+        elif (heading and heading.explicit and heading.titled and heading.number not in sections
+              and (start := _restart(items, i, heading, current)) is None):
+            active = heading.number  # questions out of order: "Fråga 4" before "Fråga 3"
+            sections[active] = (heading, [])
+            result.titled.add(active)
         elif heading and (start := _restart(items, i, heading, current)) is not None:
-            body = sections[current][1]  # the next template's preamble is not an answer
+            body = sections[active][1]  # the next template's preamble is not an answer
             del body[max(0, len(body) - (i - start)):]
             result.rest = blocks[start:]
             break
@@ -181,9 +198,9 @@ def extract(blocks: list[Block]) -> Extraction:
         elif block.text and _CLOSING.match(fold(block.text)):
             break
         else:
-            sections[current][1].append(block)
+            sections[active][1].append(block)
         i += 1
-    for number, (heading, body) in sections.items():
+    for number, (heading, body) in sorted(sections.items()):
         answer, problems = _read_section(number, heading, body, result.summary.get(number))
         result.answers[number] = answer
         result.problems.extend(problems)
@@ -225,6 +242,25 @@ def _strip_wording(number: int, heading: Heading, body: list[Block]) -> tuple[st
     return heading.rest, body
 
 
+def _shown(r: Rating) -> str:
+    return str(r.score) if r.score else COLOR_RATINGS.get(r.color or "", "?")
+
+
+def _split_rating_lines(text: str) -> list[str]:
+    """One block's text as lines, with a rating written after the answer on its own piece."""
+    pieces = _INLINE_RATING.split(text)
+    last = pieces[-1]
+    m = ([None] + list(_TRAILING_RATING.finditer(last)))[-1]  # a few at most: the tail is short
+    if m is not None and m.start() > 0 and not split_label(last)[0]:  # "Bedömd påverkan: 3" is one label
+        tail = last[m.end():]
+        is_label, value = split_label(tail)
+        parsed = parse_value(value) if is_label else None
+        with_colon = ":" in tail[:len(tail) - len(value)] if is_label else False
+        if parsed is not None and parsed.invalid is None and (with_colon or _BARE_VALUE.match(value.strip())):
+            pieces[-1:] = [last[:m.start()], tail]
+    return pieces
+
+
 def _read_section(number: int, heading: Heading, body: list[Block],
                   summarised: Rating | None = None) -> tuple[Answer, list[Problem]]:
     """The answer of one question; `summarised` is its rating from a summary table, if any."""
@@ -239,15 +275,20 @@ def _read_section(number: int, heading: Heading, body: list[Block],
     awaiting_value = False
     texts: list[str] = []
 
+    conflict: tuple[Rating, Rating] | None = None  # two different ratings for one question
+
     def take(r: Rating) -> None:
-        nonlocal rating, invalid
+        nonlocal rating, invalid, conflict
         if r.invalid is not None:
             invalid = invalid or r.invalid
         elif rating is None:
             rating = r
+        elif conflict is None and ((r.score and rating.score and r.score != rating.score)
+                                   or (r.color and rating.color and r.color != rating.color)):
+            conflict = (rating, r)
 
     for block in items:
-        for line in _INLINE_RATING.split(block.text):
+        for line in _split_rating_lines(block.text):
             line = line.strip()
             if not line:
                 if block.cell and block.fill and rating is None and color_from_fill(block.fill):
@@ -272,6 +313,9 @@ def _read_section(number: int, heading: Heading, body: list[Block],
                     take(parsed)
                     awaiting_value = False
                     continue
+            if BY_NUMBER[number].rated and _STANDALONE_RATING.match(fold(line)) and (parsed := parse_bare(line)):
+                take(parsed)  # "Oroande" or "3/5" alone on its line after the answer
+                continue
             if block.cell and block.fill and len(line) <= 2 and rating is None and color_from_fill(block.fill):
                 take(Rating(color=color_from_fill(block.fill)))
                 continue
@@ -295,7 +339,13 @@ def _read_section(number: int, heading: Heading, body: list[Block],
     if rating is None and invalid is None and summarised is not None:
         take(summarised)  # rated only in the summary table
     if q.rated:
-        if rating is not None:
+        if conflict is not None:
+            first, second = (_shown(r) for r in conflict)
+            problems.append(Problem(
+                "invalid_score",
+                f"Fråga {number} ({q.title}) har två olika påverkansgrader ({first} och {second}). "
+                "Ange en enda påverkansgrad för frågan.", number))
+        elif rating is not None:
             score, color = rating.score, rating.color
         elif invalid is not None:
             problems.append(Problem(

@@ -11,7 +11,11 @@ from .vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
 MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 ABBREVIATIONS = {name: number for number, name in enumerate(MONTH_ABBREVIATIONS, start=1) if name not in MONTHS}
 ABBREVIATIONS["sept"] = 9
-_FULL = "|".join(MONTHS)
+# English month names (an Outlook in English, "Report October 2026"); "may" is left out: an English word too.
+ENGLISH = {name: number for number, name in enumerate(
+    ("january", "february", "march", "april", "", "june", "july", "august", "september", "october",
+     "november", "december"), start=1) if name and name not in MONTHS}
+_FULL = "|".join([*MONTHS, *ENGLISH])
 _ABBR = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 # "(\s*,)?\s*", not "\s*,?\s*": the same language, but the latter tries every split of a
 # long run of spaces between its two "\s*" (100,000 spaces after a month took 34 s).
@@ -26,7 +30,7 @@ def find_month(text: str, *, abbreviations: bool = True) -> tuple[int, int | Non
     """(month, year or None) of the first month named in `text`."""
     folded = fold(text)
     hits = []
-    patterns = [(_NAMED, MONTHS), (_NUMERIC, None), (_NUMERIC_MY, None)]
+    patterns = [(_NAMED, MONTHS | ENGLISH), (_NUMERIC, None), (_NUMERIC_MY, None)]
     if abbreviations:
         patterns.append((_ABBREVIATED, ABBREVIATIONS))
     for pattern, names in patterns:

@@ -87,7 +87,7 @@ _TITLE_TAIL = {
     6: set(),
     7: {"och", "eller", "handelser", "atgarder", "insatser"},
 }
-_TAIL_TOKEN = re.compile(r"[\s,()/&]*([a-z]+)\.?\)?")
+_TAIL_TOKEN = re.compile(r"[ ,()/&]*([a-z]+)\.?\)?")  # not over a tab: the next cell of a pasted table
 
 
 # Abbreviated or paraphrased titles ("2. Hot & våld", "7. Positivt",

@@ -28,8 +28,10 @@ _LABEL = re.compile(
     r"(?:(?:grad|niva)\s+(?:av|pa)\s+)?"
     r"(?:paverkan(?:sgrad|sniva)?|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
     r"(?:[12*](?=\s*:))?"  # a footnote mark: "Påverkan¹:" folds to "paverkan1:"
+    r"(?:\s*\([^():]{0,40}\)(?=\s*:))?"  # the scale explained: "Påverkan (1 = låg, 5 = hög):"
     r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
 )
+_ENCLOSED = re.compile(r"^[(\[]\s*([1-5])\s*[)\]]$")
 _SCALE_PLACEHOLDER = re.compile(r"^\(?\s*1\s*[-–—]\s*5\s*\)?\s*$")
 
 
@@ -63,7 +65,8 @@ def split_label(text: str) -> tuple[bool, str]:
     m = _LABEL.match(folded)
     if not m or (m.end() < len(folded) and folded[m.end() - 1].isalpha() and folded[m.end()].isalpha()):
         return False, text
-    return True, text[m.end():].strip() if len(folded) == len(text) else folded[m.end():].strip()
+    value = text[m.end():] if len(folded) == len(text) else folded[m.end():]
+    return True, value.strip().lstrip("*_").strip()  # "*Påverkan:* 3": Thunderbird's bold as text
 
 
 _BRACKET_BOXES = ((re.compile(r"[\[(]\s*[xX✓]\s*[\])]"), "☒"), (re.compile(r"\[\s*\]|\(\s\)"), "☐"))
@@ -145,6 +148,8 @@ def parse_value(value: str) -> Rating | None:
     Rating(invalid=...) for a rating that is given but unusable ("7", "3-4").
     """
     value = _typed_boxes(value.strip()).rstrip(".")
+    if (m := _ENCLOSED.match(value)) is not None:
+        value = m.group(1)  # "(3)", "[4]"
     if is_blank(value):
         return None
     boxes = _ticked_boxes(value)
@@ -189,6 +194,9 @@ def parse_value(value: str) -> Rating | None:
             return Rating(color=COLORS[word])
         level = _level_word(word)
         if level is not None:
+            digit = re.match(r"[a-z]+\s*[(:–-]?\s*(\d+)\)?$", folded)  # "Oroande (3)"
+            if digit and int(digit.group(1)) != level:
+                return Rating(invalid=value)
             return Rating(score=level)
         if word in NUMBER_WORDS and re.fullmatch(r"[a-z]+\s*(?:\(.*\))?", folded):
             return Rating(score=NUMBER_WORDS[word])  # "Påverkan: tre"
@@ -205,7 +213,7 @@ def parse_bare(text: str) -> Rating | None:
         return parse_value(stripped)
     if any(ch in EMOJI_LIGHTS for ch in stripped) and len(stripped) <= 24:
         return parse_value(stripped)
-    if re.fullmatch(r"\d\s*\(?[a-z]+\)?|\d\s*(?:/|av)\s*5", folded):
+    if re.fullmatch(r"\d\s*\(?[a-z]+\)?|\d\s*(?:/|av)\s*5|[a-z]+\s*\(\d\)", folded):
         return parse_value(stripped)
     if re.fullmatch(r"[a-z]+", folded) and (folded in COLORS or _level_word(folded) is not None):
         return parse_value(stripped)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .report import ParseContext
 
 FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
+_FORWARD_PREFIX = re.compile(r"^\s*(?:vb|fw|fwd|wg)\s*:\s*", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -44,8 +45,14 @@ class MailFacts:
 
     @property
     def subject_for_period(self) -> str:
-        """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread."""
+        """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread.
+
+        A forward's subject ("VB: Lägesbild oktober") counts: it is the forwarded mail's own."""
         subject = self.result.subject
+        for _ in range(5):  # "VB: Fwd: Lägesbild oktober": the forwarded report's own subject names its month
+            if not (forward := _FORWARD_PREFIX.match(subject)):
+                break
+            subject = subject[forward.end():]
         return "" if _REPLY_SUBJECT.match(subject) or FORWARD_SUBJECT.match(subject) else subject
 
 

@@ -1,0 +1,134 @@
+"""Shapes of real reports the parser first misread (tests/samples/unseen/), one fix each."""
+
+import pytest
+
+from parsers.directory import Directory, Municipality
+from parsers.extract import extract, report_problems
+from parsers.model import Block, ParsedMail
+from parsers.period import find_month
+from parsers.ratings import Rating, parse_bare, parse_value, split_label
+from parsers.sources import MailFacts
+
+TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
+          "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt", "Positiva åtgärder eller händelser"]
+
+
+def read(lines: list[str]):
+    ex = extract([Block(line) for line in lines])
+    answers = {n: (a.score, a.color) for n, a in ex.answers.items()}
+    return ex, answers, sorted((p.code, p.question) for p in report_problems(ex))
+
+
+def template(rating_lines: dict[int, list[str]], order=range(1, 8), style="Fråga {n}, {title}:") -> list[str]:
+    out = []
+    for n in order:
+        out += [style.format(n=n, title=TITLES[n - 1]), f"Svar {n}."] + rating_lines.get(n, [])
+    return out
+
+
+@pytest.mark.parametrize("label, value, rating", [
+    ("Påverkan (1 = låg, 5 = hög): 3", "3", Rating(score=3)),  # the scale explained in the label
+    ("*Påverkan:* 2", "2", Rating(score=2)),  # Thunderbird's plain text of bold
+    ("Påverkan (4)", "(4)", Rating(score=4)),  # the number in brackets
+    ("Påverkan: [2]", "[2]", Rating(score=2)),
+])
+def test_rating_label_shapes(label, value, rating):
+    assert split_label(label) == (True, value)
+    assert parse_value(value) == rating
+
+
+def test_a_level_word_with_a_different_number_is_not_guessed():
+    assert parse_bare("Oroande (3)") == Rating(score=3)
+    assert parse_value("Oroande (4)").invalid == "Oroande (4)"
+
+
+def test_rating_at_the_end_of_the_answer_line():
+    lines = [f"Fråga {n}: Svar {n}" + (f". Påverkan {n % 5 + 1}" if n % 2 else f" Påverkan: {n % 5 + 1}")
+             for n in range(1, 7)] + ["Fråga 7: Nattvandring."]
+    ex, answers, problems = read(lines)
+    assert ex.found and problems == []
+    assert answers == {n: (n % 5 + 1, None) for n in range(1, 7)} | {7: (None, None)}
+    assert ex.answers[2].text == "Svar 2" and ex.answers[1].text == "Svar 1."
+
+
+@pytest.mark.parametrize("line", [
+    "Vi ser en hög påverkan 3 dagar i veckan.",  # prose: the number is not the line's end
+    "Bränderna har stor påverkan på tryggheten",  # no rating after the word
+])
+def test_prose_with_the_word_paverkan_is_not_a_rating(line):
+    _, answers, problems = read(template({1: [line]} | {n: ["Påverkan: 1"] for n in range(2, 7)}))
+    assert answers[1] == (None, None) and ("missing_score", 1) in problems
+
+
+@pytest.mark.parametrize("shape, score", [("Oroande", 3), ("Allvarligt.", 4), ("4/5", 4), ("2 av 5", 2)])
+def test_a_rating_alone_on_its_line_without_a_label(shape, score):
+    _, answers, problems = read(template({n: [shape] for n in range(1, 7)}, style="{n}. {title}"))
+    assert answers == {n: (score, None) for n in range(1, 7)} | {7: (None, None)} and problems == []
+
+
+def test_bold_asterisk_headings_and_labels():
+    lines = []
+    for n in range(1, 8):
+        lines += [f"*Fråga {n}, {TITLES[n - 1]}:*", f"Svar {n}."] + (["*Påverkan:* 2"] if n < 7 else [])
+        lines.append("*Kommentar:* Följs upp.")
+    ex, answers, problems = read(lines)
+    assert answers[3] == (2, None) and problems == []
+    assert ex.answers[3].text == "Svar 3.\nFöljs upp."
+
+
+def test_questions_out_of_order_keep_their_own_answers():
+    ex, answers, problems = read(template({n: [f"Påverkan: {n % 5 + 1}"] for n in range(1, 7)},
+                                          order=(1, 2, 4, 3, 5, 6, 7)))
+    assert answers == {n: (n % 5 + 1, None) for n in range(1, 7)} | {7: (None, None)} and problems == []
+    assert list(ex.answers) == list(range(1, 8))  # in question order
+    assert ex.answers[3].text == "Svar 3." and ex.answers[4].text == "Svar 4."
+
+
+def test_a_topic_line_in_question_6_is_not_a_second_template():
+    ratings = {n: ["Påverkan: 1"] for n in range(1, 7)}
+    ratings[6] = ["- Hot och våld: ett hotfullt mejl till en politiker.", "Påverkan: 2"]
+    ex, answers, problems = read(template(ratings))
+    assert answers[6] == (2, None) and 7 in answers and problems == [] and not ex.rest
+    assert "hotfullt mejl" in ex.answers[6].text
+
+
+def test_two_different_ratings_for_one_question_are_held_not_guessed():
+    ratings = {n: ["Påverkan: 1"] for n in range(1, 7)}
+    ratings[2] = ["Påverkan: 2", "Kommentar: efter samtal med polisen:", "Påverkan: 4"]
+    ex, answers, problems = read(template(ratings))
+    assert answers[2] == (None, None) and ("invalid_score", 2) in problems
+    message = next(p.message for p in ex.problems if p.question == 2)
+    assert "2 och 4" in message
+    ratings[2] = ["Påverkan: 3", "Påverkan: 3"]  # the same rating twice is no conflict
+    assert read(template(ratings))[1][2] == (3, None)
+
+
+def test_a_tab_ends_the_title():
+    ex, _, _ = read(["2. Hot och våld\tHot mot en busschaufför."] + template({}, order=(3, 4, 5)))
+    assert ex.answers[2].text.startswith("Hot mot en busschaufför")
+
+
+@pytest.mark.parametrize("text, month", [
+    ("Lägesbild October 2026", (10, 2026)), ("Report for March", (3, None)), ("Lägesbild augusti", (8, None)),
+    ("Rapport för juni", (6, None)), ("We may send it later", None),
+])
+def test_english_month_names(text, month):
+    assert find_month(text) == month
+
+
+@pytest.mark.parametrize("subject, for_period", [
+    ("VB: Lägesbild oktober Borlänge", "Lägesbild oktober Borlänge"),
+    ("Fwd: FW: Lägesbild oktober", "Lägesbild oktober"),
+    ("SV: VB: Lägesbild oktober", ""),  # a reply in a forwarded thread
+    ("VB: SV: Lägesbild september", ""),  # a forwarded reply still names the old thread
+    ("SV: Lägesbild september", ""),
+])
+def test_a_forwarded_subject_names_the_forwarded_reports_month(subject, for_period):
+    mail = MailFacts(ParsedMail(subject=subject), (), None, "")
+    assert mail.subject_for_period == for_period
+
+
+@pytest.mark.parametrize("text", ["Lägesbild Malung Sälen", "Malung Sälens kommun", "malung-sälen", "MALUNG-SÄLEN"])
+def test_a_hyphenated_name_written_with_a_space(text):
+    directory = Directory((Municipality("Malung-Sälen", ("malung-salen.se",)), Municipality("Mora", ("mora.se",))))
+    assert directory.find_in_text(text).name == "Malung-Sälen"
