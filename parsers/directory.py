@@ -26,9 +26,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Names a municipality calls itself by before "kommun" that are not its place name.
+_OWN_FORMS = {"falun": "falu"}
+
+
 def _name_pattern(name: str) -> str:
-    """A folded name as a regex; a hyphen may be written as a space: "Malung Sälen"."""
-    return re.escape(fold(name)).replace(r"\-", r"[-\s]")
+    """A folded name as a regex; a hyphen may be written as a space ("Malung Sälen"), and
+    "Falu kommun" is Falun."""
+    folded = fold(name)
+    pattern = re.escape(folded).replace(r"\-", r"[-\s]")
+    if folded in _OWN_FORMS:
+        pattern = rf"(?:{pattern}|{re.escape(_OWN_FORMS[folded])}(?=\s+kommun))"
+    return pattern
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def _restart(items: list[Block], i: int, heading: Heading, current: int) -> int 
     """
     if current < 5 or heading.number > 2 or not (heading.titled or heading.explicit) or items[i].cell:
         return None
-    if not heading.explicit and heading.rest:
+    if heading.prompt or (not heading.explicit and heading.rest):
         return None  # "- Hot och våld: ett hotfullt mejl ..." in an answer: a topic, not a new template
     before = " ".join(fold(b.text) for b in items[max(0, i - 4):i])
     if re.search(r"sammanfattning|sammanstallning|oversikt|bedomningar", before):

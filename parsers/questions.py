@@ -63,7 +63,7 @@ BY_NUMBER = {q.number: q for q in QUESTIONS}
 
 _PREFIX = re.compile(
     r"^\s*(?:[\-•*▪◦·]\s*)?(?:\*\*)?"
-    r"(?:(?:fraga|question)\s*(?P<a>[1-7])\b|(?P<b>[1-7])\s*[.):]|(?P<c>[1-7])\s+(?=[a-z(]))"
+    r"(?:(?:fraga|question)\s*(?:(?:nr|nummer|no)\.?\s*)?(?P<a>[1-7])\b|(?P<b>[1-7])\s*[.):]|(?P<c>[1-7])\s+(?=[a-z(]))"
     r"\s*[,.:\-–—]?\s*"
 )
 
@@ -74,6 +74,7 @@ class Heading:
     rest: str  # the text after the title, in original case (question wording and/or answer)
     explicit: bool  # had "Fråga N" or "N." before it
     titled: bool = True  # the template's title was recognised (not a bare "Fråga 3:" / "Question 3")
+    prompt: bool = False  # the template's question sentence alone stood as the heading
 
 
 # Words that may continue a title in some template variant ("Alkohol,
@@ -150,6 +151,8 @@ def match_heading(text: str) -> Heading | None:
         return None
     stripped = folded.lstrip(" -•*▪◦·")
     offset = len(folded) - len(stripped)
+    if (prompted := _prompt_number(stripped)) is not None:
+        return Heading(prompted, "", False, prompt=True)
     for q in QUESTIONS:
         end = _title_end(q, stripped)
         if end is None:
@@ -160,6 +163,21 @@ def match_heading(text: str) -> Heading | None:
         if not rest.strip() or rest.lstrip().startswith((":", "?", "–", "-")) or rest.rstrip().endswith("?"):
             return Heading(q.number, _clean_rest(rest), False)
     return None
+
+
+def _prompt_number(folded: str) -> int | None:
+    """The question whose whole template wording `folded` is (the title left out, Word's numbering lost):
+    a question sentence that holds most of one prompt's words and little else."""
+    if not 60 <= len(folded) <= 400 or not folded.rstrip().endswith(("?", ":")):
+        return None
+    words = set(_WORD.findall(folded))
+    scored = []
+    for q in QUESTIONS:
+        prompt = set(_WORD.findall(fold(q.prompt)))
+        scored.append((min(len(words & prompt) / len(words), len(words & prompt) / len(prompt)), q.number))
+    scored.sort(reverse=True)
+    (best, number), (second, _) = scored[0], scored[1]
+    return number if best >= 0.8 and best - second >= 0.25 else None
 
 
 def _clean_rest(rest: str) -> str:

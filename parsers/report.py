@@ -50,7 +50,7 @@ from .model import (
 )
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import find_month, month_label, resolve_year
+from .period import find_named_month, month_label, resolve_year
 from .personal_data import find_personal_numbers
 from .questions import BY_NUMBER
 from .quoting import forwarded_body, split_reply
@@ -319,7 +319,7 @@ def _own_month(candidate: _Candidate) -> tuple[int, int | None] | None:
     """The month a candidate's own heading or file name names."""
     found = heading_month(candidate.heading_lines)
     if found is None and candidate.filename:
-        found = find_month(candidate.filename)
+        found = find_named_month(candidate.filename)
     return found
 
 

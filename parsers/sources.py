@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 from .directory import fold
 from .model import ParsedMail, ParsedReport, Problem
-from .period import MONTHS, find_heading_month, find_month, find_week_period, month_label, resolve_year
+from .period import (
+    MONTHS,
+    find_heading_month,
+    find_month,
+    find_named_month,
+    find_week_period,
+    month_label,
+    resolve_year,
+)
 
 if TYPE_CHECKING:
     from .report import ParseContext
@@ -79,7 +87,7 @@ def choose_primary(reports: list[ParsedReport], mail: MailFacts) -> ParsedReport
             return r
     remaining = [r for r in reports if r.period not in rejected] or reports
     remaining.sort(key=lambda r: any(p.code == "municipality_conflict" for p in r.problems))  # stable
-    subject = find_month(mail.subject_for_period) if mail.subject_for_period else None
+    subject = find_named_month(mail.subject_for_period) if mail.subject_for_period else None
     for r in remaining:
         if subject and r.period and int(r.period[5:]) == subject[0]:
             return r
@@ -200,9 +208,9 @@ def set_period(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
     sent_day, today = mail.sent_day, ctx.today
     heading = heading_month(list(heading_lines))
     if heading is None and filename:
-        heading = find_month(filename)
+        heading = find_named_month(filename)
     subject_text = mail.subject_for_period
-    subject = find_month(subject_text) if subject_text else None
+    subject = find_named_month(subject_text) if subject_text else None
     if heading:
         report.period, report.period_source = resolve_year(*heading, sent_day, today), "heading"
         if subject and (subject[0] != heading[0] or (subject[1] and heading[1] and subject[1] != heading[1])):

@@ -5,7 +5,8 @@ import pytest
 from parsers.directory import Directory, Municipality
 from parsers.extract import extract, report_problems
 from parsers.model import Block, ParsedMail
-from parsers.period import find_month
+from parsers.period import find_heading_month, find_month, find_named_month
+from parsers.questions import QUESTIONS, match_heading
 from parsers.ratings import Rating, parse_bare, parse_value, split_label
 from parsers.sources import MailFacts
 
@@ -132,3 +133,57 @@ def test_a_forwarded_subject_names_the_forwarded_reports_month(subject, for_peri
 def test_a_hyphenated_name_written_with_a_space(text):
     directory = Directory((Municipality("Malung-Sälen", ("malung-salen.se",)), Municipality("Mora", ("mora.se",))))
     assert directory.find_in_text(text).name == "Malung-Sälen"
+
+
+@pytest.mark.parametrize("text, month", [
+    ("Lägesbild Mora 2026-11-05", None),  # a date is when it was written, not the month it covers
+    ("Lägesbild 2026-11-03.docx", None),
+    ("Lägesbild_Mora_2026-10.docx", (10, 2026)),
+    ("Lägesbild oktober, skickad 2026-11-05", (10, None)),
+])
+def test_a_date_in_a_subject_or_file_name_is_not_a_period(text, month):
+    assert find_named_month(text) == month
+
+
+@pytest.mark.parametrize("lines, month", [
+    (["Period: 2026-10-01 – 2026-10-31"], (10, 2026)),
+    (["Rapportperiod 2026-09-01--2026-09-30"], (9, 2026)),
+    (["Period: 2026-10-15 – 2026-11-15"], None),  # two months: no single month named
+    (["Mora 2026-11-03"], None),  # one date is a date
+])
+def test_a_date_range_within_one_month_names_it(lines, month):
+    assert find_heading_month(lines) == month
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Lägesbild oktober Falu kommun", "Falun"), ("Falun", "Falun"), ("Falu rödfärg", None),
+])
+def test_falu_kommun_is_falun(text, name):
+    directory = Directory((Municipality("Falun", ("falun.se",)), Municipality("Mora", ("mora.se",))))
+    found = directory.find_in_text(text)
+    assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize("line, number", [("Fråga nr 3: Extremism och kriminella nätverk", 3),
+                                          ("Fråga nummer 5 – ANDT", 5), ("Fråga nr. 2, Hot och våld", 2)])
+def test_fraga_nr_headings(line, number):
+    heading = match_heading(line)
+    assert heading is not None and heading.number == number and heading.explicit
+
+
+def test_the_question_sentence_alone_is_the_heading():
+    lines = []
+    for q in QUESTIONS:
+        lines += [q.prompt, f"Svar {q.number}."] + ([f"Påverkan: {q.number % 5 + 1}"] if q.rated else [])
+    ex, answers, problems = read(lines)
+    assert ex.found and problems == []
+    assert answers == {n: (n % 5 + 1, None) for n in range(1, 7)} | {7: (None, None)}
+    assert ex.answers[4].text == "Svar 4."
+
+
+@pytest.mark.parametrize("sentence", [
+    "Har ni sett något nytt under den senaste månaden när det gäller hot och våld?",
+    "Vilka åtgärder har ni vidtagit för att öka tryggheten i centrum under den senaste månaden?",
+])
+def test_a_question_in_an_answer_is_not_a_heading(sentence):
+    assert match_heading(sentence) is None

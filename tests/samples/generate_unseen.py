@@ -401,6 +401,125 @@ def build() -> None:  # noqa: PLR0915 - one case after the other
          kind="report", municipality="Ludvika", period="2026-10", source_kind="body",
          problems_present=["invalid_score"])
     del cell
+    build_round_two()
+
+
+PROMPTS = [
+    "Vilka ordningsstörningar och händelser som kan skapa otrygghet i samhället (t. ex. inbrott, buskörning, "
+    "bränder eller skadegörelse) har förekommit den senaste månaden?",
+    "Vilka händelser och trender kan ni se vad gäller hot och våldsbrott under den senaste månaden (både i "
+    "offentliga miljöer och i hemmet)?",
+    "Vilka indikationer på \"våldsbejakande extremism\", kriminella nätverk eller kriminella aktörer (t. ex. i form "
+    "av klotter, klistermärken, propagandaspridning och rekrytering) har förekommit under den senaste månaden?",
+    "På vilka skolor, fritidsgårdar eller i andra miljöer kopplade till ungdomar har ni uppmärksammat bråk eller "
+    "andra oroligheter och på vilket vis?",
+    "Vilka indikationer och trender har ni sett under den senaste månaden vad gäller droghandel och bruk/missbruk "
+    "av alkohol, narkotika och doping och tobak?",
+    "Övrig information som kan vara av intresse för den regionala lägesbilden (t. ex. hot mot personal och "
+    "politiker, trakasserier, ofredanden, ryktesspridning i sociala medier, kommande arrangemang eller evenemang)?",
+    "Positiva åtgärder eller händelser som syftar till att öka tryggheten och förebygga sociala risker?",
+]
+
+
+def standard_lines(scores=(2, 1, 1, 2, 1, 1), label="Påverkan: {}") -> list[str]:
+    lines = []
+    for n in range(1, 8):
+        lines += [f"Fråga {n}, {TITLES[n - 1]}:", TEXTS[n - 1]] + ([label.format(scores[n - 1])] if n <= 6 else [])
+        lines.append("")
+    return lines
+
+
+def build_round_two() -> None:
+    from tests.docx_factory import make_docx
+
+    # 31. A date (not a period) in the subject: "Lägesbild Mora 2026-11-05" about October.
+    nov5 = datetime(2026, 11, 5, 10, 0, tzinfo=CET)
+    case("date-in-subject-is-not-the-period-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild Mora 2026-11-05", date=nov5,
+                    body="Hej!\n\n" + "\n".join(standard_lines()) + SIGN),
+         kind="report", municipality="Mora", period="2026-10", source_kind="body")
+
+    # 32. A dated file name: "Lägesbild 2026-11-03.docx", the document names no month.
+    doc = []
+    for n in range(1, 8):
+        doc += [f"Fråga {n}, {TITLES[n - 1]}:", TEXTS[n - 1]] + (["Påverkan: 1"] if n <= 6 else [])
+    case("dated-file-name-orsa",
+         build_mail(sender="magnus.lindgren@orsa.se", subject="Lägesbild", date=NOV3, body="Hej! Se bifogad fil.\n",
+                    attachments=[("Lägesbild 2026-11-03.docx", make_docx(doc), DOCX_TYPE)]),
+         kind="report", municipality="Orsa", period="2026-10", source_kind="attachment")
+
+    # 33. "Falu kommun" (Falun's own name for itself) from a private address.
+    case("falu-kommun-private-sender",
+         build_mail(sender="Eva Lund <eva.lund@outlook.com>", subject="Lägesbild oktober Falu kommun", date=NOV3,
+                    body="Hej, skickar från min privata adress.\n\n" + "\n".join(standard_lines()) + SIGN),
+         kind="report", municipality="Falun", period="2026-10", problems_present=["unknown_sender"],
+         problems_absent=["unknown_municipality"])
+
+    # 34. "Fråga nr 1:" headings.
+    lines = []
+    for n in range(1, 8):
+        lines += [f"Fråga nr {n}: {TITLES[n - 1]}", TEXTS[n - 1]] + (["Påverkan: 2"] if n <= 6 else []) + [""]
+    case("fraga-nr-headings-hedemora",
+         build_mail(sender="lisa.holm@hedemora.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Hedemora", period="2026-10", source_kind="body",
+         answers=ans([2] * 6), problems_absent=["missing_answer", "missing_score"])
+
+    # 35. The template retyped with only the question sentences (Word's numbering lost in the text).
+    doc = ["Lägesbild oktober 2026 – Leksands kommun"]
+    scores = [1, 2, 1, 3, 2, 1]
+    for n in range(1, 8):
+        doc += [PROMPTS[n - 1], TEXTS[n - 1]] + ([f"Påverkan: {scores[n - 1]}"] if n <= 6 else [])
+    case("question-sentences-only-docx-leksand",
+         build_mail(sender="per.ek@leksand.se", subject="Lägesbild oktober", date=NOV3, body="Hej! Bifogar.\n",
+                    attachments=[("Lägesbild Leksand.docx", make_docx(doc), DOCX_TYPE)]),
+         kind="report", municipality="Leksand", period="2026-10", source_kind="attachment",
+         answers=ans(scores), problems_absent=["missing_answer", "missing_score"])
+
+    # 36. Questions answered together ("Fråga 1-4: Inget nytt"): held, never guessed, but a report.
+    lines = ["Hej! Lugn månad i oktober.", "", "Fråga 1-4: Inget nytt att rapportera. Påverkan 1",
+             "Fråga 5, Alkohol, narkotika, doping och tobak:", "Ökad langning av snus till mellanstadieelever.",
+             "Påverkan: 2", "Fråga 6, Övrigt:", "Inget.", "Påverkan: 1", "Fråga 7, Positiva åtgärder eller händelser:",
+             "Nattvandring varje fredag."]
+    case("questions-answered-together-vansbro",
+         build_mail(sender="eva.nord@vansbro.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Vansbro", period="2026-10", source_kind="body",
+         problems_present=["missing_answer"])
+
+    # 37. Ratings outside the scale in words: "Påverkan: Låg", "Medel", "Hög": held as invalid.
+    words = ["Låg", "Medel", "Låg", "Hög", "Låg", "Låg"]
+    lines = []
+    for n in range(1, 8):
+        lines += [f"Fråga {n}, {TITLES[n - 1]}:", TEXTS[n - 1]] + ([f"Påverkan: {words[n - 1]}"] if n <= 6 else [])
+    case("low-medium-high-words-borlange",
+         build_mail(sender="lars.oberg@borlange.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Borlänge", period="2026-10", source_kind="body",
+         answers={str(n): {"score": None, "color": None} for n in range(1, 7)}, problems_present=["invalid_score"])
+
+    # 38. "Påverkan: 2 (förra månaden 3)": the current rating, the old one in brackets.
+    lines = standard_lines(label="Påverkan: {} (förra månaden 3)")
+    case("previous-month-in-brackets-sater",
+         build_mail(sender="ulrika.kvist@sater.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Säter", period="2026-10", source_kind="body",
+         answers=ans([2, 1, 1, 2, 1, 1]), problems_absent=["invalid_score"])
+
+    # 39. Period written as dates in the document: "Period: 2026-10-01 – 2026-10-31", sent late.
+    doc = ["Lägesbild sociala risker", "Period: 2026-10-01 – 2026-10-31", "Kommun: Gagnef"]
+    for n in range(1, 8):
+        doc += [f"{n}. {TITLES[n - 1]}", TEXTS[n - 1]] + (["Påverkan: 2"] if n <= 6 else [])
+    case("period-as-date-range-gagnef",
+         build_mail(sender="maja.moberg@gagnef.se", subject="Lägesbild", date=DEC2, body="Hej! Bifogar rapporten.\n",
+                    attachments=[("Lägesbild Gagnef.docx", make_docx(doc), DOCX_TYPE)]),
+         kind="report", municipality="Gagnef", period="2026-10", source_kind="attachment")
+
+    # 40. A forwarded report (VB:) whose forwarded header is in English (Outlook in English).
+    report = "\n".join(standard_lines())
+    body = ("Hej, vidarebefordrar från vår fältsekreterare.\n\n"
+            "From: Nina Ek <nina.ek@avesta.se>\nSent: Monday, November 30, 2026 4:02 PM\n"
+            "To: Tobias Rosén <tobias.rosen@avesta.se>\nSubject: Lägesbild October\n\n" + report + SIGN)
+    case("forwarded-english-headers-avesta",
+         build_mail(sender="tobias.rosen@avesta.se", subject="FW: Lägesbild October", date=DEC2, body=body),
+         kind="report", municipality="Avesta", period="2026-10", source_kind="body",
+         answers=ans([2, 1, 1, 2, 1, 1]))
 
 
 def main() -> None:
