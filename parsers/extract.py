@@ -27,7 +27,7 @@ from .ratings import (
 )
 from .vocabulary import COLOR_RATINGS, LEVEL_NAMES, listing
 
-_CLOSING = re.compile(
+CLOSING = re.compile(
     r"^(?:med )?(?:vanlig(?:a)?|basta) halsning(?:ar)?\b|^halsningar\b|^mvh\b|^halsning\b"
     r"|^(?:best|kind) regards\b|^regards\b|^--\s*$|^__+$"
 )
@@ -195,7 +195,7 @@ def extract(blocks: list[Block]) -> Extraction:
         elif current == 0:
             if block.text:
                 result.preamble.append(block.text)
-        elif block.text and _CLOSING.match(fold(block.text)):
+        elif block.text and CLOSING.match(fold(block.text)):
             break
         else:
             sections[active][1].append(block)

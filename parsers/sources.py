@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .directory import fold
+from .extract import CLOSING
 from .model import ParsedMail, ParsedReport, Problem
 from .period import (
     MONTHS,
@@ -27,12 +28,14 @@ from .period import (
     month_label,
     resolve_year,
 )
+from .questions import match_heading
 
 if TYPE_CHECKING:
     from .report import ParseContext
 
 FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
 _FORWARD_PREFIX = re.compile(r"^\s*(?:vb|fw|fwd|wg)\s*:\s*", re.IGNORECASE)
+_OUR_REMINDER = re.compile(r"^\s*påminnelse\s*:\s*lägesbild", re.IGNORECASE)  # mailbot/reminders.py's subject
 _REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -55,12 +58,15 @@ class MailFacts:
     def subject_for_period(self) -> str:
         """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread.
 
-        A forward's subject ("VB: Lägesbild oktober") counts: it is the forwarded mail's own."""
+        A forward's subject ("VB: Lägesbild oktober") counts: it is the forwarded mail's own; so does
+        a reply to our reminder ("SV: Påminnelse: lägesbild för oktober 2026 senast 2026-11-07")."""
         subject = self.result.subject
         for _ in range(5):  # "VB: Fwd: Lägesbild oktober": the forwarded report's own subject names its month
             if not (forward := _FORWARD_PREFIX.match(subject)):
                 break
             subject = subject[forward.end():]
+        if (reply := _REPLY_SUBJECT.match(subject)) and _OUR_REMINDER.match(subject[reply.end():]):
+            return subject[reply.end():]  # "SV: Påminnelse: lägesbild för oktober 2026": the month asked for
         return "" if _REPLY_SUBJECT.match(subject) or FORWARD_SUBJECT.match(subject) else subject
 
 
@@ -125,6 +131,19 @@ def title_lines(lines: list[str]) -> list[str]:
     """The lines of a preamble that read like a title, not prose."""
     return [line for line in lines
             if len(line) <= 40 or (len(line) <= 100 and _TITLE_WORDS.search(fold(line)))]
+
+
+def letter_month(text: str) -> tuple[int, int | None] | None:
+    """The month the mail's own words name ("här kommer oktobers lägesbild"), read up to the
+    report's first question or the sign-off: never an answer's "julmarknad i december", a
+    signature's "Trygghetsdagen 12 november", or a date."""
+    kept = []
+    for line in text[:20_000].splitlines():
+        folded = fold(line.strip())
+        if CLOSING.match(folded) or ((h := match_heading(line)) is not None and (h.explicit or h.titled)):
+            break
+        kept.append(line)
+    return find_heading_month(kept)
 
 
 def set_municipality(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
@@ -227,7 +246,7 @@ def set_period(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
         if text and (by_week := find_week_period(text, sent_day, today)):
             report.period, report.period_source = by_week, "subject" if text is subject_text else "heading"
             return
-    own = find_month(mail.own_text, abbreviations=False) if mail.own_text else None
+    own = letter_month(mail.own_text) if mail.own_text else None
     if own:
         report.period, report.period_source = resolve_year(*own, sent_day, today), "text"
         return

@@ -8,7 +8,8 @@ from parsers.model import Block, ParsedMail
 from parsers.period import find_heading_month, find_month, find_named_month
 from parsers.questions import QUESTIONS, match_heading
 from parsers.ratings import Rating, parse_bare, parse_value, split_label
-from parsers.sources import MailFacts
+from parsers.report import text_blocks
+from parsers.sources import MailFacts, letter_month
 
 TITLES = ["Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
           "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt", "Positiva åtgärder eller händelser"]
@@ -187,3 +188,35 @@ def test_the_question_sentence_alone_is_the_heading():
 ])
 def test_a_question_in_an_answer_is_not_a_heading(sentence):
     assert match_heading(sentence) is None
+
+
+@pytest.mark.parametrize("text, month", [
+    ("Hej! Här kommer oktobers lägesbild.\nFråga 1, Ordningsstörningar och otrygghet:\nInget.", (10, None)),
+    ("Hej!\nFråga 6, Övrigt:\nJulmarknad i december.", None),  # an answer's month is no period
+    ("Hej! Här kommer den.\nMvh Anna\nVälkommen till Trygghetsdagen i november!", None),  # nor a signature's
+    ("Hej! Skickat 3 november, lite sent.", None),  # a date is no period
+])
+def test_the_mails_own_words_name_the_month_before_the_report(text, month):
+    assert letter_month(text) == month
+
+
+@pytest.mark.parametrize("subject, for_period", [
+    ("SV: Påminnelse: lägesbild för oktober 2026 senast 2026-11-07", "Påminnelse: lägesbild för oktober 2026 senast 2026-11-07"),
+    ("SV: Lägesbild september", ""),
+])
+def test_a_reply_to_our_reminder_names_the_month_asked_for(subject, for_period):
+    mail = MailFacts(ParsedMail(subject=subject), (), None, "")
+    assert mail.subject_for_period == for_period
+    if for_period:
+        assert find_named_month(for_period) == (10, 2026)  # the deadline's date is not the month
+
+
+def test_a_table_row_pasted_as_text_is_read_as_cells():
+    blocks = text_blocks("Fråga\tSvar\tPåverkan\n1. Ordningsstörningar och otrygghet\tInbrott i förråd.\t2\n"
+                         "Hej\tdå")
+    assert [(b.text, b.cell) for b in blocks] == [
+        ("Fråga\tSvar\tPåverkan", False), ("1. Ordningsstörningar och otrygghet", True),
+        ("Inbrott i förråd.", True), ("2", True), ("Hej\tdå", False)]
+    ex = extract(blocks[:-1] + text_blocks("2. Hot och våld\tHot mot en chaufför.\t3"))
+    assert (ex.answers[1].score, ex.answers[1].text) == (2, "Inbrott i förråd.")
+    assert (ex.answers[2].score, ex.answers[2].text) == (3, "Hot mot en chaufför.")
