@@ -166,7 +166,8 @@ def extract(blocks: list[Block]) -> Extraction:
             i += 1
             continue
         heading = match_heading(block.text) if block.text else None
-        if heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items):
+        if (heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items)
+                and not (active and _unrated_row(result.preamble, sections[active][1]))):
             # A question number in its own cell, the title in the next one.
             following = match_heading(items[i + 1].text)
             if following and not following.explicit and following.number == int(block.text[0]):
@@ -176,10 +177,20 @@ def extract(blocks: list[Block]) -> Extraction:
             i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
             continue
         if heading and heading.number > current:
+            last_body = sections[active][1] if active else []
             current = active = heading.number
             sections[current] = (heading, [])
             if heading.titled:
                 result.titled.add(current)
+            previous = items[i - 1] if i > 0 else None
+            if (block.cell and previous is not None and previous.cell and parse_bare(previous.text) is not None
+                    and _rating_column_first(result.preamble)):
+                # The rating cell opens the row ("3 | Ordningsstörningar | ..."): this question's, not the last one's.
+                if last_body and last_body[-1] is previous:
+                    sections[current][1].append(last_body.pop())
+                elif not last_body and result.preamble and result.preamble[-1] == previous.text:
+                    sections[current][1].append(previous)
+                    result.preamble.pop()
         elif (heading and heading.explicit and heading.titled and heading.number not in sections
               and (start := _restart(items, i, heading, current)) is None):
             active = heading.number  # questions out of order: "Fråga 4" before "Fråga 3"
@@ -240,6 +251,26 @@ def _strip_wording(number: int, heading: Heading, body: list[Block]) -> tuple[st
         if k > 0 and body[k - 1].cell:
             break
     return heading.rest, body
+
+
+def _unrated_row(preamble: list[str], body: list[Block]) -> bool:
+    """A table with a rating column whose current row has no rating yet: a number cell ("2") that
+    precedes the next title ("Hot och våld") is this row's rating, not the next row's number."""
+    header = preamble[-8:]
+    if any(fold(text).strip(" .:#") in {"nr", "nummer", "fraga nr", ""} for text in header):
+        return False  # a number column: the cell is the next question's number
+    return any(split_label(text) == (True, "") for text in header) and not any(
+        (b.cell and parse_bare(b.text) is not None) or split_label(b.text)[0] for b in body)
+
+
+_QUESTION_COLUMN = {"fraga", "omrade", "frageomrade", "amne", "tema", "rubrik", "kategori"}
+
+
+def _rating_column_first(preamble: list[str]) -> bool:
+    """A table whose header names the rating column before the question column ("Påverkan | Område | Svar")."""
+    rating_at = next((k for k, text in enumerate(preamble[-8:]) if split_label(text) == (True, "")), None)
+    return rating_at is not None and any(
+        fold(text).strip(" :") in _QUESTION_COLUMN for text in preamble[-8:][rating_at + 1:])
 
 
 def _shown(r: Rating) -> str:

@@ -26,11 +26,15 @@ UNTICKED = "☐□▢"
 _LABEL = re.compile(
     r"^\s*(?:[\-•*]\s*)?(?:(?:sammanstalld|samlad|bedomd|uppskattad|total)\s+)?"
     r"(?:(?:grad|niva)\s+(?:av|pa)\s+)?"
-    r"(?:paverkan(?:sgrad|sniva)?|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
+    r"(?:paverkan(?:sgrad|sniva)?|paverkningsgrad|allvarlighetsgrad|riskniva"
+    r"|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
     r"(?:[12*](?=\s*:))?"  # a footnote mark: "Påverkan¹:" folds to "paverkan1:"
+    r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?"
     r"(?:\s*\([^():]{0,40}\)(?=\s*:))?"  # the scale explained: "Påverkan (1 = låg, 5 = hög):"
-    r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
+    r"[12*]?\s*(?::|=|-|–)?\s*",
 )
+_SCALE_WORD = r"(?:gron|gront|gul|gult|rod|rott|normalt?|avvikande|oroande|allvarligt?|kritiskt?)"
+_BETWEEN = re.compile(rf"\b{_SCALE_WORD}\s*(?:/|-|–|till|eller)\s*{_SCALE_WORD}\b")
 _ENCLOSED = re.compile(r"^[(\[]\s*([1-5])\s*[)\]]$")
 _SCALE_PLACEHOLDER = re.compile(r"^\(?\s*1\s*[-–—]\s*5\s*\)?\s*$")
 
@@ -187,6 +191,10 @@ def parse_value(value: str) -> Rating | None:
         if named is not None and named != int(number):
             return Rating(invalid=value)
         return Rating(score=int(number))
+    if _BETWEEN.search(folded):
+        return Rating(invalid=value)  # "Grön-gul", "Avvikande/Oroande": between two levels, not one
+    if (m := re.fullmatch(r"[a-z]+(?:\s+[a-z]+)?\s*\(([1-5])\)", folded)) and _level_word(folded.split()[0]) is None:
+        return Rating(score=int(m.group(1)))  # "Låg (1)", "Mycket hög (5)": the number decides
     first = re.match(r"[a-z]+", folded)
     if first:
         word = first.group(0)

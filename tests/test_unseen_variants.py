@@ -220,3 +220,33 @@ def test_a_table_row_pasted_as_text_is_read_as_cells():
     ex = extract(blocks[:-1] + text_blocks("2. Hot och våld\tHot mot en chaufför.\t3"))
     assert (ex.answers[1].score, ex.answers[1].text) == (2, "Inbrott i förråd.")
     assert (ex.answers[2].score, ex.answers[2].text) == (3, "Hot mot en chaufför.")
+
+
+@pytest.mark.parametrize("line, rating", [
+    ("Allvarlighetsgrad: 3", Rating(score=3)), ("Risknivå: 2", Rating(score=2)),
+    ("Påverkningsgrad: 4", Rating(score=4)),
+    ("Påverkan 1–5 (1 = ingen, 5 = mycket stor): 4", Rating(score=4)),
+    ("Påverkan: Låg (1)", Rating(score=1)), ("Påverkan: Mycket hög (5)", Rating(score=5)),
+    ("Påverkan: Grön-gul", Rating(invalid="Grön-gul")),  # between two levels: held, never the first word
+    ("Sammanställd bedömning: gul till röd", Rating(invalid="gul till röd")),
+    ("Påverkan: Avvikande/Oroande", Rating(invalid="Avvikande/Oroande")),
+    ("Sammanställd bedömning: Gult läge", Rating(color="gul")),
+])
+def test_more_rating_words(line, rating):
+    is_label, value = split_label(line)
+    assert is_label and parse_value(value) == rating
+
+
+def test_a_table_with_the_rating_column_first():
+    header = [Block(t, cell=True) for t in ("Påverkan", "Område", "Svar")]
+    rows = []
+    for n, title in enumerate(TITLES, 1):
+        rows += [Block(str(n % 3 + 1) if n < 7 else "", cell=True), Block(title, cell=True), Block(f"Svar {n}.", cell=True)]
+    ex = extract([Block("Lägesbild oktober")] + header + rows)
+    assert {n: a.score for n, a in ex.answers.items()} == {n: n % 3 + 1 for n in range(1, 7)} | {7: None}
+    assert ex.answers[6].text == "Svar 6." and ex.answers[7].text == "Svar 7."
+    # The usual order (Fråga | Svar | Påverkan) is unchanged: a rating cell before a title is the last row's.
+    header = [Block(t, cell=True) for t in ("Fråga", "Svar", "Påverkan")]
+    rows = [Block(x, cell=True) for n, title in enumerate(TITLES, 1) for x in (title, f"Svar {n}.", str(n % 3 + 1))]
+    ex = extract(header + rows)
+    assert {n: a.score for n, a in ex.answers.items() if n < 7} == {n: n % 3 + 1 for n in range(1, 7)}
