@@ -307,6 +307,7 @@ def _read_section(number: int, heading: Heading, body: list[Block],
     texts: list[str] = []
 
     conflict: tuple[Rating, Rating] | None = None  # two different ratings for one question
+    loose: tuple[Rating, int, str] | None = None  # a rating alone on its line, where that line is in texts
 
     def take(r: Rating) -> None:
         nonlocal rating, invalid, conflict
@@ -344,9 +345,9 @@ def _read_section(number: int, heading: Heading, body: list[Block],
                     take(parsed)
                     awaiting_value = False
                     continue
-            if BY_NUMBER[number].rated and _STANDALONE_RATING.match(fold(line)) and (parsed := parse_bare(line)):
-                take(parsed)  # "Oroande" or "3/5" alone on its line after the answer
-                continue
+            if (BY_NUMBER[number].rated and loose is None and _STANDALONE_RATING.match(fold(line))
+                    and (parsed := parse_bare(line)) is not None and parsed.invalid is None):
+                loose = (parsed, len(texts), line)  # "Oroande", "3/5" alone on a line: the rating if no label gives one
             if block.cell and block.fill and len(line) <= 2 and rating is None and color_from_fill(block.fill):
                 take(Rating(color=color_from_fill(block.fill)))
                 continue
@@ -367,6 +368,10 @@ def _read_section(number: int, heading: Heading, body: list[Block],
     q = BY_NUMBER[number]
     problems = []
     score = color = None
+    if rating is None and invalid is None and loose is not None:
+        take(loose[0])
+        if texts[loose[1]:loose[1] + 1] == [loose[2]]:
+            del texts[loose[1]]  # the rating's line is not answer text
     if rating is None and invalid is None and summarised is not None:
         take(summarised)  # rated only in the summary table
     if q.rated:

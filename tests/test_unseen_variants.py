@@ -250,3 +250,11 @@ def test_a_table_with_the_rating_column_first():
     rows = [Block(x, cell=True) for n, title in enumerate(TITLES, 1) for x in (title, f"Svar {n}.", str(n % 3 + 1))]
     ex = extract(header + rows)
     assert {n: a.score for n, a in ex.answers.items() if n < 7} == {n: n % 3 + 1 for n in range(1, 7)}
+
+
+def test_a_labelled_rating_outranks_a_level_word_alone_on_its_line():
+    ratings = {n: ["Påverkan: 1"] for n in range(1, 7)}
+    ratings[1] = ["Normalt.", "Påverkan: 2"]  # "Normalt." answers the question; the label gives the rating
+    ex, answers, problems = read(template(ratings))
+    assert answers[1] == (2, None) and problems == []
+    assert ex.answers[1].text == "Svar 1.\nNormalt."

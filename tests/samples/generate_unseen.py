@@ -404,6 +404,7 @@ def build() -> None:  # noqa: PLR0915 - one case after the other
     build_round_two()
     build_round_three()
     build_round_four()
+    build_round_five()
 
 
 PROMPTS = [
@@ -630,6 +631,46 @@ def build_round_four() -> None:
          build_mail(sender="jonas.berg@smedjebacken.se", subject="Lägesbild oktober", date=NOV3, body="Hej!\n",
                     attachments=[("Lägesbild Smedjebacken.docx", make_docx(["Lägesbild oktober 2026", rows]), DOCX_TYPE)]),
          kind="report", municipality="Smedjebacken", period="2026-10", source_kind="attachment", answers=ans(scores),
+         problems_absent=["missing_score", "invalid_score"])
+
+
+
+def build_round_five() -> None:
+    from tests.docx_factory import make_docx
+    from tests.pdf_factory import text_pdf
+
+    # 50. Ludvika's variant in Word: the traffic-light legend on top, bullets, "Sammanställd bedömning: Gult".
+    doc = ["Mall för lägesrapportering - Sociala risker oktober månad", "Sammanställd bedömning:",
+           "Grönt: Litet problem som hanteras inom ordinarie rutiner.",
+           "Gult: Återkommande problem som kan hanteras inom gruppens mandat.",
+           "Rött: Omfattande och återkommande problem som måste lyftas till BRÅ eller kommunledningen."]
+    lights = ["Gult", "Grönt", "Rött", "Gult", "Grönt", "Grönt"]
+    for n in range(1, 8):
+        doc += [f"{n}. {TITLES[n - 1]}", f"• {TEXTS[n - 1]}", "• Inget ytterligare."]
+        if n <= 6:
+            doc.append(f"Sammanställd bedömning: {lights[n - 1]}")
+        doc.append("Kommentar/åtgärd: Följs upp i BRÅ.")
+    colors = [{"Gult": "gul", "Grönt": "grön", "Rött": "röd"}[x] for x in lights]
+    case("ludvika-legend-on-top-docx",
+         build_mail(sender="ola.lind@ludvika.se", subject="Lägesrapport oktober", date=NOV3, body="Hej! Bifogar.\n",
+                    attachments=[("Lägesrapport oktober Ludvika.docx", make_docx(doc), DOCX_TYPE)]),
+         kind="report", municipality="Ludvika", period="2026-10", source_kind="attachment",
+         answers=ans([None] * 6, colors=colors), problems_absent=["missing_score", "invalid_score"])
+
+    # 51. Fagersta-style PDF over two pages: page header and footer repeated, "Påverkan¹: 1–5" footnote.
+    head = "Lägesbild sociala risker – Hedemora kommun – de senaste två veckorna (v. 43–44)"
+    foot = "¹ 1 = ingen påverkan, 5 = mycket stor påverkan"
+    scores = [2, 1, 3, 1, 2, 1]
+    pages = [[head], [head]]
+    for n in range(1, 8):
+        page = pages[0] if n <= 4 else pages[1]
+        page += [f"Fråga {n}, {TITLES[n - 1]}:", TEXTS[n - 1]] + ([f"Påverkan¹: {scores[n - 1]}"] if n <= 6 else [])
+    pages[0] += [foot, "Sida 1 av 2"]
+    pages[1] += [foot, "Sida 2 av 2"]
+    case("biweekly-pdf-page-furniture-hedemora",
+         build_mail(sender="lisa.holm@hedemora.se", subject="Lägesbild v. 43-44", date=NOV3, body="Hej!\n",
+                    attachments=[("Lägesbild v43-44.pdf", text_pdf(pages, unicode_font=True), PDF)]),
+         kind="report", municipality="Hedemora", period="2026-10", source_kind="attachment", answers=ans(scores),
          problems_absent=["missing_score", "invalid_score"])
 
 
