@@ -91,6 +91,7 @@ def normalize(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "").strip()
 
 
+_SPELLED = re.compile(r"^[\W_]*(?:fraga|question)\b")
 _TOC_ENTRY = re.compile(r"^(?:[.·…_\s-]{3,}\s*(?:s\.\s*)?\d{1,3}|(?:s\.\s*)?\d{2,3}|sid(?:an)?\.?\s*\d{1,3})$")
 _MAX_TEMPLATES = 12  # templates read from one block list (two months pasted in one body)
 _PREAMBLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|underlag|kommun\b|sociala risker|redogor|manad\b")
@@ -115,6 +116,9 @@ def _restart(items: list[Block], i: int, heading: Heading, current: int) -> int 
         return None
     if heading.prompt or (not heading.explicit and heading.rest):
         return None  # "- Hot och våld: ett hotfullt mejl ..." in an answer: a topic, not a new template
+    if (heading.rest and not _SPELLED.match(fold(items[i].text))
+            and prompt_overlap(heading.rest, BY_NUMBER[heading.number]) < 0.6):
+        return None  # "2. Hot och våld mot personal ..." in a numbered list: an item, not a new template
     before = " ".join(fold(b.text) for b in items[max(0, i - 4):i])
     if re.search(r"sammanfattning|sammanstallning|oversikt|bedomningar", before):
         return None  # a summary table of the ratings, not a new template
@@ -144,6 +148,7 @@ def extract(blocks: list[Block]) -> Extraction:
     result = Extraction()
     sections: dict[int, tuple[Heading, list[Block]]] = {}
     current = active = 0  # the highest question seen; the one whose section is being read
+    explicit_style = False  # the first question's heading was numbered ("Fråga 1", "1.")
     items = [Block(_EMPHASIS.sub(r"\1", normalize(b.text)), b.cell, b.fill) for b in blocks]
     summary: rating_summary.SummaryTable | None = None
     pending_at = 0  # where the summary row being read started
@@ -173,10 +178,13 @@ def extract(blocks: list[Block]) -> Extraction:
             if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
                 heading = following
+        if heading and not heading.explicit and heading.rest and not heading.prompt and explicit_style:
+            heading = None  # "- Narkotika: rykten om ..." under numbered questions: a topic line, not a heading
         if heading and _TOC_ENTRY.match(heading.rest):
             i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
             continue
         if heading and heading.number > current:
+            explicit_style = heading.explicit if not sections else explicit_style
             last_body = sections[active][1] if active else []
             current = active = heading.number
             sections[current] = (heading, [])
@@ -192,6 +200,7 @@ def extract(blocks: list[Block]) -> Extraction:
                     sections[current][1].append(previous)
                     result.preamble.pop()
         elif (heading and heading.explicit and heading.titled and heading.number not in sections
+              and (not heading.rest or _SPELLED.match(fold(block.text)))
               and (start := _restart(items, i, heading, current)) is None):
             active = heading.number  # questions out of order: "Fråga 4" before "Fråga 3"
             sections[active] = (heading, [])

@@ -258,3 +258,31 @@ def test_a_labelled_rating_outranks_a_level_word_alone_on_its_line():
     ex, answers, problems = read(template(ratings))
     assert answers[1] == (2, None) and problems == []
     assert ex.answers[1].text == "Svar 1.\nNormalt."
+
+
+def test_a_numbered_list_in_question_6_is_not_a_second_template():
+    ratings = {n: ["Påverkan: 1"] for n in range(1, 7)}
+    ratings[6] = ["1. Hot mot en politiker.", "2. Hot och våld mot personal, polisanmält.", "Påverkan: 3"]
+    ex, answers, problems = read(template(ratings, style="{n}. {title}"))
+    assert answers[6] == (3, None) and 7 in answers and problems == [] and not ex.rest
+    assert "Hot och våld mot personal" in ex.answers[6].text
+
+
+def test_a_second_template_still_starts_at_fraga_1():
+    first = template({n: ["Påverkan: 1"] for n in range(1, 7)})
+    second = ["Lägesbild september"] + template({n: ["Påverkan: 2"] for n in range(1, 7)})
+    ex = extract([Block(line) for line in first + second])
+    assert ex.rest and {a.score for n, a in ex.answers.items() if n < 7} == {1}
+
+
+def test_a_topic_line_under_numbered_questions_is_not_the_next_heading():
+    ratings = {n: ["Påverkan: 1"] for n in range(1, 7)}
+    ratings[4] = ["- Narkotika: rykten om langning vid skolan.", "Påverkan: 3"]
+    ex, answers, problems = read(template(ratings))
+    assert answers[4] == (3, None) and answers[5] == (1, None) and problems == []
+    assert "langning" in ex.answers[4].text
+
+
+def test_title_only_headings_still_work_without_numbers():
+    ex, answers, problems = read(template({n: ["Påverkan: 2"] for n in range(1, 7)}, style="{title}:"))
+    assert answers == {n: (2, None) for n in range(1, 7)} | {7: (None, None)} and problems == []

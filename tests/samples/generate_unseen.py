@@ -405,6 +405,7 @@ def build() -> None:  # noqa: PLR0915 - one case after the other
     build_round_three()
     build_round_four()
     build_round_five()
+    build_round_six()
 
 
 PROMPTS = [
@@ -672,6 +673,41 @@ def build_round_five() -> None:
                     attachments=[("Lägesbild v43-44.pdf", text_pdf(pages, unicode_font=True), PDF)]),
          kind="report", municipality="Hedemora", period="2026-10", source_kind="attachment", answers=ans(scores),
          problems_absent=["missing_score", "invalid_score"])
+
+
+def build_round_six() -> None:
+    # 52. A numbered list in question 6 whose item reads like question 2's title.
+    lines = ["Lägesbild oktober", ""]
+    scores = [1, 2, 1, 1, 1, 3]
+    q6 = ["Följande har hänt:", "1. Hot mot en politiker i sociala medier.",
+          "2. Hot och våld mot personal på socialkontoret, polisanmält."]
+    for n in range(1, 8):
+        lines += [f"{n}. {TITLES[n - 1]}"] + (q6 if n == 6 else [TEXTS[n - 1]])
+        lines += [f"Påverkan: {scores[n - 1]}"] if n <= 6 else []
+        lines.append("")
+    texts = list(TEXTS)
+    texts[5] = "Hot och våld mot personal på socialkontoret"
+    case("numbered-list-in-q6-like-q2-title-orsa",
+         build_mail(sender="magnus.lindgren@orsa.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Orsa", period="2026-10", source_kind="body", answers=ans(scores, texts),
+         problems_absent=["missing_answer", "missing_score", "invalid_score"])
+
+    # 53. A topic line in question 4 that starts with question 5's title word: "- Narkotika: ...".
+    lines = []
+    scores = [1, 1, 1, 3, 2, 1]
+    for n in range(1, 8):
+        lines.append(f"Fråga {n}, {TITLES[n - 1]}:")
+        if n == 4:
+            lines += ["- Bråk på skolgården vid Noretskolan.", "- Narkotika: rykten om langning vid skolan."]
+        else:
+            lines.append(TEXTS[n - 1])
+        lines += [f"Påverkan: {scores[n - 1]}"] if n <= 6 else []
+    texts = list(TEXTS)
+    texts[3] = "rykten om langning vid skolan"
+    case("topic-line-like-q5-title-in-q4-mora",
+         build_mail(sender="anna.berg@mora.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Mora", period="2026-10", source_kind="body", answers=ans(scores, texts),
+         problems_absent=["missing_answer", "missing_score", "invalid_score"])
 
 
 def main() -> None:
