@@ -24,7 +24,7 @@ UNTICKED = "☐□▢"
 # A label that introduces a rating: "Påverkan:", "Påverkan 1-5:", "Påverkan¹:",
 # "Sammanställd bedömning:", "Bedömning:", "Nivå:", "Påverkansgrad:".
 _LABEL = re.compile(
-    r"^\s*(?:[\-•*]\s*)?(?:(?:sammanstalld|samlad|bedomd|uppskattad|total)\s+)?"
+    r"^\s*(?:[\-–•*·▪◦]\s*)?(?:(?:sammanstalld|samlad|bedomd|uppskattad|total)\s+)?"
     r"(?:(?:grad|niva)\s+(?:av|pa)\s+)?"
     r"(?:paverkan(?:sgrad|sniva)?|paverkningsgrad|allvarlighetsgrad|riskniva"
     r"|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"

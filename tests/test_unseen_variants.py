@@ -33,6 +33,8 @@ def template(rating_lines: dict[int, list[str]], order=range(1, 8), style="Fråg
     ("*Påverkan:* 2", "2", Rating(score=2)),  # Thunderbird's plain text of bold
     ("Påverkan (4)", "(4)", Rating(score=4)),  # the number in brackets
     ("Påverkan: [2]", "[2]", Rating(score=2)),
+    ("·         Påverkan: 3", "3", Rating(score=3)),  # Outlook's plain text of a Word bullet
+    ("▪ Påverkan: 1", "1", Rating(score=1)),
 ])
 def test_rating_label_shapes(label, value, rating):
     assert split_label(label) == (True, value)

@@ -709,6 +709,18 @@ def build_round_six() -> None:
          kind="report", municipality="Mora", period="2026-10", source_kind="body", answers=ans(scores, texts),
          problems_absent=["missing_answer", "missing_score", "invalid_score"])
 
+    # 54. Outlook's plain text of a Word bullet list: "·" and spaces before every line, the rating too.
+    lines = ["Hej, här kommer oktober.", ""]
+    scores = [2, 1, 2, 1, 1, 3]
+    for n in range(1, 8):
+        lines += [f"Fråga {n}, {TITLES[n - 1]}:", f"·         {TEXTS[n - 1]}"]
+        lines += [f"·         Påverkan: {scores[n - 1]}"] if n <= 6 else []
+        lines.append("")
+    case("outlook-middle-dot-bullets-leksand",
+         build_mail(sender="per.ek@leksand.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Leksand", period="2026-10", source_kind="body", answers=ans(scores),
+         problems_absent=["missing_score", "invalid_score"])
+
 
 def main() -> None:
     build()
