@@ -296,7 +296,8 @@ def _split_rating_lines(text: str) -> list[str]:
         is_label, value = split_label(tail)
         parsed = parse_value(value) if is_label else None
         with_colon = ":" in tail[:len(tail) - len(value)] if is_label else False
-        if parsed is not None and parsed.invalid is None and (with_colon or _BARE_VALUE.match(value.strip())):
+        bare = fold(tail).startswith("paverkan") and _BARE_VALUE.match(value.strip())  # not "höjt till nivå 2"
+        if parsed is not None and parsed.invalid is None and (with_colon or bare):
             pieces[-1:] = [last[:m.start()], tail]
     return pieces
 

@@ -58,6 +58,7 @@ def test_rating_at_the_end_of_the_answer_line():
 @pytest.mark.parametrize("line", [
     "Vi ser en hög påverkan 3 dagar i veckan.",  # prose: the number is not the line's end
     "Bränderna har stor påverkan på tryggheten",  # no rating after the word
+    "Polisen har höjt beredskapen till nivå 2",  # a level of something else
 ])
 def test_prose_with_the_word_paverkan_is_not_a_rating(line):
     _, answers, problems = read(template({1: [line]} | {n: ["Påverkan: 1"] for n in range(2, 7)}))
