@@ -171,13 +171,14 @@ def extract(blocks: list[Block]) -> Extraction:
             i += 1
             continue
         heading = match_heading(block.text) if block.text else None
-        if (heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items)
+        if (heading is None and re.fullmatch(r"[1-7][.)]" if not block.cell else r"[1-7][.)]?", block.text)
+                and i + 1 < len(items) and not (i > 0 and split_label(items[i - 1].text) == (True, ""))
                 and not (active and _unrated_row(result.preamble, sections[active][1]))):
-            # A question number in its own cell, the title in the next one.
+            # A question number in its own cell (or on its own line: "2."), the title in the next one.
             following = match_heading(items[i + 1].text)
             if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
-                heading = following
+                heading = Heading(following.number, following.rest, True, following.titled)
         if heading and not heading.explicit and heading.rest and not heading.prompt and explicit_style:
             heading = None  # "- Narkotika: rykten om ..." under numbered questions: a topic line, not a heading
         if heading and _TOC_ENTRY.match(heading.rest):
@@ -199,6 +200,9 @@ def extract(blocks: list[Block]) -> Extraction:
                 elif not last_body and result.preamble and result.preamble[-1] == previous.text:
                     sections[current][1].append(previous)
                     result.preamble.pop()
+        elif heading and heading.number == active and not sections[active][0].titled and not sections[active][1]:
+            sections[active] = (Heading(active, heading.rest, True), [])  # "Fråga 1", its title on the next line
+            result.titled.add(active)
         elif (heading and heading.explicit and heading.titled and heading.number not in sections
               and (not heading.rest or _SPELLED.match(fold(block.text)))
               and (start := _restart(items, i, heading, current)) is None):

@@ -289,3 +289,22 @@ def test_a_topic_line_under_numbered_questions_is_not_the_next_heading():
 def test_title_only_headings_still_work_without_numbers():
     ex, answers, problems = read(template({n: ["Påverkan: 2"] for n in range(1, 7)}, style="{title}:"))
     assert answers == {n: (2, None) for n in range(1, 7)} | {7: (None, None)} and problems == []
+
+
+@pytest.mark.parametrize("number_line", ["Fråga {n}", "{n}."])
+def test_the_number_and_the_title_on_separate_lines(number_line):
+    lines = ["Lägesbild oktober"]
+    for n, title in enumerate(TITLES, 1):
+        lines += [number_line.format(n=n), title, "Lugnt."] + (["Påverkan: 1"] if n < 7 else [])
+    ex, answers, problems = read(lines)
+    assert answers == {n: (1, None) for n in range(1, 7)} | {7: (None, None)} and problems == []
+    assert {a.text for a in ex.answers.values()} == {"Lugnt."}  # the title is no answer text
+    assert ex.titled == set(range(1, 8))
+
+
+def test_a_rating_on_the_line_after_its_label_is_not_the_next_questions_number():
+    lines = ["Lägesbild oktober"]
+    for n, title in enumerate(TITLES, 1):
+        lines += [title, "Lugnt."] + (["Påverkan:", f"{n + 1}."] if n < 7 else [])
+    _, answers, problems = read(lines)
+    assert answers[1] == (2, None) and answers[2] == (3, None) and problems == [("invalid_score", 5), ("invalid_score", 6)]

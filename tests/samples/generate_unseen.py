@@ -406,6 +406,7 @@ def build() -> None:  # noqa: PLR0915 - one case after the other
     build_round_four()
     build_round_five()
     build_round_six()
+    build_round_seven()
 
 
 PROMPTS = [
@@ -720,6 +721,39 @@ def build_round_six() -> None:
          build_mail(sender="per.ek@leksand.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
          kind="report", municipality="Leksand", period="2026-10", source_kind="body", answers=ans(scores),
          problems_absent=["missing_score", "invalid_score"])
+
+
+
+def build_round_seven() -> None:
+    from tests.docx_factory import make_docx
+
+    # 55. Word headings "Fråga 1" with the title as the next paragraph: the title is no answer (nor a signal).
+    doc = ["Lägesbild oktober 2026"]
+    for n in range(1, 8):
+        doc += [f"Fråga {n}", TITLES[n - 1], "Lugnt under perioden."] + (["Påverkan: 1"] if n <= 6 else [])
+    case("fraga-heading-then-title-paragraph-sater",
+         build_mail(sender="ulrika.kvist@sater.se", subject="Lägesbild", date=NOV3, body="Hej!\n",
+                    attachments=[("Lägesbild Säter.docx", make_docx(doc), DOCX_TYPE)]),
+         kind="report", municipality="Säter", period="2026-10", source_kind="attachment",
+         answers={str(n): {"score": 1 if n <= 6 else None, "color": None, "text_contains": ["Lugnt under perioden"]}
+                  for n in range(1, 8)},
+         signals_absent=["narkotika", "extremism", "prostitution"], problems_absent=["missing_score"])
+
+    # 56. The list number on its own line ("2."), the title on the next (a PDF of Word's numbered list).
+    lines = ["Lägesbild oktober"]
+    for n in range(1, 8):
+        lines += [f"{n}.", TITLES[n - 1], "Inget särskilt."] + (["Påverkan: 2"] if n <= 6 else [])
+    case("number-on-its-own-line-vansbro",
+         build_mail(sender="eva.nord@vansbro.se", subject="Lägesbild", date=NOV3, body="Hej!\n",
+                    attachments=[("Lägesbild.pdf", text_pdf_lines(lines), PDF)]),
+         kind="report", municipality="Vansbro", period="2026-10", source_kind="attachment",
+         answers={str(n): {"score": 2 if n <= 6 else None, "color": None} for n in range(1, 8)},
+         signals_absent=["narkotika", "extremism"], problems_absent=["missing_score"])
+
+
+def text_pdf_lines(lines: list[str]) -> bytes:
+    from tests.pdf_factory import text_pdf
+    return text_pdf([lines], unicode_font=True)
 
 
 def main() -> None:
