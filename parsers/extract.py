@@ -273,7 +273,7 @@ def _unrated_row(preamble: list[str], body: list[Block]) -> bool:
     if any(fold(text).strip(" .:#") in {"nr", "nummer", "fraga nr", ""} for text in header):
         return False  # a number column: the cell is the next question's number
     return any(split_label(text) == (True, "") for text in header) and not any(
-        (b.cell and parse_bare(b.text) is not None) or split_label(b.text)[0] for b in body)
+        (b.cell and parse_bare(b.text) is not None) or split_label(b.text)[0] for b in body[-6:])  # this row
 
 
 _QUESTION_COLUMN = {"fraga", "omrade", "frageomrade", "amne", "tema", "rubrik", "kategori"}

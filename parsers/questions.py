@@ -171,10 +171,11 @@ def _prompt_number(folded: str) -> int | None:
     if not 60 <= len(folded) <= 400 or not folded.rstrip().endswith(("?", ":")):
         return None
     words = set(_WORD.findall(folded))
+    if not words:
+        return None
     scored = []
-    for q in QUESTIONS:
-        prompt = set(_WORD.findall(fold(q.prompt)))
-        scored.append((min(len(words & prompt) / len(words), len(words & prompt) / len(prompt)), q.number))
+    for number, prompt in _PROMPT_WORDS.items():
+        scored.append((min(len(words & prompt) / len(words), len(words & prompt) / len(prompt)), number))
     scored.sort(reverse=True)
     (best, number), (second, _) = scored[0], scored[1]
     return number if best >= 0.8 and best - second >= 0.25 else None
@@ -185,6 +186,7 @@ def _clean_rest(rest: str) -> str:
 
 
 _WORD = re.compile(r"[a-z]+")
+_PROMPT_WORDS = {q.number: frozenset(_WORD.findall(fold(q.prompt))) for q in QUESTIONS}
 
 
 def prompt_overlap(text: str, q: Question) -> float:

@@ -178,7 +178,7 @@ def parse_value(value: str) -> Rating | None:
     m = re.match(r"^([a-z]+)\s+av\s+fem\b", folded)
     if m and m.group(1) in NUMBER_WORDS:
         return Rating(score=NUMBER_WORDS[m.group(1)])  # "fyra av fem"
-    m = re.match(r"^(\d+)\s*(?:[-–—/]|till|eller)\s*(\d+)\b", folded)
+    m = re.match(r"^(\d+)\s*(?:[-–—/→>]|->|till|eller)\s*(\d+)\b", folded)
     if m:
         return Rating(invalid=value)  # a range such as "3-4" is not one level
     m = re.match(r"^(\d+(?:[.,]\d+)?)", folded)

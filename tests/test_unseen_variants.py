@@ -308,3 +308,8 @@ def test_a_rating_on_the_line_after_its_label_is_not_the_next_questions_number()
         lines += [title, "Lugnt."] + (["Påverkan:", f"{n + 1}."] if n < 7 else [])
     _, answers, problems = read(lines)
     assert answers[1] == (2, None) and answers[2] == (3, None) and problems == [("invalid_score", 5), ("invalid_score", 6)]
+
+
+@pytest.mark.parametrize("value", ["2 → 3", "2 -> 3", "2>3"])
+def test_a_change_between_two_levels_is_held(value):
+    assert parse_value(value).invalid == value
