@@ -6,15 +6,12 @@ import re
 from datetime import date
 
 from .directory import fold
-from .vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
+from .vocabulary import ENGLISH_MONTH_NAMES, MONTH_ABBREVIATIONS, MONTH_NAMES
 
 MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 ABBREVIATIONS = {name: number for number, name in enumerate(MONTH_ABBREVIATIONS, start=1) if name not in MONTHS}
 ABBREVIATIONS["sept"] = 9
-# English month names (an Outlook in English, "Report October 2026"); "may" is left out: an English word too.
-ENGLISH = {name: number for number, name in enumerate(
-    ("january", "february", "march", "april", "", "june", "july", "august", "september", "october",
-     "november", "december"), start=1) if name and name not in MONTHS}
+ENGLISH = {name: number for number, name in enumerate(ENGLISH_MONTH_NAMES, start=1) if name and name not in MONTHS}
 _FULL = "|".join([*MONTHS, *ENGLISH])
 _ABBR = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 # "(\s*,)?\s*", not "\s*,?\s*": the same language, but the latter tries every split of a
