@@ -49,6 +49,8 @@ _BARE_VALUE = re.compile(r"^(?:[1-5]|[1-5]\s*/\s*5)$")
 # Thunderbird writes bold as "*text*" in the plain-text part: "*Fråga 1, Ordningsstörningar:*".
 _EMPHASIS = re.compile(r"(?<!\S)\*(\S(?:[^*\n]{0,150}\S)?)\*(?!\S)")
 # A rating written on its own line without a label: "Oroande", "3/5", "Gult".
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_RATING_TOKEN = re.compile(r"^\s*(?:[1-5](?:\s*(?:/|av)\s*5)?|\w+)\s*(?:\([^()]{0,30}\))?\s*[.,;:=–—-]?\s*")
 _STANDALONE_RATING = re.compile(r"^(?:[1-5]\s*(?:/|av)\s*5|[a-z]+)\.?$")
 
 
@@ -352,6 +354,9 @@ def _read_section(number: int, heading: Heading, body: list[Block],
                 else:
                     take(parsed)
                     awaiting_value = False
+                    m = _RATING_TOKEN.match(value)
+                    if m and len(_WORDS.findall(value[m.end():])) >= 3:
+                        texts.append(value[m.end():])  # "Påverkan: 2. Inbrott i tre förråd.": the answer follows
                 continue
             if awaiting_value or block.cell:
                 parsed = parse_bare(line)

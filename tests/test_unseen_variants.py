@@ -313,3 +313,17 @@ def test_a_rating_on_the_line_after_its_label_is_not_the_next_questions_number()
 @pytest.mark.parametrize("value", ["2 → 3", "2 -> 3", "2>3"])
 def test_a_change_between_two_levels_is_held(value):
     assert parse_value(value).invalid == value
+
+
+@pytest.mark.parametrize("line, text", [
+    ("Påverkan: 2. Inbrott i tre förråd på Tallbacken.", "Inbrott i tre förråd på Tallbacken."),
+    ("Påverkan 2, inget att rapportera i övrigt.", "inget att rapportera i övrigt."),
+    ("Påverkan: 2 (Avvikande) eftersom inbrotten ökat", "eftersom inbrotten ökat"),
+    ("Påverkan: 2 av 5", ""), ("Påverkan: Avvikande (2)", ""),
+])
+def test_an_answer_after_the_rating_on_its_line_is_kept(line, text):
+    ratings = {n: ["Påverkan: 1"] for n in range(1, 7)}
+    ratings[1] = [line]
+    ex, answers, problems = read([f"Fråga {n}, {t}:" if k == 0 else x for n, t in enumerate(TITLES, 1)
+                                  for k, x in enumerate([None] + ratings.get(n, []))])
+    assert answers[1] == (2, None) and problems == [] and ex.answers[1].text == text

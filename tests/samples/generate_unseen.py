@@ -750,6 +750,16 @@ def build_round_seven() -> None:
          answers={str(n): {"score": 2 if n <= 6 else None, "color": None} for n in range(1, 8)},
          signals_absent=["narkotika", "extremism"], problems_absent=["missing_score"])
 
+    # 57. The rating first, the answer after it on the same line: "Fråga 2: Påverkan 1, inget att rapportera."
+    lines = ["Hej! Oktober i korthet:", ""]
+    scores = [2, 1, 3, 1, 2, 1]
+    for n in range(1, 8):
+        lines.append(f"Fråga {n}, {TITLES[n - 1]}: " + (f"Påverkan {scores[n - 1]}, " if n <= 6 else "") + TEXTS[n - 1])
+    case("rating-before-answer-same-line-malung",
+         build_mail(sender="pia.ros@malung-salen.se", subject="Lägesbild oktober", date=NOV3, body="\n".join(lines) + SIGN),
+         kind="report", municipality="Malung-Sälen", period="2026-10", source_kind="body", answers=ans(scores),
+         problems_absent=["missing_score", "invalid_score"])
+
 
 def text_pdf_lines(lines: list[str]) -> bytes:
     from tests.pdf_factory import text_pdf
