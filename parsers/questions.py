@@ -31,7 +31,7 @@ QUESTIONS: tuple[Question, ...] = (
              "(t. ex. inbrott, buskörning, bränder eller skadegörelse) har förekommit den senaste månaden?",
              short="Ordning/otrygghet"),
     Question(2, "Hot och våld",
-             (r"hot och vald", r"vald och hot"),
+             (r"hot\s*(?:och|&|\+)\s*vald", r"vald\s*(?:och|&|\+)\s*hot"),
              "Vilka händelser och trender kan ni se vad gäller hot och våldsbrott under den senaste "
              "månaden (både i offentliga miljöer och i hemmet)?", short="Hot och våld"),
     Question(3, "Extremism och kriminella nätverk",
@@ -97,13 +97,14 @@ _TAIL_TOKEN = re.compile(r"[ ,()/&]*([a-z]+)\.?\)?")  # not over a tab: the next
 # so that a numbered list inside an answer ("2. Hot mot lärare") is not one.
 _SHORT_TITLES = {
     1: (r"ordning\w*\s*(?:&|och|/|\+)\s*o?trygghet\w*", r"o?trygghet\b", r"ordning(?:sstorning)?\w*"),
-    2: (r"hot\s*(?:&|\+|/|och)\s*vald\w*", r"vald\w*\s*(?:&|\+|/|och)\s*hot\b", r"vald\b"),
+    2: (r"hot\s*(?:&|\+|/|och|,|-\s*och)\s*vald\w*", r"vald\w*\s*(?:&|\+|/|och|,)\s*hot\b", r"vald\b"),
     3: (r"(?:vb\s*|valdsbejakande\s*)?extremism\w*(?:\s*(?:&|\+|/|och)\s*krim\w*\.?\s*(?:natverk)?)?",
         r"krim(?:inella)?\.?\s*natverk", r"vbe\b"),
-    4: (r"ungdomar?\s*(?:&|\+|/|och)\s*skol\w*", r"skol(?:or|a)\s*(?:&|\+|/|och)\s*ungdom\w*", r"unga\b",
+    4: (r"ungdomar?\s*(?:&|\+|/|och)\s*skol\w*", r"skol(?:or|a)\s*(?:&|\+|/|och)\s*ungdom\w*",
+        r"unga\s*(?:&|\+|/|och)\s*skol\w*", r"unga\b",
         r"ungdom\w*", r"skol(?:or|a)"),
     5: (r"andts?\b", r"alkohol\w*(?:\s*(?:&|\+|/|och|,)\s*\w+)*", r"droger\b", r"narkotika\w*"),
-    6: (r"ovrig\w*",),
+    6: (r"ovrig\w*", r"annat\b"),
     7: (r"positiv\w*(?:\s+\w+)?",),
 }
 _STANDALONE_REST = re.compile(r"^\s*(?:[:?–—-].*)?$")

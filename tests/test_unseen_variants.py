@@ -327,3 +327,16 @@ def test_an_answer_after_the_rating_on_its_line_is_kept(line, text):
     ex, answers, problems = read([f"Fråga {n}, {t}:" if k == 0 else x for n, t in enumerate(TITLES, 1)
                                   for k, x in enumerate([None] + ratings.get(n, []))])
     assert answers[1] == (2, None) and problems == [] and ex.answers[1].text == text
+
+
+@pytest.mark.parametrize("line, number", [
+    ("2. Hot, våld", 2), ("2. Hot- och våldsbrott", 2), ("4. Unga/skola", 4), ("6. Annat", 6), ("Hot & våld:", 2),
+])
+def test_more_short_titles(line, number):
+    heading = match_heading(line)
+    assert heading is not None and heading.number == number and heading.rest == ""
+
+
+@pytest.mark.parametrize("line", ["6. Annat: en ny skola öppnar", "Hot & våld mot personal ökar"])
+def test_short_titles_with_text_after_them_are_no_headings(line):
+    assert match_heading(line) is None
