@@ -337,6 +337,6 @@ def test_more_short_titles(line, number):
     assert heading is not None and heading.number == number and heading.rest == ""
 
 
-@pytest.mark.parametrize("line", ["6. Annat: en ny skola öppnar", "Hot & våld mot personal ökar"])
+@pytest.mark.parametrize("line", ["6. Annat som hänt i kommunen", "Hot & våld mot personal ökar"])
 def test_short_titles_with_text_after_them_are_no_headings(line):
     assert match_heading(line) is None
