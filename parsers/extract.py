@@ -93,6 +93,7 @@ def normalize(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "").strip()
 
 
+_NUMBERED = re.compile(r"^[\W_]*(?:fraga\s*(?:nr\.?\s*)?([1-7])\b|([1-7])[.)]\s)")  # "Fråga 5", "5. ..."
 _SPELLED = re.compile(r"^[\W_]*(?:fraga|question)\b")
 _TOC_ENTRY = re.compile(r"^(?:[.·…_\s-]{3,}\s*(?:s\.\s*)?\d{1,3}|(?:s\.\s*)?\d{2,3}|sid(?:an)?\.?\s*\d{1,3})$")
 _MAX_TEMPLATES = 12  # templates read from one block list (two months pasted in one body)
@@ -152,6 +153,8 @@ def extract(blocks: list[Block]) -> Extraction:
     current = active = 0  # the highest question seen; the one whose section is being read
     explicit_style = False  # the first question's heading was numbered ("Fråga 1", "1.")
     items = [Block(_EMPHASIS.sub(r"\1", normalize(b.text)), b.cell, b.fill) for b in blocks]
+    # Questions some heading numbers ("Fråga 5", "5. ..."): a bare title of one of them is a topic line.
+    numbered = {int(m.group(1) or m.group(2)) for b in items if (m := _NUMBERED.match(fold(b.text[:40])))}
     summary: rating_summary.SummaryTable | None = None
     pending_at = 0  # where the summary row being read started
     i = 0
@@ -181,8 +184,9 @@ def extract(blocks: list[Block]) -> Extraction:
             if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
                 heading = Heading(following.number, following.rest, True, following.titled)
-        if heading and not heading.explicit and heading.rest and not heading.prompt and explicit_style:
-            heading = None  # "- Narkotika: rykten om ..." under numbered questions: a topic line, not a heading
+        if (heading and not heading.explicit and heading.rest and not heading.prompt and explicit_style
+                and heading.number in numbered):
+            heading = None  # "- Narkotika: rykten om ..." before "Fråga 5, ...": a topic line, not a heading
         if heading and _TOC_ENTRY.match(heading.rest):
             i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
             continue

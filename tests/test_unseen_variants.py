@@ -340,3 +340,10 @@ def test_more_short_titles(line, number):
 @pytest.mark.parametrize("line", ["6. Annat som hänt i kommunen", "Hot & våld mot personal ökar"])
 def test_short_titles_with_text_after_them_are_no_headings(line):
     assert match_heading(line) is None
+
+
+def test_a_title_with_its_answer_is_a_heading_when_no_numbered_heading_follows():
+    lines = ["Fråga 1, Ordningsstörningar och otrygghet:", "Lugnt.", "Påverkan: 1"]
+    lines += [f"{t}: Svar {n}. Påverkan: 2" if n < 7 else f"{t}: Svar 7." for n, t in enumerate(TITLES, 1) if n > 1]
+    ex, answers, problems = read(lines)
+    assert answers == {1: (1, None)} | {n: (2, None) for n in range(2, 7)} | {7: (None, None)} and problems == []
