@@ -26,6 +26,20 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Names a municipality calls itself by before "kommun" that are not its place name.
+_OWN_FORMS = {"falun": "falu"}
+
+
+def _name_pattern(name: str) -> str:
+    """A folded name as a regex; a hyphen may be written as a space ("Malung Sälen"), and
+    "Falu kommun" is Falun."""
+    folded = fold(name)
+    pattern = re.escape(folded).replace(r"\-", r"[-\s]")
+    if folded in _OWN_FORMS:
+        pattern = rf"(?:{pattern}|{re.escape(_OWN_FORMS[folded])}(?=\s+kommun))"
+    return pattern
+
+
 @dataclass(frozen=True)
 class Directory:
     municipalities: tuple[Municipality, ...]
@@ -87,7 +101,7 @@ class Directory:
         then the bare name as a word.
         """
         folded = fold(text)
-        names = {m.name: fold(m.name) for m in self.municipalities}
+        names = {m.name: _name_pattern(m.name) for m in self.municipalities}
         for pattern in (
             r"(?:inlamnat av|kommun)\s*:\s*{name}\b",
             r"\b{name}s?\s+kommun\b",
@@ -96,7 +110,7 @@ class Directory:
         ):
             hits = []
             for m in self.municipalities:
-                match = re.search(pattern.format(name=re.escape(names[m.name])), folded)
+                match = re.search(pattern.format(name=names[m.name]), folded)
                 if match:
                     hits.append((match.start(), m))
             if hits:

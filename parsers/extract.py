@@ -27,7 +27,7 @@ from .ratings import (
 )
 from .vocabulary import COLOR_RATINGS, LEVEL_NAMES, listing
 
-_CLOSING = re.compile(
+CLOSING = re.compile(
     r"^(?:med )?(?:vanlig(?:a)?|basta) halsning(?:ar)?\b|^halsningar\b|^mvh\b|^halsning\b"
     r"|^(?:best|kind) regards\b|^regards\b|^--\s*$|^__+$"
 )
@@ -40,6 +40,18 @@ _LABEL_ONLY = {"kommentar", "kommentarer", "kommentar/atgard", "svar", "paverkan
 _INLINE_RATING = re.compile(
     r"(?<=[.!;])\s+(?=(?:bedömd påverkan|påverkan|sammanställd bedömning|samlad bedömning|bedömning)\b[^:]{0,8}:)",
     re.IGNORECASE)
+# A rating that ends the line after the answer without a full stop: "... resecentrum Påverkan: 2",
+# "Inget att rapportera. Påverkan 2". Split only when the tail reads as a whole, valid rating.
+_TRAILING_RATING = re.compile(
+    r"\s(?=(?:bedömd påverkan|påverkan|sammanställd bedömning|samlad bedömning|bedömning|nivå)\b[^\n]{0,30}$)",
+    re.IGNORECASE)
+_BARE_VALUE = re.compile(r"^(?:[1-5]|[1-5]\s*/\s*5)$")
+# Thunderbird writes bold as "*text*" in the plain-text part: "*Fråga 1, Ordningsstörningar:*".
+_EMPHASIS = re.compile(r"(?<!\S)\*(\S(?:[^*\n]{0,150}\S)?)\*(?!\S)")
+# A rating written on its own line without a label: "Oroande", "3/5", "Gult".
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_RATING_TOKEN = re.compile(r"^\s*(?:[1-5](?:\s*(?:/|av)\s*5)?|\w+)\s*(?:\([^()]{0,30}\))?\s*[.,;:=–—-]?\s*")
+_STANDALONE_RATING = re.compile(r"^(?:[1-5]\s*(?:/|av)\s*5|[a-z]+)\.?$")
 
 
 @dataclass
@@ -81,6 +93,8 @@ def normalize(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "").strip()
 
 
+_NUMBERED = re.compile(r"^[\W_]*(?:fraga\s*(?:nr\.?\s*)?([1-7])\b|([1-7])[.)]\s)")  # "Fråga 5", "5. ..."
+_SPELLED = re.compile(r"^[\W_]*(?:fraga|question)\b")
 _TOC_ENTRY = re.compile(r"^(?:[.·…_\s-]{3,}\s*(?:s\.\s*)?\d{1,3}|(?:s\.\s*)?\d{2,3}|sid(?:an)?\.?\s*\d{1,3})$")
 _MAX_TEMPLATES = 12  # templates read from one block list (two months pasted in one body)
 _PREAMBLE_WORDS = re.compile(r"lagesbild|lagesrapport|mall for|underlag|kommun\b|sociala risker|redogor|manad\b")
@@ -103,6 +117,11 @@ def _restart(items: list[Block], i: int, heading: Heading, current: int) -> int 
     """
     if current < 5 or heading.number > 2 or not (heading.titled or heading.explicit) or items[i].cell:
         return None
+    if heading.prompt or (not heading.explicit and heading.rest):
+        return None  # "- Hot och våld: ett hotfullt mejl ..." in an answer: a topic, not a new template
+    if (heading.rest and not _SPELLED.match(fold(items[i].text))
+            and prompt_overlap(heading.rest, BY_NUMBER[heading.number]) < 0.6):
+        return None  # "2. Hot och våld mot personal ..." in a numbered list: an item, not a new template
     before = " ".join(fold(b.text) for b in items[max(0, i - 4):i])
     if re.search(r"sammanfattning|sammanstallning|oversikt|bedomningar", before):
         return None  # a summary table of the ratings, not a new template
@@ -131,8 +150,11 @@ def extract(blocks: list[Block]) -> Extraction:
     """
     result = Extraction()
     sections: dict[int, tuple[Heading, list[Block]]] = {}
-    current = 0
-    items = [Block(normalize(b.text), b.cell, b.fill) for b in blocks]
+    current = active = 0  # the highest question seen; the one whose section is being read
+    explicit_style = False  # the first question's heading was numbered ("Fråga 1", "1.")
+    items = [Block(_EMPHASIS.sub(r"\1", normalize(b.text)), b.cell, b.fill) for b in blocks]
+    # Questions some heading numbers ("Fråga 5", "5. ..."): a bare title of one of them is a topic line.
+    numbered = {int(m.group(1) or m.group(2)) for b in items if (m := _NUMBERED.match(fold(b.text[:40])))}
     summary: rating_summary.SummaryTable | None = None
     pending_at = 0  # where the summary row being read started
     i = 0
@@ -154,22 +176,47 @@ def extract(blocks: list[Block]) -> Extraction:
             i += 1
             continue
         heading = match_heading(block.text) if block.text else None
-        if heading is None and block.cell and re.fullmatch(r"[1-7][.)]?", block.text) and i + 1 < len(items):
-            # A question number in its own cell, the title in the next one.
+        if (heading is None and re.fullmatch(r"[1-7][.)]" if not block.cell else r"[1-7][.)]?", block.text)
+                and i + 1 < len(items) and not (i > 0 and split_label(items[i - 1].text) == (True, ""))
+                and not (active and _unrated_row(result.preamble, sections[active][1]))):
+            # A question number in its own cell (or on its own line: "2."), the title in the next one.
             following = match_heading(items[i + 1].text)
             if following and not following.explicit and following.number == int(block.text[0]):
                 i += 1
-                heading = following
+                heading = Heading(following.number, following.rest, True, following.titled)
+        if (heading and not heading.explicit and heading.rest and not heading.prompt and explicit_style
+                and heading.number in numbered):
+            heading = None  # "- Narkotika: rykten om ..." before "Fråga 5, ...": a topic line, not a heading
         if heading and _TOC_ENTRY.match(heading.rest):
             i += 1  # a table of contents line ("2. Hot och våld ........ 12"): neither heading nor answer
             continue
         if heading and heading.number > current:
-            current = heading.number
+            explicit_style = heading.explicit if not sections else explicit_style
+            last_body = sections[active][1] if active else []
+            current = active = heading.number
             sections[current] = (heading, [])
             if heading.titled:
                 result.titled.add(current)
+            previous = items[i - 1] if i > 0 else None
+            if (block.cell and previous is not None and previous.cell and parse_bare(previous.text) is not None
+                    and _rating_column_first(result.preamble)):
+                # The rating cell opens the row ("3 | Ordningsstörningar | ..."): this question's, not the last one's.
+                if last_body and last_body[-1] is previous:
+                    sections[current][1].append(last_body.pop())
+                elif not last_body and result.preamble and result.preamble[-1] == previous.text:
+                    sections[current][1].append(previous)
+                    result.preamble.pop()
+        elif heading and heading.number == active and not sections[active][0].titled and not sections[active][1]:
+            sections[active] = (Heading(active, heading.rest, True), [])  # "Fråga 1", its title on the next line
+            result.titled.add(active)
+        elif (heading and heading.explicit and heading.titled and heading.number not in sections
+              and (not heading.rest or _SPELLED.match(fold(block.text)))
+              and (start := _restart(items, i, heading, current)) is None):
+            active = heading.number  # questions out of order: "Fråga 4" before "Fråga 3"
+            sections[active] = (heading, [])
+            result.titled.add(active)
         elif heading and (start := _restart(items, i, heading, current)) is not None:
-            body = sections[current][1]  # the next template's preamble is not an answer
+            body = sections[active][1]  # the next template's preamble is not an answer
             del body[max(0, len(body) - (i - start)):]
             result.rest = blocks[start:]
             break
@@ -178,12 +225,12 @@ def extract(blocks: list[Block]) -> Extraction:
         elif current == 0:
             if block.text:
                 result.preamble.append(block.text)
-        elif block.text and _CLOSING.match(fold(block.text)):
+        elif block.text and CLOSING.match(fold(block.text)):
             break
         else:
-            sections[current][1].append(block)
+            sections[active][1].append(block)
         i += 1
-    for number, (heading, body) in sections.items():
+    for number, (heading, body) in sorted(sections.items()):
         answer, problems = _read_section(number, heading, body, result.summary.get(number))
         result.answers[number] = answer
         result.problems.extend(problems)
@@ -225,6 +272,46 @@ def _strip_wording(number: int, heading: Heading, body: list[Block]) -> tuple[st
     return heading.rest, body
 
 
+def _unrated_row(preamble: list[str], body: list[Block]) -> bool:
+    """A table with a rating column whose current row has no rating yet: a number cell ("2") that
+    precedes the next title ("Hot och våld") is this row's rating, not the next row's number."""
+    header = preamble[-8:]
+    if any(fold(text).strip(" .:#") in {"nr", "nummer", "fraga nr", ""} for text in header):
+        return False  # a number column: the cell is the next question's number
+    return any(split_label(text) == (True, "") for text in header) and not any(
+        (b.cell and parse_bare(b.text) is not None) or split_label(b.text)[0] for b in body[-6:])  # this row
+
+
+_QUESTION_COLUMN = {"fraga", "omrade", "frageomrade", "amne", "tema", "rubrik", "kategori"}
+
+
+def _rating_column_first(preamble: list[str]) -> bool:
+    """A table whose header names the rating column before the question column ("Påverkan | Område | Svar")."""
+    rating_at = next((k for k, text in enumerate(preamble[-8:]) if split_label(text) == (True, "")), None)
+    return rating_at is not None and any(
+        fold(text).strip(" :") in _QUESTION_COLUMN for text in preamble[-8:][rating_at + 1:])
+
+
+def _shown(r: Rating) -> str:
+    return str(r.score) if r.score else COLOR_RATINGS.get(r.color or "", "?")
+
+
+def _split_rating_lines(text: str) -> list[str]:
+    """One block's text as lines, with a rating written after the answer on its own piece."""
+    pieces = _INLINE_RATING.split(text)
+    last = pieces[-1]
+    m = ([None] + list(_TRAILING_RATING.finditer(last)))[-1]  # a few at most: the tail is short
+    if m is not None and m.start() > 0 and not split_label(last)[0]:  # "Bedömd påverkan: 3" is one label
+        tail = last[m.end():]
+        is_label, value = split_label(tail)
+        parsed = parse_value(value) if is_label else None
+        with_colon = ":" in tail[:len(tail) - len(value)] if is_label else False
+        bare = fold(tail).startswith("paverkan") and _BARE_VALUE.match(value.strip())  # not "höjt till nivå 2"
+        if parsed is not None and parsed.invalid is None and (with_colon or bare):
+            pieces[-1:] = [last[:m.start()], tail]
+    return pieces
+
+
 def _read_section(number: int, heading: Heading, body: list[Block],
                   summarised: Rating | None = None) -> tuple[Answer, list[Problem]]:
     """The answer of one question; `summarised` is its rating from a summary table, if any."""
@@ -239,15 +326,21 @@ def _read_section(number: int, heading: Heading, body: list[Block],
     awaiting_value = False
     texts: list[str] = []
 
+    conflict: tuple[Rating, Rating] | None = None  # two different ratings for one question
+    loose: tuple[Rating, int, str] | None = None  # a rating alone on its line, where that line is in texts
+
     def take(r: Rating) -> None:
-        nonlocal rating, invalid
+        nonlocal rating, invalid, conflict
         if r.invalid is not None:
             invalid = invalid or r.invalid
         elif rating is None:
             rating = r
+        elif conflict is None and ((r.score and rating.score and r.score != rating.score)
+                                   or (r.color and rating.color and r.color != rating.color)):
+            conflict = (rating, r)
 
     for block in items:
-        for line in _INLINE_RATING.split(block.text):
+        for line in _split_rating_lines(block.text):
             line = line.strip()
             if not line:
                 if block.cell and block.fill and rating is None and color_from_fill(block.fill):
@@ -265,6 +358,9 @@ def _read_section(number: int, heading: Heading, body: list[Block],
                 else:
                     take(parsed)
                     awaiting_value = False
+                    m = _RATING_TOKEN.match(value)
+                    if m and len(_WORDS.findall(value[m.end():])) >= 3:
+                        texts.append(value[m.end():])  # "Påverkan: 2. Inbrott i tre förråd.": the answer follows
                 continue
             if awaiting_value or block.cell:
                 parsed = parse_bare(line)
@@ -272,6 +368,9 @@ def _read_section(number: int, heading: Heading, body: list[Block],
                     take(parsed)
                     awaiting_value = False
                     continue
+            if (BY_NUMBER[number].rated and loose is None and _STANDALONE_RATING.match(fold(line))
+                    and (parsed := parse_bare(line)) is not None and parsed.invalid is None):
+                loose = (parsed, len(texts), line)  # "Oroande", "3/5" alone on a line: the rating if no label gives one
             if block.cell and block.fill and len(line) <= 2 and rating is None and color_from_fill(block.fill):
                 take(Rating(color=color_from_fill(block.fill)))
                 continue
@@ -292,10 +391,20 @@ def _read_section(number: int, heading: Heading, body: list[Block],
     q = BY_NUMBER[number]
     problems = []
     score = color = None
+    if rating is None and invalid is None and loose is not None:
+        take(loose[0])
+        if texts[loose[1]:loose[1] + 1] == [loose[2]]:
+            del texts[loose[1]]  # the rating's line is not answer text
     if rating is None and invalid is None and summarised is not None:
         take(summarised)  # rated only in the summary table
     if q.rated:
-        if rating is not None:
+        if conflict is not None:
+            first, second = (_shown(r) for r in conflict)
+            problems.append(Problem(
+                "invalid_score",
+                f"Fråga {number} ({q.title}) har två olika påverkansgrader ({first} och {second}). "
+                "Ange en enda påverkansgrad för frågan.", number))
+        elif rating is not None:
             score, color = rating.score, rating.color
         elif invalid is not None:
             problems.append(Problem(

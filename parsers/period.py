@@ -6,12 +6,13 @@ import re
 from datetime import date
 
 from .directory import fold
-from .vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
+from .vocabulary import ENGLISH_MONTH_NAMES, MONTH_ABBREVIATIONS, MONTH_NAMES
 
 MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 ABBREVIATIONS = {name: number for number, name in enumerate(MONTH_ABBREVIATIONS, start=1) if name not in MONTHS}
 ABBREVIATIONS["sept"] = 9
-_FULL = "|".join(MONTHS)
+ENGLISH = {name: number for number, name in enumerate(ENGLISH_MONTH_NAMES, start=1) if name and name not in MONTHS}
+_FULL = "|".join([*MONTHS, *ENGLISH])
 _ABBR = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 # "(\s*,)?\s*", not "\s*,?\s*": the same language, but the latter tries every split of a
 # long run of spaces between its two "\s*" (100,000 spaces after a month took 34 s).
@@ -26,7 +27,7 @@ def find_month(text: str, *, abbreviations: bool = True) -> tuple[int, int | Non
     """(month, year or None) of the first month named in `text`."""
     folded = fold(text)
     hits = []
-    patterns = [(_NAMED, MONTHS), (_NUMERIC, None), (_NUMERIC_MY, None)]
+    patterns = [(_NAMED, MONTHS | ENGLISH), (_NUMERIC, None), (_NUMERIC_MY, None)]
     if abbreviations:
         patterns.append((_ABBREVIATED, ABBREVIATIONS))
     for pattern, names in patterns:
@@ -75,6 +76,21 @@ _DAY_MONTH = re.compile(rf"(?<![\d])\d{{1,2}}(?::?e)?\s*(?:{_FULL}|{_ABBR})(?![a
 _DATE_LABEL = re.compile(r"^\s*(?:datum|skickat|date|sent|upprattad|uppdaterad|senast|inlamnad|deadline)\b")
 
 
+def find_named_month(text: str) -> tuple[int, int | None] | None:
+    """The month a subject or file name names, never a date's: "Lägesbild Mora 2026-11-05" names none."""
+    return find_month(_FULL_DATE.sub(" ", text))
+
+
+_ISO_DATE = re.compile(r"(?<!\d)(20\d\d)-(0[1-9]|1[0-2])-\d\d(?!\d)")
+
+
+def _range_month(folded: str) -> tuple[int, int | None] | None:
+    """ "Period: 2026-10-01 – 2026-10-31": two or more dates, all in one month, name that month."""
+    dates = {(int(m.group(2)), int(m.group(1))) for m in _ISO_DATE.finditer(folded[:300])}
+    count = len(_ISO_DATE.findall(folded[:300]))
+    return dates.pop() if count >= 2 and len(dates) == 1 else None
+
+
 def find_heading_month(lines: list[str]) -> tuple[int, int | None] | None:
     """(month, year or None) named by a document's title lines, where dates are not periods.
 
@@ -86,7 +102,7 @@ def find_heading_month(lines: list[str]) -> tuple[int, int | None] | None:
         if _DATE_LABEL.match(folded):
             continue
         cleaned = _DAY_MONTH.sub(" ", _FULL_DATE.sub(" ", folded))
-        found = find_month(cleaned, abbreviations=False)
+        found = find_month(cleaned, abbreviations=False) or _range_month(folded)
         if found:
             return found
     return None

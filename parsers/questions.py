@@ -31,7 +31,7 @@ QUESTIONS: tuple[Question, ...] = (
              "(t. ex. inbrott, buskörning, bränder eller skadegörelse) har förekommit den senaste månaden?",
              short="Ordning/otrygghet"),
     Question(2, "Hot och våld",
-             (r"hot och vald", r"vald och hot"),
+             (r"hot\s*(?:och|&|\+)\s*vald", r"vald\s*(?:och|&|\+)\s*hot"),
              "Vilka händelser och trender kan ni se vad gäller hot och våldsbrott under den senaste "
              "månaden (både i offentliga miljöer och i hemmet)?", short="Hot och våld"),
     Question(3, "Extremism och kriminella nätverk",
@@ -63,7 +63,7 @@ BY_NUMBER = {q.number: q for q in QUESTIONS}
 
 _PREFIX = re.compile(
     r"^\s*(?:[\-•*▪◦·]\s*)?(?:\*\*)?"
-    r"(?:(?:fraga|question)\s*(?P<a>[1-7])\b|(?P<b>[1-7])\s*[.):]|(?P<c>[1-7])\s+(?=[a-z(]))"
+    r"(?:(?:fraga|question)\s*(?:(?:nr|nummer|no)\.?\s*)?(?P<a>[1-7])\b|(?P<b>[1-7])\s*[.):]|(?P<c>[1-7])\s+(?=[a-z(]))"
     r"\s*[,.:\-–—]?\s*"
 )
 
@@ -74,6 +74,7 @@ class Heading:
     rest: str  # the text after the title, in original case (question wording and/or answer)
     explicit: bool  # had "Fråga N" or "N." before it
     titled: bool = True  # the template's title was recognised (not a bare "Fråga 3:" / "Question 3")
+    prompt: bool = False  # the template's question sentence alone stood as the heading
 
 
 # Words that may continue a title in some template variant ("Alkohol,
@@ -87,7 +88,7 @@ _TITLE_TAIL = {
     6: set(),
     7: {"och", "eller", "handelser", "atgarder", "insatser"},
 }
-_TAIL_TOKEN = re.compile(r"[\s,()/&]*([a-z]+)\.?\)?")
+_TAIL_TOKEN = re.compile(r"[ ,()/&]*([a-z]+)\.?\)?")  # not over a tab: the next cell of a pasted table
 
 
 # Abbreviated or paraphrased titles ("2. Hot & våld", "7. Positivt",
@@ -96,13 +97,14 @@ _TAIL_TOKEN = re.compile(r"[\s,()/&]*([a-z]+)\.?\)?")
 # so that a numbered list inside an answer ("2. Hot mot lärare") is not one.
 _SHORT_TITLES = {
     1: (r"ordning\w*\s*(?:&|och|/|\+)\s*o?trygghet\w*", r"o?trygghet\b", r"ordning(?:sstorning)?\w*"),
-    2: (r"hot\s*(?:&|\+|/|och)\s*vald\w*", r"vald\w*\s*(?:&|\+|/|och)\s*hot\b", r"vald\b"),
+    2: (r"hot\s*(?:&|\+|/|och|,|-\s*och)\s*vald\w*", r"vald\w*\s*(?:&|\+|/|och|,)\s*hot\b", r"vald\b"),
     3: (r"(?:vb\s*|valdsbejakande\s*)?extremism\w*(?:\s*(?:&|\+|/|och)\s*krim\w*\.?\s*(?:natverk)?)?",
         r"krim(?:inella)?\.?\s*natverk", r"vbe\b"),
-    4: (r"ungdomar?\s*(?:&|\+|/|och)\s*skol\w*", r"skol(?:or|a)\s*(?:&|\+|/|och)\s*ungdom\w*", r"unga\b",
+    4: (r"ungdomar?\s*(?:&|\+|/|och)\s*skol\w*", r"skol(?:or|a)\s*(?:&|\+|/|och)\s*ungdom\w*",
+        r"unga\s*(?:&|\+|/|och)\s*skol\w*", r"unga\b",
         r"ungdom\w*", r"skol(?:or|a)"),
     5: (r"andts?\b", r"alkohol\w*(?:\s*(?:&|\+|/|och|,)\s*\w+)*", r"droger\b", r"narkotika\w*"),
-    6: (r"ovrig\w*",),
+    6: (r"ovrig\w*", r"annat\b"),
     7: (r"positiv\w*(?:\s+\w+)?",),
 }
 _STANDALONE_REST = re.compile(r"^\s*(?:[:?–—-].*)?$")
@@ -150,6 +152,8 @@ def match_heading(text: str) -> Heading | None:
         return None
     stripped = folded.lstrip(" -•*▪◦·")
     offset = len(folded) - len(stripped)
+    if (prompted := _prompt_number(stripped)) is not None:
+        return Heading(prompted, "", False, prompt=True)
     for q in QUESTIONS:
         end = _title_end(q, stripped)
         if end is None:
@@ -162,11 +166,28 @@ def match_heading(text: str) -> Heading | None:
     return None
 
 
+def _prompt_number(folded: str) -> int | None:
+    """The question whose whole template wording `folded` is (the title left out, Word's numbering lost):
+    a question sentence that holds most of one prompt's words and little else."""
+    if not 60 <= len(folded) <= 400 or not folded.rstrip().endswith(("?", ":")):
+        return None
+    words = set(_WORD.findall(folded))
+    if not words:
+        return None
+    scored = []
+    for number, prompt in _PROMPT_WORDS.items():
+        scored.append((min(len(words & prompt) / len(words), len(words & prompt) / len(prompt)), number))
+    scored.sort(reverse=True)
+    (best, number), (second, _) = scored[0], scored[1]
+    return number if best >= 0.8 and best - second >= 0.25 else None
+
+
 def _clean_rest(rest: str) -> str:
     return rest.strip().lstrip(":?–-—,. ").strip()
 
 
 _WORD = re.compile(r"[a-z]+")
+_PROMPT_WORDS = {q.number: frozenset(_WORD.findall(fold(q.prompt))) for q in QUESTIONS}
 
 
 def prompt_overlap(text: str, q: Question) -> float:

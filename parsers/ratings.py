@@ -24,12 +24,18 @@ UNTICKED = "☐□▢"
 # A label that introduces a rating: "Påverkan:", "Påverkan 1-5:", "Påverkan¹:",
 # "Sammanställd bedömning:", "Bedömning:", "Nivå:", "Påverkansgrad:".
 _LABEL = re.compile(
-    r"^\s*(?:[\-•*]\s*)?(?:(?:sammanstalld|samlad|bedomd|uppskattad|total)\s+)?"
+    r"^\s*(?:[\-–•*·▪◦]\s*)?(?:(?:sammanstalld|samlad|bedomd|uppskattad|total)\s+)?"
     r"(?:(?:grad|niva)\s+(?:av|pa)\s+)?"
-    r"(?:paverkan(?:sgrad|sniva)?|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
+    r"(?:paverkan(?:sgrad|sniva)?|paverkningsgrad|allvarlighetsgrad|riskniva"
+    r"|bedomning(?:\s+av\s+paverkan(?:sgrad)?)?|niva|betyg|gradering|skattning)"
     r"(?:[12*](?=\s*:))?"  # a footnote mark: "Påverkan¹:" folds to "paverkan1:"
-    r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?[12*]?\s*(?::|=|-|–)?\s*",
+    r"(?:\s*\(?\s*(?:(?:pa\s+)?(?:en\s+)?skala(?:n)?\s*)?1\s*[-–—]\s*5\s*\)?)?"
+    r"(?:\s*\([^():]{0,40}\)(?=\s*:))?"  # the scale explained: "Påverkan (1 = låg, 5 = hög):"
+    r"[12*]?\s*(?::|=|-|–)?\s*",
 )
+_SCALE_WORD = r"(?:gron|gront|gul|gult|rod|rott|normalt?|avvikande|oroande|allvarligt?|kritiskt?)"
+_BETWEEN = re.compile(rf"\b{_SCALE_WORD}\s*(?:/|-|–|till|eller)\s*{_SCALE_WORD}\b")
+_ENCLOSED = re.compile(r"^[(\[]\s*([1-5])\s*[)\]]$")
 _SCALE_PLACEHOLDER = re.compile(r"^\(?\s*1\s*[-–—]\s*5\s*\)?\s*$")
 
 
@@ -63,7 +69,8 @@ def split_label(text: str) -> tuple[bool, str]:
     m = _LABEL.match(folded)
     if not m or (m.end() < len(folded) and folded[m.end() - 1].isalpha() and folded[m.end()].isalpha()):
         return False, text
-    return True, text[m.end():].strip() if len(folded) == len(text) else folded[m.end():].strip()
+    value = text[m.end():] if len(folded) == len(text) else folded[m.end():]
+    return True, value.strip().lstrip("*_").strip()  # "*Påverkan:* 3": Thunderbird's bold as text
 
 
 _BRACKET_BOXES = ((re.compile(r"[\[(]\s*[xX✓]\s*[\])]"), "☒"), (re.compile(r"\[\s*\]|\(\s\)"), "☐"))
@@ -154,6 +161,8 @@ def parse_value(value: str) -> Rating | None:
     Rating(invalid=...) for a rating that is given but unusable ("7", "3-4").
     """
     value = _typed_boxes(value.strip()).rstrip(".")
+    if (m := _ENCLOSED.match(value)) is not None:
+        value = m.group(1)  # "(3)", "[4]"
     if is_blank(value):
         return None
     boxes = _ticked_boxes(value)
@@ -178,7 +187,7 @@ def parse_value(value: str) -> Rating | None:
     m = re.match(r"^([a-z]+)\s+av\s+fem\b", folded)
     if m and m.group(1) in NUMBER_WORDS:
         return Rating(score=NUMBER_WORDS[m.group(1)])  # "fyra av fem"
-    m = re.match(r"^(\d+)\s*(?:[-–—/]|till|eller)\s*(\d+)\b", folded)
+    m = re.match(r"^(\d+)\s*(?:[-–—/→>]|->|till|eller)\s*(\d+)\b", folded)
     if m:
         return Rating(invalid=value)  # a range such as "3-4" is not one level
     m = re.match(r"^(\d+(?:[.,]\d+)?)", folded)
@@ -191,6 +200,10 @@ def parse_value(value: str) -> Rating | None:
         if named is not None and named != int(number):
             return Rating(invalid=value)
         return Rating(score=int(number))
+    if _BETWEEN.search(folded):
+        return Rating(invalid=value)  # "Grön-gul", "Avvikande/Oroande": between two levels, not one
+    if (m := re.fullmatch(r"[a-z]+(?:\s+[a-z]+)?\s*\(([1-5])\)", folded)) and _level_word(folded.split()[0]) is None:
+        return Rating(score=int(m.group(1)))  # "Låg (1)", "Mycket hög (5)": the number decides
     first = re.match(r"[a-z]+", folded)
     if first:
         word = first.group(0)
@@ -198,6 +211,9 @@ def parse_value(value: str) -> Rating | None:
             return Rating(color=COLORS[word])
         level = _level_word(word)
         if level is not None:
+            digit = re.match(r"[a-z]+\s*[(:–-]?\s*(\d+)\)?$", folded)  # "Oroande (3)"
+            if digit and int(digit.group(1)) != level:
+                return Rating(invalid=value)
             return Rating(score=level)
         if word in NUMBER_WORDS and re.fullmatch(r"[a-z]+\s*(?:\(.*\))?", folded):
             return Rating(score=NUMBER_WORDS[word])  # "Påverkan: tre"
@@ -214,7 +230,7 @@ def parse_bare(text: str) -> Rating | None:
         return parse_value(stripped)
     if any(ch in EMOJI_LIGHTS for ch in stripped) and len(stripped) <= 24:
         return parse_value(stripped)
-    if re.fullmatch(r"\d\s*\(?[a-z]+\)?|\d\s*(?:/|av)\s*5", folded):
+    if re.fullmatch(r"\d\s*\(?[a-z]+\)?|\d\s*(?:/|av)\s*5|[a-z]+\s*\(\d\)", folded):
         return parse_value(stripped)
     if re.fullmatch(r"[a-z]+", folded) and (folded in COLORS or _level_word(folded) is not None):
         return parse_value(stripped)

@@ -48,9 +48,9 @@ from .model import (
 )
 from .odf_reader import read_odt
 from .pdf_reader import read_pdf
-from .period import find_month, month_label, resolve_year
+from .period import find_named_month, month_label, resolve_year
 from .personal_data import find_personal_numbers
-from .questions import BY_NUMBER
+from .questions import BY_NUMBER, match_heading
 from .quoting import forwarded_body, split_reply
 from .ratings import Rating
 from .rtf_reader import read_rtf
@@ -304,7 +304,7 @@ def _own_month(candidate: _Candidate) -> tuple[int, int | None] | None:
     """The month a candidate's own heading or file name names."""
     found = heading_month(candidate.heading_lines)
     if found is None and candidate.filename:
-        found = find_month(candidate.filename)
+        found = find_named_month(candidate.filename)
     return found
 
 
@@ -471,11 +471,20 @@ def text_blocks(text: str) -> list[Block]:
         if line.endswith(" ") and not line.startswith(">") and line.strip() and not line.startswith("-- "):
             carry += line
             continue
-        blocks.append(Block(carry + line))
+        blocks.extend(_tab_row(carry + line))
         carry = ""
     if carry:
         blocks.append(Block(carry))
     return blocks[:MAX_BLOCKS]  # the extractor's work is linear in blocks: bounded like every reader's
+
+
+def _tab_row(line: str) -> list[Block]:
+    """A line; a table row pasted as text ("1. Ordningsstörningar<TAB>Inbrott ...<TAB>2") as its cells."""
+    if "\t" in line:
+        cells = [c.strip() for c in line.split("\t", 8) if c.strip()]
+        if len(cells) >= 2 and match_heading(cells[0]) is not None:
+            return [Block(c, cell=True) for c in cells]
+    return [Block(line)]
 
 
 def _body_candidates(parts: mime.Parts, subject: str, candidates: list[_Candidate]) -> _Body:

@@ -17,10 +17,22 @@ from datetime import date
 
 from .context import ParseContext
 from .directory import fold
+from .extract import CLOSING
 from .model import ParsedMail, ParsedReport, Problem
-from .period import MONTHS, find_heading_month, find_month, find_week_period, month_label, resolve_year
+from .period import (
+    MONTHS,
+    find_heading_month,
+    find_month,
+    find_named_month,
+    find_week_period,
+    month_label,
+    resolve_year,
+)
+from .questions import match_heading
 
 FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw)\s*:\s*)*(?:vb|fw|fwd|vs|wg)\s*:", re.IGNORECASE)
+_FORWARD_PREFIX = re.compile(r"^\s*(?:vb|fw|fwd|wg)\s*:\s*", re.IGNORECASE)
+_OUR_REMINDER = re.compile(r"^\s*påminnelse\s*:\s*lägesbild", re.IGNORECASE)  # mailbot/reminders.py's subject
 _REPLY_SUBJECT = re.compile(r"^\s*(?:(?:sv|re|aw|vs|antw|odp)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -41,8 +53,17 @@ class MailFacts:
 
     @property
     def subject_for_period(self) -> str:
-        """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread."""
+        """The subject, unless it is a reply's: "SV: Lägesbild september" names last month's thread.
+
+        A forward's subject ("VB: Lägesbild oktober") counts: it is the forwarded mail's own; so does
+        a reply to our reminder ("SV: Påminnelse: lägesbild för oktober 2026 senast 2026-11-07")."""
         subject = self.result.subject
+        for _ in range(5):  # "VB: Fwd: Lägesbild oktober": the forwarded report's own subject names its month
+            if not (forward := _FORWARD_PREFIX.match(subject)):
+                break
+            subject = subject[forward.end():]
+        if (reply := _REPLY_SUBJECT.match(subject)) and _OUR_REMINDER.match(subject[reply.end():]):
+            return subject[reply.end():]  # "SV: Påminnelse: lägesbild för oktober 2026": the month asked for
         return "" if _REPLY_SUBJECT.match(subject) or FORWARD_SUBJECT.match(subject) else subject
 
 
@@ -69,7 +90,7 @@ def choose_primary(reports: list[ParsedReport], mail: MailFacts) -> ParsedReport
             return r
     remaining = [r for r in reports if r.period not in rejected] or reports
     remaining.sort(key=lambda r: any(p.code == "municipality_conflict" for p in r.problems))  # stable
-    subject = find_month(mail.subject_for_period) if mail.subject_for_period else None
+    subject = find_named_month(mail.subject_for_period) if mail.subject_for_period else None
     for r in remaining:
         if subject and r.period and int(r.period[5:]) == subject[0]:
             return r
@@ -107,6 +128,19 @@ def title_lines(lines: list[str]) -> list[str]:
     """The lines of a preamble that read like a title, not prose."""
     return [line for line in lines
             if len(line) <= 40 or (len(line) <= 100 and _TITLE_WORDS.search(fold(line)))]
+
+
+def letter_month(text: str) -> tuple[int, int | None] | None:
+    """The month the mail's own words name ("här kommer oktobers lägesbild"), read up to the
+    report's first question or the sign-off: never an answer's "julmarknad i december", a
+    signature's "Trygghetsdagen 12 november", or a date."""
+    kept = []
+    for line in text[:20_000].splitlines():
+        folded = fold(line.strip())
+        if CLOSING.match(folded) or ((h := match_heading(line)) is not None and (h.explicit or h.titled)):
+            break
+        kept.append(line)
+    return find_heading_month(kept)
 
 
 def set_municipality(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
@@ -190,9 +224,9 @@ def set_period(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
     sent_day, today = mail.sent_day, ctx.today
     heading = heading_month(list(heading_lines))
     if heading is None and filename:
-        heading = find_month(filename)
+        heading = find_named_month(filename)
     subject_text = mail.subject_for_period
-    subject = find_month(subject_text) if subject_text else None
+    subject = find_named_month(subject_text) if subject_text else None
     if heading:
         report.period, report.period_source = resolve_year(*heading, sent_day, today), "heading"
         if subject and (subject[0] != heading[0] or (subject[1] and heading[1] and subject[1] != heading[1])):
@@ -209,7 +243,7 @@ def set_period(report: ParsedReport, mail: MailFacts, ctx: ParseContext,
         if text and (by_week := find_week_period(text, sent_day, today)):
             report.period, report.period_source = by_week, "subject" if text is subject_text else "heading"
             return
-    own = find_month(mail.own_text, abbreviations=False) if mail.own_text else None
+    own = letter_month(mail.own_text) if mail.own_text else None
     if own:
         report.period, report.period_source = resolve_year(*own, sent_day, today), "text"
         return

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                "september", "oktober", "november", "december")
+# Read in subjects written by an Outlook in English ("Report October 2026"); "may" is left out: an English word too.
+ENGLISH_MONTH_NAMES = ("january", "february", "march", "april", "", "june", "july", "august", "september",
+                       "october", "november", "december")
 MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 # The impact scale 1-5 ("Påverkan: 3" or "Oroande").
