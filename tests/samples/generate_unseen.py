@@ -9,24 +9,19 @@ live in tests/unseen_open/ (outside the sample suite) until they are fixed.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 from tests.mailbuilder import DOCX_TYPE, MAILBOX, build_mail
+from tests.samples.generate import CET, NOV3, TITLES
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "unseen"
 OPEN = HERE.parent / "unseen_open"
-CET = timezone(timedelta(hours=1))
-NOV3 = datetime(2026, 11, 3, 9, 12, tzinfo=CET)
 DEC2 = datetime(2026, 12, 2, 14, 40, tzinfo=CET)  # late: the sent date alone would say November
 PDF = ("application", "pdf")
 
-TITLES = [
-    "Ordningsstörningar och otrygghet", "Hot och våld", "Extremism och kriminella nätverk",
-    "Ungdomar/skolor", "Alkohol, narkotika, doping och tobak", "Övrigt", "Positiva åtgärder eller händelser",
-]
 TEXTS = [
     "Inbrott i tre förråd på Tallbacken.", "Hot mot en busschaufför vid resecentrum.",
     "Klistermärken med nazistiska symboler vid busstationen.", "Stökigt på fritidsgården under lovet.",
