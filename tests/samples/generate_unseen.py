@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from tests.mailbuilder import DOCX_TYPE, MAILBOX, build_mail
-from tests.samples.generate import CET, NOV3, TITLES
+from tests.samples.generate import CET, NOV3, TITLES, answers
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "unseen"
@@ -38,13 +38,8 @@ def case(name: str, raw: bytes, **expected) -> None:
 
 
 def ans(scores, texts=TEXTS, colors=None) -> dict:
-    colors = colors or [None] * 6
-    out = {}
-    for n in range(1, 8):
-        out[str(n)] = {"score": scores[n - 1] if n <= 6 else None,
-                       "color": colors[n - 1] if n <= 6 else None,
-                       "text_contains": [texts[n - 1]]}
-    return out
+    """The expected answers, as generate.answers writes them, with this set's texts by default."""
+    return answers(scores, colors, texts)
 
 
 SIGN = "\nMed vänlig hälsning\n\nKarin Dahl\nTrygghetssamordnare\n"
